@@ -1,0 +1,55 @@
+"""Shared helpers of the benchmark scripts.
+
+Every benchmark measures a reference and econindex in the same run and reports
+a ratio (reference time / econindex time, so bigger is better, unless the
+record says otherwise). Each script exposes ``run(quick: bool) -> list[Record]``
+and, when run directly, prints its records and ends with a line
+``ratio: <value>`` for its main target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Record:
+    target: str  # what is measured, e.g. "10k pairs bootstrap, N=114"
+    reference: str  # what it is compared with, e.g. "statsmodels OLS loop"
+    ratio: float  # measured ratio (see `better`)
+    threshold: float  # required ratio
+    better: str = "higher"  # "higher": ratio >= threshold passes; "lower": ratio <= threshold passes
+    detail: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.ratio >= self.threshold if self.better == "higher" else self.ratio <= self.threshold
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "passed": self.passed}
+
+
+def best_time(fn: Callable[[], Any], repeat: int = 3) -> float:
+    """Best wall time of ``repeat`` calls of ``fn`` (seconds)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main(run: Callable[[bool], list[Record]]) -> None:
+    """Command-line entry of a benchmark script: ``--quick`` for the CI mode."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="small sizes, seconds (CI mode)")
+    args = parser.parse_args()
+    records = run(args.quick)
+    for r in records:
+        status = "PASS" if r.passed else "FAIL"
+        print(f"{status}  {r.target}  vs {r.reference}: ratio {r.ratio:.3g} (need {'>=' if r.better == 'higher' else '<='} {r.threshold:g}) {r.detail}")
+    print(f"ratio: {records[0].ratio:.6g}")
