@@ -51,5 +51,6 @@ def main(run: Callable[[bool], list[Record]]) -> None:
     records = run(args.quick)
     for r in records:
         status = "PASS" if r.passed else "FAIL"
-        print(f"{status}  {r.target}  vs {r.reference}: ratio {r.ratio:.3g} (need {'>=' if r.better == 'higher' else '<='} {r.threshold:g}) {r.detail}")
+        need = (">=" if r.better == "higher" else "<=") + f" {r.threshold:g}"
+        print(f"{status}  {r.target}  vs {r.reference}: ratio {r.ratio:.3g} (need {need}) {r.detail}")
     print(f"ratio: {records[0].ratio:.6g}")

@@ -23,6 +23,7 @@ from econindex.schema import add_units, validate
 
 __all__ = [
     "load_countries_2025_08",
+    "load_country_automation_2025_08",
     "load_us_states_2025_08",
     "load_us_state_panel",
     "load_us_state_covariates",
@@ -118,9 +119,12 @@ def load_countries_2025_08() -> xr.Dataset:
     Variables: ``usage_count`` (conversations, 2025-08-04..11),
     ``working_age_pop`` (2024), ``gdp`` (total, USD, equal to GDP per
     working-age capita times working-age population), the published
-    ``usage_index``, and for the 111 countries of
+    ``usage_index``, and for the 110 of them that are in
     ``country_automation_2025-08.csv`` the published ``automation_share``
-    (classified base) and ``expected_automation`` (shares in [0, 1]).
+    (classified base) and ``expected_automation`` (shares in [0, 1]). That
+    table has 111 countries: Palestine (PSE) has automation figures but is
+    not among the 114 usage rows; :func:`load_country_automation_2025_08`
+    returns the 111-country table the report's automation regression uses.
     Coordinate ``sample_gdp_tercile`` gives terciles within these rows.
 
     The published index uses a reference set larger than these rows; its
@@ -131,7 +135,7 @@ def load_countries_2025_08() -> xr.Dataset:
     --------
     >>> ds = load_countries_2025_08()
     >>> ds.sizes["geo"], int(ds["usage_count"].sel(geo="USA"))
-    (114, 46640)
+    (114, 208200)
     """
     usage = _read("country_usage_2025-08.csv")
     auto = _read("country_automation_2025-08.csv").set_index("geo_id")
@@ -162,6 +166,52 @@ def load_countries_2025_08() -> xr.Dataset:
             "reference_ratio": COUNTRY_REFERENCE_RATIO_2025_08,
             "automation_base": "classified",
             "ingest_report": _simple_report("country_usage_2025-08.csv", len(usage)),
+        },
+    )
+    return validate(add_units(ds))
+
+
+def load_country_automation_2025_08() -> xr.Dataset:
+    """The real 111-country automation table of the August 2025 release.
+
+    Variables (no counts): the published ``usage_index``, ``automation_share``
+    (classified base) and ``expected_automation`` from each country's task
+    mix (computed by an independent analyst with the published procedure),
+    shares in [0, 1]; ``working_age_pop`` and ``gdp`` (2024) where the
+    covariate tables have them. The task-mix controlled automation regression
+    on this table is the report's (partial slope -3.112 points, partial
+    R-squared 0.394, N = 111).
+
+    Examples
+    --------
+    >>> ds = load_country_automation_2025_08()
+    >>> ds.sizes["geo"], round(float(ds["automation_share"].sel(geo="USA")), 3)
+    (111, 0.491)
+    """
+    auto = _read("country_automation_2025-08.csv")
+    geos = auto["geo_id"].astype(str).tolist()
+    cov = load_country_covariates().reindex(geos)
+    coords = geo_coords(geos, ["country"] * len(geos))
+    coords["abuse_flagged"] = ("geo", _flag_coord(geos, None))
+    ds = xr.Dataset(
+        {
+            "working_age_pop": ("geo", cov["working_age_pop"].to_numpy(float)),
+            "gdp": ("geo", cov["gdp"].to_numpy(float)),
+            "usage_index": ("geo", auto["usage_per_capita_index"].to_numpy(float)),
+            "automation_share": ("geo", auto["automation_pct"].to_numpy(float) / 100.0),
+            "expected_automation": ("geo", auto["expected_automation_pct"].to_numpy(float) / 100.0),
+        },
+        coords=coords,
+        attrs={
+            "title": "AEI country automation table, Claude.ai, 2025-08-04..2025-08-11",
+            "source": f"{_SOURCE}, via an independent analyst's expected-automation figures",
+            "files": "country_automation_2025-08.csv, working_age_pop_2024_country.csv, gdp_2024_country.csv",
+            "release": "2025-09-15",
+            "platform": "claude_ai",
+            "date_start": "2025-08-04",
+            "date_end": "2025-08-11",
+            "automation_base": "classified",
+            "ingest_report": _simple_report("country_automation_2025-08.csv", len(auto)),
         },
     )
     return validate(add_units(ds))
@@ -261,7 +311,9 @@ def load_us_states_2025_08() -> xr.Dataset:
             "ingest_report": _simple_report("us_state_usage_2025-08.csv", len(usage)),
         },
     )
-    ds["pct_bachelors_plus"].attrs.update(units="percent", long_name="Adults with a bachelor's degree or more")
+    ds["pct_bachelors_plus"].attrs.update(
+        units="percent", long_name="Adults with a bachelor's degree or more"
+    )
     ds["pct_broadband"].attrs.update(units="percent", long_name="Households with broadband")
     ds["median_hh_income"].attrs.update(units="USD", long_name="Median household income")
     return validate(add_units(ds))

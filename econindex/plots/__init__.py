@@ -1,0 +1,31 @@
+"""Matplotlib figures (optional extra ``plot``).
+
+Each estimator's result has a ``plot()`` method that calls the function for
+its area here; the functions can also be called directly. Matplotlib is
+imported lazily so that ``import econindex`` works without it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def require_matplotlib() -> Any:
+    """Import and return ``matplotlib.pyplot``, or raise an ImportError naming the extra."""
+    try:
+        import matplotlib
+
+        if matplotlib.get_backend().lower() not in ("agg",) and not _has_display():
+            matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "plotting needs matplotlib: pip install 'econindex[plot]'"
+        ) from exc
+    return plt
+
+
+def _has_display() -> bool:
+    import os
+
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
