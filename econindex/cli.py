@@ -1,0 +1,85 @@
+"""Command line: ``econindex report``.
+
+Examples
+--------
+>>> from econindex.cli import build_parser
+>>> args = build_parser().parse_args(["report", "--no-bayes", "--out", "out"])
+>>> args.bayes, str(args.out)
+(False, 'out')
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from econindex.errors import EconIndexError
+
+__all__ = ["build_parser", "main"]
+
+EXIT_BAD_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``econindex`` command."""
+    parser = argparse.ArgumentParser(
+        prog="econindex",
+        description="Econometrics of AI adoption across places and tasks (AEI-style analyses).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    rep = sub.add_parser(
+        "report",
+        help="run the whole analysis and write an HTML (or Markdown) report with CSV tables",
+        description="Run the whole analysis on the embedded data (default) or on an AEI release "
+        "(--data) and write a self-contained report with its tables as CSV.",
+    )
+    rep.add_argument("--data", type=Path, default=None, help="AEI release folder or CSV (default: embedded)")
+    rep.add_argument("--out", type=Path, default=Path("econindex-report"), help="output folder")
+    rep.add_argument("--format", choices=("html", "markdown"), default="html", help="report format")
+    rep.add_argument(
+        "--level", choices=("country", "state_us"), default=None, help="geo level for --data (default: both)"
+    )
+    rep.add_argument("--no-bayes", dest="bayes", action="store_false", help="skip the Bayesian state models")
+    rep.add_argument(
+        "--exclude-flagged", action="store_true", help="remove abuse-flagged traffic before estimating"
+    )
+    rep.add_argument("--seed", type=int, default=0, help="seed for simulation, bootstrap and MCMC")
+    rep.add_argument("--quiet", action="store_true", help="no progress output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``econindex`` command; returns the exit code.
+
+    Bad input (an :class:`~econindex.errors.EconIndexError`, a missing file)
+    is reported as one line on stderr with exit code 2, never a traceback.
+    """
+    args = build_parser().parse_args(argv)
+    if args.command == "report":
+        from econindex.report import ReportConfig, run_report
+
+        config = ReportConfig(
+            data=args.data,
+            out=args.out,
+            format=args.format,
+            level=args.level,
+            bayes=args.bayes,
+            exclude_flagged=args.exclude_flagged,
+            seed=args.seed,
+            quiet=args.quiet,
+            argv=tuple(sys.argv[1:] if argv is None else argv),
+        )
+        try:
+            path = run_report(config)
+        except (EconIndexError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            print(f"econindex: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if not args.quiet:
+            print(f"report written to {path}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
