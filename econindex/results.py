@@ -1,0 +1,454 @@
+"""Shared result base for estimators that report coefficients, and ``compare``.
+
+:class:`CoefficientResult` is a frozen dataclass holding coefficient
+estimates, one covariance matrix and the degrees of freedom of the reference
+distribution. Standard errors, statistics, p-values, confidence intervals and
+the minimum detectable effect all derive from those, so they cannot disagree.
+Exports have one return type each: :meth:`~CoefficientResult.summary` text,
+:meth:`~CoefficientResult.to_frame` a tidy DataFrame, :meth:`~CoefficientResult.to_xarray`
+a Dataset along a ``stat`` dimension, :meth:`~CoefficientResult.to_markdown`,
+:meth:`~CoefficientResult.to_latex` (booktabs) and ``_repr_html_``.
+
+:func:`compare` sets several results side by side as a publication table.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import stats
+
+from econindex.errors import OptionError
+
+__all__ = ["CoefficientResult", "ComparisonTable", "compare", "latex_escape", "FRAME_COLUMNS"]
+
+FRAME_COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper")
+STATS = ("estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper")
+
+
+def latex_escape(text: str) -> str:
+    r"""Escape LaTeX special characters.
+
+    Examples
+    --------
+    >>> latex_escape("ln_gdp & 50%")
+    'ln\\_gdp \\& 50\\%'
+    """
+    repl = {
+        "\\": r"\textbackslash{}",
+        "&": r"\&",
+        "%": r"\%",
+        "$": r"\$",
+        "#": r"\#",
+        "_": r"\_",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+    }
+    return "".join(repl.get(c, c) for c in str(text))
+
+
+def _check_alpha(alpha: float) -> float:
+    if not (isinstance(alpha, int | float) and 0.0 < float(alpha) < 1.0):
+        raise OptionError(f"alpha={alpha!r} must lie strictly between 0 and 1")
+    return float(alpha)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class CoefficientResult:
+    """Coefficients, their covariance and the reference distribution: the base of result classes.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Coefficient names (statsmodels-like: ``const``, then regressors).
+    coef : ndarray (k,)
+    cov : ndarray (k, k)
+        The one stored covariance every derived quantity uses.
+    df : ndarray (k,) or None
+        Degrees of freedom of each coefficient's t reference distribution;
+        ``None`` means the standard normal.
+    nobs : int
+    cov_type : str
+        Canonical covariance name (:mod:`econindex.covariance`).
+    cov_label : str
+        Short label for tables (e.g. ``"cluster (CR2, 9 clusters)"``).
+    cov_description : str
+        What the standard errors are, in words.
+    level : str or None
+        Geo level of the data (``"country"``, ``"state_us"``) where relevant.
+    model : str
+        Name of the estimator (``"OLS"``, ``"WLS"``, ``"PPML"``, ...).
+    dep_var : str
+        Name of the dependent variable.
+
+    Examples
+    --------
+    >>> r = CoefficientResult(names=("const", "x"), coef=np.array([1.0, 0.5]),
+    ...     cov=np.diag([0.04, 0.01]), df=None, nobs=100, cov_type="HC1",
+    ...     cov_label="HC1", cov_description="robust")
+    >>> r.bse.round(3).tolist(), round(float(r.pvalues["x"]), 6)
+    ([0.2, 0.1], 1e-06)
+    """
+
+    names: tuple[str, ...]
+    coef: np.ndarray
+    cov: np.ndarray
+    df: np.ndarray | None
+    nobs: int
+    cov_type: str
+    cov_label: str
+    cov_description: str
+    level: str | None = None
+    model: str = "OLS"
+    dep_var: str = "y"
+
+    # --- derived from coef, cov and df ------------------------------------
+    @property
+    def params(self) -> pd.Series:
+        """Coefficient estimates, indexed by name."""
+        return pd.Series(self.coef, index=list(self.names), name="params")
+
+    @property
+    def bse(self) -> pd.Series:
+        """Standard errors ``sqrt(diag(cov))``."""
+        return pd.Series(np.sqrt(np.diag(self.cov)), index=list(self.names), name="bse")
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """``params / bse`` (t or z statistics, see :attr:`use_t`)."""
+        return pd.Series(self.coef / np.sqrt(np.diag(self.cov)), index=list(self.names), name="tvalues")
+
+    @property
+    def use_t(self) -> bool:
+        """Whether inference uses t distributions (``df`` given) or the normal."""
+        return self.df is not None
+
+    def _sf2(self, t: np.ndarray) -> np.ndarray:
+        if self.df is None:
+            return np.asarray(2.0 * stats.norm.sf(np.abs(t)))
+        return np.asarray(2.0 * stats.t.sf(np.abs(t), self.df))
+
+    def _quantile(self, q: float) -> np.ndarray:
+        if self.df is None:
+            return np.full(len(self.names), stats.norm.ppf(q))
+        return np.asarray(stats.t.ppf(q, self.df))
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values of ``coef = 0``."""
+        return pd.Series(self._sf2(self.tvalues.to_numpy()), index=list(self.names), name="pvalues")
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Two-sided ``1 - alpha`` confidence intervals (columns ``lower``, ``upper``)."""
+        alpha = _check_alpha(alpha)
+        q = self._quantile(1 - alpha / 2)
+        se = self.bse.to_numpy()
+        return pd.DataFrame(
+            {"lower": self.coef - q * se, "upper": self.coef + q * se}, index=list(self.names)
+        )
+
+    def mde(self, power: float = 0.8, alpha: float = 0.05) -> pd.Series:
+        """Minimum detectable effect of each coefficient for a two-sided level-``alpha`` test.
+
+        ``(q_{1-alpha/2} + q_{power}) * se`` where ``q`` are quantiles of the
+        result's reference distribution (t with the recorded dof, or the
+        normal). With the normal, 80% power and 5% size this is ``2.802 * se``:
+        the smallest true effect this design detects four times in five.
+        """
+        alpha = _check_alpha(alpha)
+        if not 0.0 < power < 1.0:
+            raise OptionError(f"power={power!r} must lie strictly between 0 and 1")
+        q = self._quantile(1 - alpha / 2) + self._quantile(power)
+        return pd.Series(q * self.bse.to_numpy(), index=list(self.names), name="mde")
+
+    @property
+    def rsquared(self) -> float:
+        """R-squared where the estimator defines one (NaN otherwise)."""
+        return float("nan")
+
+    def _extra_stats(self) -> dict[str, Any]:
+        """Model statistics shown under the coefficient table (subclasses extend)."""
+        out: dict[str, Any] = {"N": self.nobs}
+        if not math.isnan(self.rsquared):
+            out["R-squared"] = self.rsquared
+        return out
+
+    # --- exports -----------------------------------------------------------
+    def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Tidy coefficients: ``term, estimate, std_error, statistic, p_value, ci_lower, ci_upper``."""
+        ci = self.conf_int(alpha)
+        return pd.DataFrame(
+            {
+                "term": list(self.names),
+                "estimate": self.coef,
+                "std_error": self.bse.to_numpy(),
+                "statistic": self.tvalues.to_numpy(),
+                "p_value": self.pvalues.to_numpy(),
+                "ci_lower": ci["lower"].to_numpy(),
+                "ci_upper": ci["upper"].to_numpy(),
+            }
+        )
+
+    def to_xarray(self, alpha: float = 0.05) -> xr.Dataset:
+        """Dataset with one variable per term along a ``stat`` dimension; attrs name the inference."""
+        frame = self.to_frame(alpha).set_index("term")
+        data = {term: ("stat", frame.loc[term, list(STATS)].to_numpy(dtype=float)) for term in self.names}
+        return xr.Dataset(
+            data,
+            coords={"stat": list(STATS)},
+            attrs={
+                "model": self.model,
+                "dep_var": self.dep_var,
+                "cov_type": self.cov_type,
+                "cov_label": self.cov_label,
+                "cov_description": self.cov_description,
+                "level": self.level or "",
+                "nobs": int(self.nobs),
+                "ci_level": 1 - alpha,
+                "reference_distribution": "t" if self.use_t else "normal",
+            },
+        )
+
+    def _header(self) -> list[tuple[str, str]]:
+        rows = [
+            ("Model", self.model),
+            ("Dependent variable", self.dep_var),
+            ("Level", self.level or "-"),
+            ("Covariance", self.cov_label),
+            ("Reference distribution", "t" if self.use_t else "normal"),
+        ]
+        for key, val in self._extra_stats().items():
+            rows.append((key, _fmt(val)))
+        return rows
+
+    def summary(self, alpha: float = 0.05) -> str:
+        """A readable text table of the coefficients and the model statistics."""
+        frame = self.to_frame(alpha)
+        head = self._header()
+        width = max(len(k) for k, _ in head)
+        lines = [f"{self.model} results", "=" * 78]
+        lines += [f"{k:<{width}} : {v}" for k, v in head]
+        lines.append(f"{'SE type':<{width}} : {self.cov_description}")
+        lines.append("-" * 78)
+        pct = f"{100 * (1 - alpha):g}%"
+        cols = ["estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper"]
+        hdr = [
+            "term",
+            "coef",
+            "std err",
+            "t" if self.use_t else "z",
+            "P>|t|" if self.use_t else "P>|z|",
+            f"[{pct}",
+            "CI]",
+        ]
+        tw = max(12, *(len(t) for t in self.names))
+        lines.append(f"{hdr[0]:<{tw}}" + "".join(f"{h:>11}" for h in hdr[1:]))
+        for _, row in frame.iterrows():
+            lines.append(f"{row['term']:<{tw}}" + "".join(f"{row[c]:>11.4g}" for c in cols))
+        lines.append("=" * 78)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def to_markdown(self, alpha: float = 0.05, digits: int = 4) -> str:
+        """Markdown table of the coefficients followed by the model statistics."""
+        frame = self.to_frame(alpha)
+        cols = list(FRAME_COLUMNS)
+        out = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|"]
+        for _, row in frame.iterrows():
+            out.append(
+                "| " + " | ".join([str(row["term"])] + [f"{row[c]:.{digits}g}" for c in cols[1:]]) + " |"
+            )
+        out.append("")
+        out.append("; ".join(f"{k}: {v}" for k, v in self._header()))
+        return "\n".join(out)
+
+    def to_latex(self, alpha: float = 0.05, digits: int = 4) -> str:
+        """A booktabs ``tabular`` of the coefficients with names escaped."""
+        frame = self.to_frame(alpha)
+        pct = f"{100 * (1 - alpha):g}\\%"
+        lines = [
+            r"\begin{tabular}{lrrrrrr}",
+            r"\toprule",
+            f"Term & Estimate & Std. error & {'t' if self.use_t else 'z'} & p-value"
+            f" & {pct} lower & {pct} upper \\\\",
+            r"\midrule",
+        ]
+        for _, row in frame.iterrows():
+            vals = " & ".join(f"{row[c]:.{digits}g}" for c in STATS)
+            lines.append(f"{latex_escape(row['term'])} & {vals} \\\\")
+        lines.append(r"\midrule")
+        for k, v in self._header():
+            lines.append(f"\\multicolumn{{7}}{{l}}{{{latex_escape(k)}: {latex_escape(v)}}} \\\\")
+        lines += [r"\bottomrule", r"\end{tabular}"]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        frame = self.to_frame()
+        head = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in self._header()
+        )
+        table = frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", escape=True)
+        return f"<div><strong>{html.escape(self.model)} results</strong><table>{head}</table>{table}</div>"
+
+
+def _fmt(val: Any) -> str:
+    if isinstance(val, float | np.floating):
+        return f"{float(val):.4g}"
+    return str(val)
+
+
+@dataclass(frozen=True, eq=False)
+class ComparisonTable:
+    """Several results side by side: coefficients (estimate, SE below), SE type, N, R-squared.
+
+    ``frame`` has one column per result and rows ``<term>``, ``<term> (se)``,
+    then ``SE type``, ``N``, ``R-squared``, ``MDE 80% (<term>)``; ``notes`` says
+    what each SE type in the table means.
+    """
+
+    frame: pd.DataFrame
+    notes: tuple[str, ...]
+
+    def to_markdown(self) -> str:
+        """GitHub-flavoured Markdown table plus notes."""
+        cols = ["", *map(str, self.frame.columns)]
+        out = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] + [":---:"] * (len(cols) - 1)) + "|"]
+        for idx, row in self.frame.iterrows():
+            out.append("| " + " | ".join([str(idx), *map(str, row.tolist())]) + " |")
+        out.append("")
+        out += [f"- {n}" for n in self.notes]
+        return "\n".join(out)
+
+    def to_latex(self) -> str:
+        """booktabs ``tabular`` with escaped names and a notes block."""
+        ncol = self.frame.shape[1]
+        lines = [
+            r"\begin{tabular}{l" + "c" * ncol + "}",
+            r"\toprule",
+            " & " + " & ".join(latex_escape(str(c)) for c in self.frame.columns) + r" \\",
+            r"\midrule",
+        ]
+        for idx, row in self.frame.iterrows():
+            label = "" if str(idx).endswith(" (se)") else latex_escape(str(idx))
+            if str(idx) == "SE type":
+                lines.append(r"\midrule")
+            lines.append(label + " & " + " & ".join(latex_escape(str(v)) for v in row.tolist()) + r" \\")
+        lines.append(r"\bottomrule")
+        for n in self.notes:
+            lines.append(f"\\multicolumn{{{ncol + 1}}}{{l}}{{\\footnotesize {latex_escape(n)}}} \\\\")
+        lines.append(r"\end{tabular}")
+        return "\n".join(lines)
+
+    def to_html(self) -> str:
+        """HTML table plus notes."""
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return self.frame.to_html(escape=True) + f"<ul>{notes}</ul>"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __str__(self) -> str:
+        return self.frame.to_string() + "\n" + "\n".join(self.notes)
+
+
+def compare(
+    results: Sequence[CoefficientResult],
+    names: Sequence[str] | None = None,
+    *,
+    digits: int = 3,
+    terms: Sequence[str] | None = None,
+) -> ComparisonTable:
+    """Publication table of several results: columns = results, rows = coefficients.
+
+    Each coefficient row shows the estimate with its standard error in
+    parentheses on the row below; further rows give the SE type of each
+    column (the label, explained in the notes, because "robust" means
+    different things in different packages), N, R-squared and the minimum
+    detectable effect at 80% power (two-sided 5%) of the last term.
+
+    Parameters
+    ----------
+    results : sequence of CoefficientResult
+    names : sequence of str, optional
+        Column headers (default ``(1)``, ``(2)``, ...).
+    digits : int
+        Decimals shown.
+    terms : sequence of str, optional
+        Rows to show, in order (default: every term, in order of appearance).
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> ds = ei.datasets.load_countries_2025_08()
+    >>> a = ei.IncomeElasticity(cov_type="HC1").fit(ds, level="country")
+    >>> b = ei.IncomeElasticity(cov_type="HC3").fit(ds, level="country")
+    >>> t = compare([a, b], names=["HC1", "HC3"])
+    >>> t.frame.loc["log_gdp_pc", "HC1"]
+    '0.690'
+    >>> t.frame.loc["SE type"].tolist()
+    ['HC1', 'HC3']
+    """
+    results = list(results)
+    if not results:
+        raise OptionError("compare needs at least one result")
+    for r in results:
+        if not isinstance(r, CoefficientResult):
+            raise OptionError(f"compare takes CoefficientResult objects, got {type(r).__name__}")
+    if names is None:
+        names = [f"({i + 1})" for i in range(len(results))]
+    names = [str(n) for n in names]
+    if len(names) != len(results) or len(set(names)) != len(names):
+        raise OptionError(f"names must be {len(results)} distinct labels, got {names}")
+    if terms is None:
+        seen: list[str] = []
+        for r in results:
+            seen += [t for t in r.names if t not in seen]
+        terms = seen
+    rows: dict[str, list[str]] = {}
+    for t in terms:
+        est, se = [], []
+        for r in results:
+            if t in r.names:
+                est.append(f"{r.params[t]:.{digits}f}{_stars(float(r.pvalues[t]))}")
+                se.append(f"({r.bse[t]:.{digits}f})")
+            else:
+                est.append("")
+                se.append("")
+        rows[t] = est
+        rows[f"{t} (se)"] = se
+    rows["SE type"] = [r.cov_label for r in results]
+    rows["N"] = [str(int(r.nobs)) for r in results]
+    rows["R-squared"] = ["" if math.isnan(r.rsquared) else f"{r.rsquared:.{digits}f}" for r in results]
+    last = terms[-1] if terms else None
+    if last is not None:
+        rows[f"MDE 80% ({last})"] = [
+            f"{r.mde()[last]:.{digits}f}" if last in r.names else "" for r in results
+        ]
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=names)
+    notes = ["Standard errors in parentheses; * p<0.10, ** p<0.05, *** p<0.01."]
+    seen_labels: set[str] = set()
+    for r in results:
+        if r.cov_label not in seen_labels:
+            seen_labels.add(r.cov_label)
+            dist = "t" if r.use_t else "normal"
+            notes.append(f"{r.cov_label}: {r.cov_description} ({dist} reference distribution).")
+    notes.append(
+        "MDE 80%: minimum detectable effect at 80% power, two-sided 5% test: (q_0.975 + q_0.80) x SE."
+    )
+    return ComparisonTable(frame=frame, notes=tuple(notes))
+
+
+def _stars(p: float) -> str:
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.10 else ""
