@@ -30,15 +30,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from econindex.covariance import CLUSTER_CORRECTIONS, COV_TYPES
 from econindex.errors import DataValueError, EstimationError, OptionError, SchemaError
+from econindex.regression import OLS, RegressionResult
+from econindex.results import CoefficientResult
 from econindex.schema import (
     AUTOMATION_PATTERNS,
     CLASSIFIED_PATTERNS,
@@ -51,9 +54,6 @@ from econindex.schema import (
     check_option,
     geos_at_level,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from econindex.regression import RegressionResult
 
 __all__ = [
     "task_automation_rate",
@@ -76,7 +76,6 @@ TASK_CONTROLS: tuple[str, ...] = ("expected", "soc_major", "none")
 ON_UNCOVERED: tuple[str, ...] = ("raise", "record")
 UNITS: tuple[str, ...] = ("percent", "fraction")
 SOURCES: tuple[str, ...] = ("auto", "published", "counts")
-COV_TYPES: tuple[str, ...] = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
 LEVELS: tuple[str, ...] = ("country", "state_us")
 
 _UNCOVERED = "task shares cover no task with an automation rate"
@@ -273,46 +272,21 @@ def expected_automation(
 # --------------------------------------------------------------------------- the regression core
 
 
-def _ols(cov_type: str, y: np.ndarray, X: np.ndarray, names: Sequence[str], obs: Sequence[str],
-         clusters: np.ndarray | None) -> RegressionResult:
-    try:
-        from econindex.regression import OLS
-    except ImportError:  # TEMPORARY until econindex.regression lands
-        return _SMShim.fit(cov_type, y, X, names, clusters)  # type: ignore[return-value]
-
-    return OLS(cov_type=cov_type).fit(y, X, names=tuple(names), obs_names=list(obs), clusters=clusters)
-
-
-class _SMShim:  # TEMPORARY statsmodels stand-in for econindex.regression
-    def __init__(self, r: Any, names: Sequence[str], cov_type: str, args: Any) -> None:
-        self._r, self.names, self.cov_type, self._args = r, list(names), cov_type, args
-        idx = pd.Index(self.names)
-        self.params = pd.Series(np.asarray(r.params), index=idx)
-        self.bse = pd.Series(np.asarray(r.bse), index=idx)
-        self.tvalues = pd.Series(np.asarray(r.tvalues), index=idx)
-        self.pvalues = pd.Series(np.asarray(r.pvalues), index=idx)
-        self.fittedvalues = np.asarray(r.fittedvalues)
-        self.resid = np.asarray(r.resid)
-        X = args[2]
-        self.hat = np.einsum("ij,ji->i", X, np.linalg.pinv(X))
-
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        ci = np.asarray(self._r.conf_int(alpha=alpha))
-        return pd.DataFrame(ci, index=self.names, columns=["lower", "upper"])
-
-    def with_cov(self, cov_type: str) -> Any:
-        return _SMShim.fit(cov_type, *self._args[1:])
-
-    @classmethod
-    def fit(cls, cov_type: str, y: Any, X: Any, names: Any, clusters: Any) -> Any:
-        import statsmodels.api as sm
-
-        m = sm.OLS(y, X)
-        if cov_type == "cluster":
-            r = m.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(clusters)[0]})
-        else:
-            r = m.fit(cov_type=cov_type)
-        return cls(r, names, cov_type, (cov_type, y, X, names, clusters))
+def _ols(
+    cov_type: str,
+    y: np.ndarray,
+    X: np.ndarray,
+    names: Sequence[str],
+    obs: Sequence[str],
+    clusters: np.ndarray | None = None,
+    cluster_correction: str = "CR1",
+    level: str | None = None,
+    dep_var: str = "y",
+) -> RegressionResult:
+    return OLS(cov_type=cov_type, cluster_correction=cluster_correction).fit(
+        y, X, names=tuple(names), obs_names=np.asarray(obs, dtype=object), clusters=clusters,
+        level=level, dep_var=dep_var,
+    )
 
 
 # --------------------------------------------------------------------------- result
@@ -322,9 +296,16 @@ def _fmt(x: float, digits: int = 4) -> str:
     return "nan" if not np.isfinite(x) else f"{x:.{digits}f}"
 
 
-@dataclass(frozen=True)
-class AutomationResult:
+@dataclass(frozen=True, kw_only=True, eq=False)
+class AutomationResult(CoefficientResult):
     """Result of :class:`TaskMixAutomation`: the partial slope of automation on usage.
+
+    A :class:`~econindex.results.CoefficientResult` whose coefficients and
+    covariance are those of the full regression (automation on constant,
+    usage, task-mix control and controls), so ``params``, ``bse``,
+    ``pvalues``, ``conf_int``, ``to_frame``, ``to_markdown``, ``to_latex`` and
+    :func:`econindex.compare` work as for every estimator; the partial-slope
+    view adds the attributes below.
 
     Attributes
     ----------
@@ -333,46 +314,40 @@ class AutomationResult:
         measure, holding the task-mix control fixed (percentage points per unit
         of usage when ``units="percent"``). Equal to the usage coefficient of
         the full regression.
-    se : float
-        Its standard error from the full regression with ``cov_type``.
     naive_se : float
         The residual-on-residual regression's own (non-robust) standard error,
         with ``nobs - 2`` residual degrees of freedom instead of
         ``nobs - k``: too small, shown for comparison.
     partial_rsquared : float
         R-squared of the residual-on-residual regression.
-    nobs : int
-        Geos in the regression.
     n_tasks_rated : int
-        Tasks with an automation rate (0 when the published expected automation
-        was used).
+        Tasks with an automation rate that enter the weights (0 when the
+        published expected automation was used).
     regression : RegressionResult
-        The full regression (automation on constant, usage, controls).
+        The full regression.
     table : pandas.DataFrame
         Per geo in the regression: ``geo_name, actual, expected, usage``,
         controls, ``fitted, resid`` (full regression), ``resid_automation,
-        resid_usage`` (partialled-out), ``leverage``.
+        resid_usage`` (partialled out), ``leverage``.
     excluded : pandas.DataFrame
         Geos of the level left out, with the ``reason`` (never silently lost).
     sources : dict
-        Where each input came from (computed from counts or published).
+        Where each input came from (computed from counts, or published).
+    term : str
+        Name of the usage coefficient (``usage_index`` or ``log_usage_index``).
     """
 
     slope: float
-    se: float
     naive_se: float
     partial_rsquared: float
-    nobs: int
     n_tasks_rated: int
     regression: RegressionResult
     table: pd.DataFrame
     excluded: pd.DataFrame
-    level: str
     usage: str
     base: str
     units: str
     task_control: str
-    cov_type: str
     alpha: float = 0.05
     sources: Mapping[str, str] = field(default_factory=dict)
     term: str = "usage_index"
@@ -381,31 +356,30 @@ class AutomationResult:
 
     # ---- inference, all from the full regression's covariance
     @property
-    def params(self) -> pd.Series:
-        """Coefficients of the full regression (statsmodels naming)."""
-        return self.regression.params
-
-    @property
-    def bse(self) -> pd.Series:
-        """Standard errors of the full regression (statsmodels naming)."""
-        return self.regression.bse
+    def se(self) -> float:
+        """Standard error of the slope from the full regression with ``cov_type``."""
+        return float(self.bse[self.term])
 
     @property
     def tvalue(self) -> float:
         """Test statistic of the slope (full regression)."""
-        return float(self.regression.tvalues[self.term])
+        return float(self.tvalues[self.term])
 
     @property
     def pvalue(self) -> float:
         """Two-sided p-value of the slope (full regression, ``cov_type``)."""
-        return float(self.regression.pvalues[self.term])
+        return float(self.pvalues[self.term])
+
+    @property
+    def rsquared(self) -> float:
+        """R-squared of the full regression (see :attr:`partial_rsquared` for the partial one)."""
+        return self.regression.rsquared
 
     def ci(self, alpha: float | None = None) -> tuple[float, float]:
         """Interval of the slope from the full regression (level ``1 - alpha``)."""
-        a = self.alpha if alpha is None else alpha
-        ci = self.regression.conf_int(alpha=a)
-        row = ci.loc[self.term]
-        return float(row.iloc[0]), float(row.iloc[1])
+        ci = self.conf_int(alpha=self.alpha if alpha is None else alpha)
+        j = list(self.names).index(self.term)
+        return float(ci["lower"].iloc[j]), float(ci["upper"].iloc[j])
 
     @property
     def naive_df(self) -> int:
@@ -420,112 +394,115 @@ class AutomationResult:
 
     @property
     def width_ratio(self) -> float:
-        """Width of the robust interval over that of the naive one."""
+        """Width of the reported (full-regression) interval over that of the naive one."""
         lo, hi = self.ci()
         nlo, nhi = self.naive_ci()
         return (hi - lo) / (nhi - nlo)
 
-    def with_cov(self, cov_type: str) -> AutomationResult:
-        """The same fit with another covariance type (a new result; the slope is unchanged)."""
-        check_option("cov_type", cov_type, COV_TYPES)
-        from dataclasses import replace
+    def with_cov(self, cov_type: str, **kwargs: Any) -> AutomationResult:
+        """The same fit with another covariance type (a new result; the slope is unchanged).
 
-        return replace(self, regression=self.regression.with_cov(cov_type),
-                       se=float(self.regression.with_cov(cov_type).bse[self.term]), cov_type=cov_type)
+        Keyword arguments (``clusters``, ``cluster_correction``) go to
+        :meth:`RegressionResult.with_cov`.
+        """
+        reg = self.regression.with_cov(cov_type, **kwargs)
+        return replace(
+            self,
+            regression=reg,
+            cov=reg.cov,
+            df=reg.df,
+            cov_type=reg.cov_type,
+            cov_label=reg.cov_label,
+            cov_description=reg.cov_description,
+        )
+
+    def _extra_stats(self) -> dict[str, Any]:
+        out = super()._extra_stats()
+        out["Partial slope"] = self.slope
+        out["Partial R-squared"] = self.partial_rsquared
+        out["Naive SE (resid-on-resid)"] = self.naive_se
+        out["Tasks with a rate"] = self.n_tasks_rated
+        return out
 
     # ---- exports
-    def summary(self) -> str:
-        """A plain-text summary: the slope with both intervals, partial R-squared, N, sources."""
-        lo, hi = self.ci()
-        nlo, nhi = self.naive_ci()
+    def summary(self, alpha: float | None = None) -> str:
+        """The slope with both intervals, partial R-squared, N, sources, excluded geos, then the table."""
+        a = self.alpha if alpha is None else alpha
+        lo, hi = self.ci(a)
+        nlo, nhi = self.naive_ci(a)
         unit = "pp of automation" if self.units == "percent" else "automation share"
-        lvl = int(round((1 - self.alpha) * 100))
+        lvl = f"{100 * (1 - a):g}%"
         lines = [
             f"Task-mix controlled automation regression ({self.level}, N = {self.nobs})",
-            f"  automation share ({self.base} base, {self.units}) on {self.term}, "
+            f"  automation share ({self.base} base, {self.units}) on {self.term}; "
             f"task control: {self.task_control}",
-            f"  partial slope     {_fmt(self.slope)}  ({unit} per unit of {self.term})",
-            f"  {self.cov_type} SE           {_fmt(self.se)}  {lvl}% CI [{_fmt(lo)}, {_fmt(hi)}]"
-            f"  p = {_fmt(self.pvalue, 4)}",
-            f"  naive SE          {_fmt(self.naive_se)}  {lvl}% CI [{_fmt(nlo)}, {_fmt(nhi)}]"
+            f"  partial slope      {_fmt(self.slope)}  ({unit} per unit of {self.term})",
+            f"  {self.cov_label} SE{' ' * max(1, 15 - len(self.cov_label))}{_fmt(self.se)}  "
+            f"{lvl} CI [{_fmt(lo)}, {_fmt(hi)}]  p = {_fmt(self.pvalue)}  (full regression, dof "
+            f"{self.regression.df_resid})",
+            f"  naive SE           {_fmt(self.naive_se)}  {lvl} CI [{_fmt(nlo)}, {_fmt(nhi)}]"
             f"  (residual-on-residual, dof {self.naive_df})",
-            f"  robust/naive interval width {_fmt(self.width_ratio, 3)}",
-            f"  partial R-squared {_fmt(self.partial_rsquared)}",
-            f"  tasks with a rate {self.n_tasks_rated}",
+            f"  interval width, reported / naive: {_fmt(self.width_ratio, 3)}",
+            f"  partial R-squared  {_fmt(self.partial_rsquared)}",
+            f"  tasks with a rate  {self.n_tasks_rated}",
         ]
         if self.period is not None:
             lines.append(f"  period {self.period}")
         if self.platform is not None:
             lines.append(f"  platform {self.platform}")
-        lines.append("  sources: " + ", ".join(f"{k}={v}" for k, v in self.sources.items()))
+        lines.append("  sources: " + "; ".join(f"{k} = {v}" for k, v in self.sources.items()))
         if len(self.excluded):
             named = ", ".join(f"{g} ({r})" for g, r in self.excluded["reason"].items())
             lines.append(f"  excluded ({len(self.excluded)}): {named}")
-        return "\n".join(lines)
+        return "\n".join(lines) + "\n\n" + super().summary(a)
 
     def __str__(self) -> str:
         return self.summary()
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + self.summary().replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy coefficient table of the full regression.
-
-        Columns ``term, estimate, std_error, statistic, p_value, ci_lower,
-        ci_upper``; ``attrs`` carry the partial R-squared, N and the naive SE.
-        """
-        reg = self.regression
-        ci = reg.conf_int(alpha=self.alpha)
-        out = pd.DataFrame(
-            {
-                "term": list(reg.params.index),
-                "estimate": reg.params.to_numpy(),
-                "std_error": reg.bse.to_numpy(),
-                "statistic": reg.tvalues.to_numpy(),
-                "p_value": reg.pvalues.to_numpy(),
-                "ci_lower": ci.iloc[:, 0].to_numpy(),
-                "ci_upper": ci.iloc[:, 1].to_numpy(),
-            }
-        )
-        out.attrs.update(self._attrs())
-        return out
-
     def _attrs(self) -> dict[str, Any]:
         return {
             "estimator": "TaskMixAutomation",
-            "level": self.level,
-            "nobs": self.nobs,
-            "cov_type": self.cov_type,
             "slope": self.slope,
             "partial_rsquared": self.partial_rsquared,
             "naive_se": self.naive_se,
             "n_tasks_rated": self.n_tasks_rated,
+            "term": self.term,
             "usage": self.usage,
             "base": self.base,
             "units": self.units,
             "task_control": self.task_control,
-            "alpha": self.alpha,
             "sources": json.dumps(dict(self.sources)),
             "excluded": json.dumps(self.excluded["reason"].to_dict()),
             "period": "" if self.period is None else self.period,
             "platform": "" if self.platform is None else self.platform,
         }
 
-    def to_xarray(self) -> xr.Dataset:
-        """Coefficients along ``term`` x ``stat`` plus the per-geo table along ``geo``."""
-        frame = self.to_frame().set_index("term")
-        coef = xr.DataArray(
-            frame.to_numpy(float),
-            dims=("term", "stat"),
-            coords={"term": list(frame.index), "stat": list(frame.columns)},
-            name="coefficients",
-        )
-        table = self.table.drop(columns=["geo_name"], errors="ignore")
-        geo_vars = {c: xr.DataArray(table[c].to_numpy(float), dims=(GEO,)) for c in table.columns}
-        out = xr.Dataset(
-            {"coefficients": coef, **geo_vars},
-            coords={GEO: list(self.table.index), "geo_name": (GEO, self.table["geo_name"].to_numpy(object))},
+    def to_frame(self, alpha: float | None = None) -> pd.DataFrame:
+        """Tidy coefficients of the full regression.
+
+        Columns ``term, estimate, std_error, statistic, p_value, ci_lower,
+        ci_upper``; ``attrs`` carry the partial R-squared, N, the naive SE and
+        the sources.
+        """
+        out = super().to_frame(self.alpha if alpha is None else alpha)
+        out.attrs.update(self._attrs(), nobs=self.nobs, cov_type=self.cov_type, level=self.level or "")
+        return out
+
+    def to_xarray(self, alpha: float | None = None) -> xr.Dataset:
+        """One variable per term along ``stat`` (as every result) plus the per-geo table along ``geo``.
+
+        Table columns become variables ``actual, expected, usage, fitted, resid,
+        resid_automation, resid_usage, leverage``; further controls appear as
+        ``control_<name>``.
+        """
+        out = super().to_xarray(self.alpha if alpha is None else alpha)
+        table = self.table.drop(columns=["geo_name"])
+        geo_vars = {
+            (f"control_{c}" if c in self.names else c): xr.DataArray(table[c].to_numpy(float), dims=(GEO,))
+            for c in table.columns
+        }
+        out = out.assign(geo_vars).assign_coords(
+            {GEO: list(self.table.index), "geo_name": (GEO, self.table["geo_name"].to_numpy(object))}
         )
         out.attrs.update(self._attrs())
         return out
@@ -564,7 +541,8 @@ def periods_frame(results: Mapping[str, AutomationResult]) -> pd.DataFrame:
                 "nobs": res.nobs,
             }
         )
-    cols = ["period", "slope", "se", "ci_lower", "ci_upper", "p_value", "naive_se", "partial_rsquared", "nobs"]
+    cols = ["period", "slope", "se", "ci_lower", "ci_upper", "p_value", "naive_se", "partial_rsquared",
+            "nobs"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -626,7 +604,10 @@ class TaskMixAutomation:
         dataset carries it (the release's own index, see Notes), else computes
         them from counts.
     cluster : str, optional
-        Geo coordinate whose values are the clusters when ``cov_type="cluster"``.
+        Geo coordinate whose values are the clusters when ``cov_type="cluster"``
+        (e.g. ``"census_division"`` for US states).
+    cluster_correction : {"CR1", "CR2", "CR3"}
+        Small-sample correction of the cluster covariance.
     alpha : float
         1 - level of the intervals.
 
@@ -674,6 +655,7 @@ class TaskMixAutomation:
     expected_source: str = "auto"
     usage_source: str = "auto"
     cluster: str | None = None
+    cluster_correction: str = "CR1"
     alpha: float = 0.05
 
     def __post_init__(self) -> None:
@@ -685,6 +667,7 @@ class TaskMixAutomation:
         check_option("units", self.units, UNITS)
         check_option("expected_source", self.expected_source, SOURCES)
         check_option("usage_source", self.usage_source, SOURCES)
+        check_option("cluster_correction", self.cluster_correction, CLUSTER_CORRECTIONS)
         if isinstance(self.controls, str):
             object.__setattr__(self, "controls", (self.controls,))
         else:
@@ -696,7 +679,9 @@ class TaskMixAutomation:
         if not 0 < self.alpha < 1:
             raise OptionError(f"alpha={self.alpha!r} must lie in (0, 1)")
         if self.cov_type == "cluster" and self.cluster is None:
-            raise OptionError("cov_type='cluster' needs cluster=<name of a geo coordinate>, e.g. 'census_division'")
+            raise OptionError(
+                "cov_type='cluster' needs cluster=<name of a geo coordinate>, e.g. 'census_division'"
+            )
 
     # ------------------------------------------------------------------ inputs
     def _actual(self, ds: xr.Dataset) -> tuple[xr.DataArray, str]:
@@ -712,7 +697,8 @@ class TaskMixAutomation:
                 den = pc.sel({PATTERN: classified}).sum(PATTERN, min_count=1)
             else:
                 den = pc.sum(PATTERN, min_count=1)
-            return _positive_share(num.fillna(0).where(den.notnull()), den), f"pattern_count ({self.base} base)"
+            share = _positive_share(num.fillna(0).where(den.notnull()), den)
+            return share, f"pattern_count ({self.base} base)"
         if "automation_share" in ds.data_vars:
             published_base = str(ds.attrs.get("automation_base", "classified"))
             if published_base != self.base:
@@ -721,7 +707,9 @@ class TaskMixAutomation:
                     f"{published_base!r} base and it has no pattern_count to recompute it"
                 )
             return ds["automation_share"], f"published automation_share ({published_base} base)"
-        raise SchemaError("the actual automation share needs 'pattern_count' or a published 'automation_share'")
+        raise SchemaError(
+            "the actual automation share needs 'pattern_count' or a published 'automation_share'"
+        )
 
     def _usage(self, ds: xr.Dataset, level: str) -> tuple[xr.DataArray, str]:
         has_counts = "usage_count" in ds.data_vars and "working_age_pop" in ds.data_vars
@@ -749,9 +737,8 @@ class TaskMixAutomation:
             present = e.notnull()
             return e, present.astype(float), present, 0, "published expected_automation"
         expected, covered, has_tasks, rate, wsource = _expected_parts(ds)
-        n_rated = int(rate.notnull().any([d for d in rate.dims if d != TASK]).sum()) if rate.ndim > 1 else int(
-            rate.notnull().sum()
-        )
+        other = [d for d in rate.dims if d != TASK]
+        n_rated = int(rate.notnull().any(other).sum()) if other else int(rate.notnull().sum())
         return expected, covered, has_tasks, n_rated, f"task mix ({wsource} x automation rates)"
 
     def _soc_shares(self, ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray, int]:
@@ -893,13 +880,12 @@ class TaskMixAutomation:
         names = ["const", term, *znames[1:]]
         clusters = None
         if self.cov_type == "cluster":
-            assert self.cluster is not None
-            if self.cluster not in sub.coords:
-                raise SchemaError(f"cluster coordinate {self.cluster!r} is not on 'geo'")
-            clusters = np.asarray(sub[self.cluster].values)[keep]
-        full = _ols(self.cov_type, y, X, names, obs, clusters)
-        if np.linalg.matrix_rank(X) < X.shape[1]:
-            raise EstimationError(f"the design {names} is rank deficient on these {n} geos")
+            cname = str(self.cluster)
+            if cname not in sub.coords or sub[cname].dims != (GEO,):
+                raise SchemaError(f"cluster coordinate {cname!r} is not a coordinate on 'geo'")
+            clusters = np.asarray(sub[cname].values)[keep]
+        dep = "automation_pct" if self.units == "percent" else "automation_share"
+        full = _ols(self.cov_type, y, X, names, obs, clusters, self.cluster_correction, level, dep)
 
         # Frisch-Waugh-Lovell: partial out (1, control, controls) from both sides
         coef_y, *_ = np.linalg.lstsq(Z, y, rcond=None)
@@ -944,8 +930,15 @@ class TaskMixAutomation:
             index=pd.Index(dropped, name=GEO),
         )
         return AutomationResult(
+            names=full.names,
+            coef=full.coef,
+            cov=full.cov,
+            df=full.df,
+            cov_label=full.cov_label,
+            cov_description=full.cov_description,
+            model="TaskMixAutomation (OLS, FWL partial slope)",
+            dep_var=dep,
             slope=slope,
-            se=float(full.bse[term]),
             naive_se=naive_se,
             partial_rsquared=partial_r2,
             nobs=n,
@@ -958,7 +951,7 @@ class TaskMixAutomation:
             base=self.base,
             units=self.units,
             task_control=self.task_control,
-            cov_type=self.cov_type,
+            cov_type=full.cov_type,
             alpha=self.alpha,
             sources=sources,
             term=term,

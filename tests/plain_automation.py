@@ -38,7 +38,8 @@ def _pick(rows: pd.DataFrame, facet: str, candidates: Iterable[str]) -> pd.DataF
 def task_rates(rows: pd.DataFrame) -> dict[str, float]:
     """Step 1, one task at a time."""
     glob = rows[rows["geography"] == "global"]
-    tp = _pick(glob, "onet_task::collaboration", ("onet_task_collaboration_count", "onet_task_collaboration_pct"))
+    tp = _pick(glob, "onet_task::collaboration",
+               ("onet_task_collaboration_count", "onet_task_collaboration_pct"))
     cells: dict[str, dict[str, float]] = {}
     for name, value in zip(tp["cluster_name"], tp["value"], strict=True):
         task, pattern = str(name).rsplit("::", 1)
