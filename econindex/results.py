@@ -395,8 +395,8 @@ def compare(
     >>> a = ei.IncomeElasticity(cov_type="HC1").fit(ds, level="country")
     >>> b = ei.IncomeElasticity(cov_type="HC3").fit(ds, level="country")
     >>> t = compare([a, b], names=["HC1", "HC3"])
-    >>> t.frame.loc["log_gdp_pc", "HC1"]
-    '0.690'
+    >>> t.frame.loc["log_gdp_pc", "HC1"], t.frame.loc["log_gdp_pc (se)", "HC3"]
+    ('0.690***', '(0.041)')
     >>> t.frame.loc["SE type"].tolist()
     ['HC1', 'HC3']
     """

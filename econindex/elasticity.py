@@ -1,0 +1,699 @@
+"""Income elasticity of AI usage: ln(usage index) on ln(GDP per working-age capita).
+
+:class:`IncomeElasticity` is a frozen estimator; :meth:`IncomeElasticity.fit`
+takes a canonical dataset and a geo level and returns a frozen
+:class:`ElasticityResult`. Two methods:
+
+* ``method="ols"``: ``ln AUI_g = a + b ln(GDP_g / pop_g) + c' z_g + e_g`` by
+  OLS/WLS with any covariance type of :mod:`econindex.covariance`, optional
+  pairs or wild bootstrap.
+* ``method="ppml"``: Poisson pseudo-maximum likelihood (Santos Silva and
+  Tenreyro 2006) of the conversation counts, ``E[u_g] = pop_g exp(a + b
+  ln(GDP_g/pop_g) + c' z_g)``, with ``ln pop_g`` as exposure. Zeros are valid
+  observations and the estimator is consistent under heteroskedasticity of
+  any form, where OLS on the log is not.
+
+The index is the usage share over the working-age population share; a
+constant reference ratio only moves the intercept, so the slope does not
+depend on the reference set.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from econindex import covariance
+from econindex._kernels import bootstrap as _boot
+from econindex.errors import DataValueError, EstimationError, MissingCovariateError, OptionError, SchemaError
+from econindex.regression import OLS, RegressionResult
+from econindex.results import CoefficientResult
+from econindex.schema import GEO, check_option, geos_at_level
+
+__all__ = ["IncomeElasticity", "ElasticityResult", "SLOPE"]
+
+SLOPE = "log_gdp_pc"
+"""Name of the elasticity coefficient (``ln`` GDP per working-age capita)."""
+
+Method = Literal["ols", "ppml"]
+Bootstrap = Literal["pairs", "wild"]
+IndexSource = Literal["auto", "computed", "published"]
+
+_LEVELS = ("country", "state_us")
+_CI_METHODS = ("analytic", "percentile", "studentized")
+
+
+def _geo_list(values: Any) -> list[str]:
+    return [str(v) for v in np.asarray(values).reshape(-1)]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ElasticityResult(CoefficientResult):
+    """Frozen result of :class:`IncomeElasticity`.
+
+    Attributes (beyond :class:`econindex.results.CoefficientResult`)
+    ------------------------------------------------------------------
+    method : ``"ols"`` or ``"ppml"``
+    index_source : where the dependent variable came from (``"computed"`` from
+        counts, ``"published"`` index, or ``"counts"`` for PPML)
+    index_reference : description of the index's reference set
+    geos : geos used, in order; dropped : mapping geo -> reason it was left out
+    x : ln GDP per working-age capita of the used geos
+    y : ln usage index (OLS) or conversations (PPML) of the used geos
+    regression : the underlying :class:`~econindex.regression.RegressionResult` (OLS) or ``None``
+    boot_params, boot_se : bootstrap replicates (B, k) or ``None``
+    bootstrap, wild_weights, n_boot, seed : the bootstrap configuration
+    ci_level : default level of :meth:`ci`
+    r2 : R-squared (OLS) or squared correlation of counts and fitted means (PPML)
+    options : the estimator options, for the record
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> res = ei.IncomeElasticity().fit(ei.datasets.load_countries_2025_08(), level="country")
+    >>> round(res.slope, 4), round(res.rsquared, 3), res.nobs
+    (0.6895, 0.709, 114)
+    """
+
+    method: str
+    index_source: str
+    index_reference: str
+    geos: tuple[str, ...]
+    dropped: Mapping[str, str]
+    x: np.ndarray
+    y: np.ndarray
+    fitted: np.ndarray
+    regression: RegressionResult | None
+    boot_params: np.ndarray | None = None
+    boot_se: np.ndarray | None = None
+    bootstrap: str | None = None
+    wild_weights: str | None = None
+    n_boot: int = 0
+    seed: int | None = None
+    ci_level: float = 0.95
+    r2: float = float("nan")
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    # --- headline numbers ------------------------------------------------------
+    @property
+    def slope(self) -> float:
+        """The income elasticity (coefficient of ln GDP per working-age capita)."""
+        return float(self.params[SLOPE])
+
+    @property
+    def se(self) -> float:
+        """Standard error of the slope (from the stored covariance)."""
+        return float(self.bse[SLOPE])
+
+    @property
+    def pvalue(self) -> float:
+        """Two-sided p-value of slope = 0."""
+        return float(self.pvalues[SLOPE])
+
+    @property
+    def rsquared(self) -> float:
+        """R-squared (OLS; weighted for WLS) or, for PPML, ``corr(u, mu)^2``."""
+        return self.r2
+
+    @property
+    def slope_mde(self) -> float:
+        """Minimum detectable slope at 80% power, two-sided 5% (see :meth:`mde`)."""
+        return float(self.mde()[SLOPE])
+
+    @property
+    def n_dropped(self) -> int:
+        """Number of geos left out (reasons in :attr:`dropped`)."""
+        return len(self.dropped)
+
+    def ci(self, level: float | None = None, method: str | None = None) -> tuple[float, float]:
+        """Confidence interval of the slope.
+
+        Parameters
+        ----------
+        level : float, optional
+            Coverage (default :attr:`ci_level`).
+        method : {"analytic", "percentile", "studentized"}, optional
+            ``analytic``: estimate +- quantile x SE from the stored covariance;
+            ``percentile`` and ``studentized`` (bootstrap-t) need a bootstrap.
+            Default: ``studentized`` when the fit was bootstrapped, else ``analytic``.
+        """
+        ci = self._intervals(self.ci_level if level is None else level, method)
+        row = list(self.names).index(SLOPE)
+        return float(ci[row, 0]), float(ci[row, 1])
+
+    def _intervals(self, level: float, method: str | None) -> np.ndarray:
+        if not 0.0 < level < 1.0:
+            raise OptionError(f"level={level!r} must lie strictly between 0 and 1")
+        if method is None:
+            method = "studentized" if self.boot_params is not None else "analytic"
+        check_option("method", method, _CI_METHODS)
+        if method == "analytic":
+            return CoefficientResult.conf_int(self, 1.0 - level).to_numpy()
+        if self.boot_params is None or self.boot_se is None:
+            raise OptionError(f"method={method!r} needs a bootstrap; fit with bootstrap='pairs' or 'wild'")
+        if method == "percentile":
+            return _boot.percentile_interval(self.boot_params, level)
+        return _boot.studentized_interval(
+            self.coef, self.bse.to_numpy(), self.boot_params, self.boot_se, level
+        )
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Intervals of every coefficient: bootstrap-t when bootstrapped, else analytic."""
+        ci = self._intervals(1.0 - alpha, None)
+        return pd.DataFrame({"lower": ci[:, 0], "upper": ci[:, 1]}, index=list(self.names))
+
+    def _extra_stats(self) -> dict[str, Any]:
+        out = super()._extra_stats()
+        if self.method == "ppml":
+            out.pop("R-squared", None)
+            out["corr(u, mu)^2"] = self.r2
+        out["Index"] = self.index_source
+        out["Dropped geos"] = self.n_dropped
+        out["MDE 80% (slope)"] = self.slope_mde
+        if self.bootstrap:
+            kind = self.bootstrap + (f", {self.wild_weights}" if self.bootstrap == "wild" else "")
+            out["Bootstrap"] = f"{kind}, B={self.n_boot}, studentized intervals"
+        return out
+
+    def with_cov(self, cov_type: str, **kwargs: Any) -> ElasticityResult:
+        """A new OLS result with another covariance type (estimates unchanged, bootstrap dropped)."""
+        if self.regression is None:
+            raise OptionError("with_cov is available for method='ols' only; refit PPML with cov_type=")
+        reg = self.regression.with_cov(cov_type, **kwargs)
+        return replace(
+            self,
+            cov=reg.cov,
+            df=reg.df,
+            cov_type=reg.cov_type,
+            cov_label=reg.cov_label,
+            cov_description=reg.cov_description,
+            regression=reg,
+            boot_params=None,
+            boot_se=None,
+            bootstrap=None,
+            n_boot=0,
+        )
+
+    def to_xarray(self, alpha: float = 0.05) -> xr.Dataset:
+        """Coefficients along ``stat`` (see base class) plus the data used, along ``geo``."""
+        out = super().to_xarray(alpha)
+        out = out.assign(
+            log_gdp_pc_data=(GEO, self.x),
+            dependent=(GEO, self.y),
+            fitted=(GEO, self.fitted),
+        ).assign_coords({GEO: list(self.geos)})
+        out.attrs.update(
+            method=self.method,
+            index_source=self.index_source,
+            dropped=json.dumps(dict(self.dropped)),
+            rsquared=self.r2,
+        )
+        return out
+
+    def plot(self, ax: Any = None, *, n_labels: int = 6, level: float | None = None) -> Any:
+        """Log-log scatter with the fitted line, its confidence band and labels for the extremes.
+
+        Needs matplotlib (extra ``plot``); returns the Axes.
+        """
+        from econindex.plots._elasticity import plot_elasticity
+
+        return plot_elasticity(self, ax=ax, n_labels=n_labels, level=level)
+
+
+@dataclass(frozen=True)
+class IncomeElasticity:
+    """Income elasticity of AI usage across geos (countries or US states).
+
+    Parameters
+    ----------
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}
+        Covariance type (default ``"HC1"``). PPML supports ``nonrobust`` and
+        HC0-HC1 (statsmodels' GLM sandwich) and cluster CR1.
+    weights : None, "working_age_pop" or a variable name
+        WLS weights (PPML: variance weights).
+    controls : tuple of str
+        Extra regressors: variables over ``geo`` in the dataset, entered as is.
+    bootstrap : None, "pairs" or "wild"
+        Bootstrap the OLS coefficients; intervals become bootstrap-t.
+    wild_weights : {"rademacher", "webb"}
+    n_boot : int
+        Bootstrap replicates (default 2000).
+    seed : int, optional
+        Seed of the bootstrap (``numpy.random.default_rng``); same seed, same draws.
+    ci_level : float
+        Default interval coverage (0.95).
+    method : {"ols", "ppml"}
+    zeros : {"raise", "drop"}
+        What to do with geos whose usage is zero or missing, or whose GDP,
+        population, weight or control is missing or not positive where a log
+        needs it: raise an error naming them (default) or drop them and record
+        why in ``result.dropped``. PPML keeps zero usage (it is data there).
+    index : {"auto", "computed", "published"}
+        Dependent variable of the OLS fit: the index computed from
+        ``usage_count`` and ``working_age_pop`` with
+        :func:`econindex.indices.usage_index` (``"computed"``), the dataset's
+        published ``usage_index`` (``"published"``), or ``"auto"``: computed when
+        counts and population exist, else published. Recorded in the result.
+    reference, min_count, exclude
+        Passed to :func:`econindex.indices.usage_index` (reference set, reporting
+        threshold, excluded geos or ``"abuse_flagged"``). ``exclude`` also applies
+        to the published index and to PPML; ``min_count`` applies to PPML only
+        when given.
+    clusters : str, optional
+        Name of a geo coordinate (e.g. ``"census_division"``) giving the clusters
+        of ``cov_type="cluster"`` (and of the bootstrap, which then resamples or
+        flips whole clusters).
+    cluster_correction : {"CR1", "CR2", "CR3"}
+
+    Notes
+    -----
+    OLS: ``ln AUI_g = a + b ln(GDP_g/pop_g) + c'z_g + e_g``; ``b`` is the
+    elasticity. Because ``AUI_g = (u_g/pop_g)/(U/P)``, a different reference
+    ``U/P`` only shifts ``a``.
+
+    PPML: ``E[u_g | x_g] = exp(ln pop_g + a + b ln(GDP_g/pop_g) + c'z_g)``,
+    solved by statsmodels' ``GLM(Poisson)`` with ``offset=ln pop``; the score
+    equations need no log of ``u``, so zeros are kept.
+
+    The minimum detectable effect of the slope at 80% power for a two-sided 5%
+    test is ``(q_0.975 + q_0.80) * se`` with quantiles of the reference
+    distribution (t with the recorded dof, or normal).
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> ds = ei.datasets.load_countries_2025_08()
+    >>> res = IncomeElasticity(cov_type="HC3").fit(ds, level="country")
+    >>> round(res.slope, 4), res.cov_type, res.index_source
+    (0.6895, 'HC3', 'computed')
+    >>> ppml = IncomeElasticity(method="ppml").fit(ds, level="country")
+    >>> 0.5 < ppml.slope < 1.0
+    True
+    """
+
+    cov_type: str = "HC1"
+    weights: str | None = None
+    controls: tuple[str, ...] = ()
+    bootstrap: str | None = None
+    wild_weights: str = "rademacher"
+    n_boot: int = 2000
+    seed: int | None = None
+    ci_level: float = 0.95
+    method: str = "ols"
+    zeros: str = "raise"
+    index: str = "auto"
+    reference: Any = None
+    min_count: float | None = None
+    exclude: Sequence[str] | str | None = None
+    clusters: str | None = None
+    cluster_correction: str = "CR1"
+
+    def __post_init__(self) -> None:
+        check_option("cov_type", self.cov_type, covariance.COV_TYPES)
+        check_option("cluster_correction", self.cluster_correction, covariance.CLUSTER_CORRECTIONS)
+        check_option("bootstrap", self.bootstrap, (None, "pairs", "wild"))
+        check_option("wild_weights", self.wild_weights, ("rademacher", "webb"))
+        check_option("method", self.method, ("ols", "ppml"))
+        check_option("zeros", self.zeros, ("raise", "drop"))
+        check_option("index", self.index, ("auto", "computed", "published"))
+        if isinstance(self.controls, str):
+            object.__setattr__(self, "controls", (self.controls,))
+        else:
+            object.__setattr__(self, "controls", tuple(self.controls))
+        for c in self.controls:
+            if not isinstance(c, str):
+                raise OptionError(f"controls must be variable names, got {c!r}")
+        if SLOPE in self.controls or "const" in self.controls:
+            raise OptionError(f"controls may not be named {SLOPE!r} or 'const'")
+        if not (isinstance(self.n_boot, int) and self.n_boot >= 2):
+            raise OptionError(f"n_boot={self.n_boot!r} must be an integer >= 2")
+        if not (isinstance(self.ci_level, float | int) and 0.0 < float(self.ci_level) < 1.0):
+            raise OptionError(f"ci_level={self.ci_level!r} must lie strictly between 0 and 1")
+        if self.seed is not None and not isinstance(self.seed, int | np.integer):
+            raise OptionError(f"seed={self.seed!r} must be an integer or None")
+        if self.cov_type == "cluster" and self.clusters is None:
+            raise OptionError("cov_type='cluster' needs clusters= (a geo coordinate, e.g. 'census_division')")
+        if self.method == "ppml":
+            if self.bootstrap is not None:
+                raise OptionError("bootstrap is available for method='ols' only")
+            if self.cov_type in ("HC2", "HC3"):
+                raise OptionError(
+                    f"cov_type={self.cov_type!r} is not available for method='ppml'; "
+                    "choose 'nonrobust', 'HC0', 'HC1' or 'cluster'"
+                )
+            if self.cov_type == "cluster" and self.cluster_correction != "CR1":
+                raise OptionError("method='ppml' supports cluster_correction='CR1' only")
+            if self.index != "auto":
+                raise OptionError("index= applies to method='ols'; PPML always models usage_count")
+        if self.min_count is not None and not (
+            isinstance(self.min_count, int | float) and self.min_count >= 0
+        ):
+            raise OptionError(f"min_count={self.min_count!r} must be a non-negative number")
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, ds: xr.Dataset, level: str = "country") -> ElasticityResult:
+        """Estimate the elasticity on the located geos of ``ds`` at ``level``.
+
+        Parameters
+        ----------
+        ds : xarray.Dataset
+            Canonical dataset with ``gdp`` and ``working_age_pop`` and either
+            ``usage_count`` or a published ``usage_index``.
+        level : {"country", "state_us"}
+
+        Returns
+        -------
+        ElasticityResult
+
+        Raises
+        ------
+        MissingCovariateError
+            GDP or population is missing for some geos (named) and ``zeros="raise"``.
+        DataValueError
+            Zero or missing usage, non-positive GDP/population, bad weights or
+            controls (geos named) and ``zeros="raise"``; negative weights always.
+        EstimationError
+            Too few geos for the parameters, or a constant/collinear regressor.
+        SchemaError
+            Required variables or the cluster coordinate are absent.
+        """
+        if not isinstance(ds, xr.Dataset):
+            raise SchemaError(f"expected an xarray.Dataset, got {type(ds).__name__}")
+        check_option("level", level, _LEVELS)
+        for v in ("gdp", "working_age_pop"):
+            if v not in ds.data_vars:
+                raise SchemaError(f"dataset lacks {v!r}, needed for GDP per working-age capita")
+        geos = [g for g in geos_at_level(ds, level) if g not in set(self._excluded(ds))]
+        if not geos:
+            raise EstimationError(f"no geo at level {level!r} is left after exclude={self.exclude!r}")
+        if self.method == "ppml":
+            return self._fit_ppml(ds, level, geos)
+        return self._fit_ols(ds, level, geos)
+
+    # ------------------------------------------------------------------ helpers
+    def _excluded(self, ds: xr.Dataset) -> list[str]:
+        ex = self.exclude
+        if ex is None:
+            return []
+        labels = set(_geo_list(ds[GEO].values))
+        if isinstance(ex, str):
+            if ex == "abuse_flagged":
+                if "abuse_flagged" not in ds.coords:
+                    raise SchemaError("exclude='abuse_flagged' needs the 'abuse_flagged' coordinate on 'geo'")
+                flag = ds["abuse_flagged"]
+                if flag.ndim > 1:
+                    flag = flag.any([d for d in flag.dims if d != GEO])
+                return _geo_list(ds[GEO].values[np.asarray(flag.values, dtype=bool)])
+            ex = [ex]
+        return [str(g) for g in ex if str(g) in labels]
+
+    def _geo_var(self, ds: xr.Dataset, name: str, geos: list[str], what: str) -> np.ndarray:
+        if name not in ds.data_vars and name not in ds.coords:
+            raise SchemaError(f"{what} {name!r} is not a variable of the dataset")
+        var = ds[name]
+        extra = [d for d in var.dims if d != GEO]
+        if GEO not in var.dims or extra:
+            raise SchemaError(f"{what} {name!r} must have the single dim 'geo', has {var.dims}")
+        return np.asarray(var.sel({GEO: geos}).values, dtype=float)
+
+    def _collect(
+        self, ds: xr.Dataset, geos: list[str], problems: dict[str, list[str]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """log GDP per capita, population, control matrix, weights, clusters; record problems."""
+        gdp = self._geo_var(ds, "gdp", geos, "covariate")
+        pop = self._geo_var(ds, "working_age_pop", geos, "covariate")
+        for i, g in enumerate(geos):
+            if not np.isfinite(gdp[i]):
+                problems.setdefault(g, []).append("missing gdp")
+            elif gdp[i] <= 0:
+                problems.setdefault(g, []).append("non-positive gdp under the log")
+            if not np.isfinite(pop[i]):
+                problems.setdefault(g, []).append("missing working_age_pop")
+            elif pop[i] <= 0:
+                problems.setdefault(g, []).append("non-positive working_age_pop under the log")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.log(gdp / pop)
+        Z = (
+            np.column_stack([self._geo_var(ds, c, geos, "control") for c in self.controls])
+            if self.controls
+            else None
+        )
+        if Z is not None:
+            bad = ~np.isfinite(Z)
+            for i, j in zip(*np.nonzero(bad), strict=True):
+                problems.setdefault(geos[i], []).append(f"missing or infinite control {self.controls[j]!r}")
+        w = None
+        if self.weights is not None:
+            w = self._geo_var(ds, self.weights, geos, "weights variable")
+            neg = np.flatnonzero(w < 0)
+            if neg.size:
+                raise DataValueError(
+                    f"weights {self.weights!r} are negative at {', '.join(geos[i] for i in neg[:10])}"
+                )
+            for j in np.flatnonzero(~np.isfinite(w)):
+                problems.setdefault(geos[int(j)], []).append(f"missing weight {self.weights!r}")
+        cl = None
+        if self.clusters is not None:
+            if self.clusters not in ds.coords and self.clusters not in ds.data_vars:
+                raise SchemaError(f"clusters={self.clusters!r} is not a coordinate of the dataset")
+            cl = np.asarray(ds[self.clusters].sel({GEO: geos}).values).astype(str)
+            for j in np.flatnonzero(np.isin(cl, ["", "nan", "None"])):
+                problems.setdefault(geos[int(j)], []).append(f"no cluster label in {self.clusters!r}")
+        return x, pop, (np.empty((len(geos), 0)) if Z is None else Z), w, cl
+
+    def _resolve(self, problems: dict[str, list[str]]) -> dict[str, str]:
+        """Raise on problems (``zeros='raise'``) or return them as drop reasons."""
+        if not problems:
+            return {}
+        if self.zeros == "raise":
+            listed = "; ".join(f"{g}: {', '.join(r)}" for g, r in list(problems.items())[:15])
+            more = f" (+{len(problems) - 15} more)" if len(problems) > 15 else ""
+            hint = " Pass zeros='drop' to leave them out (recorded in result.dropped)."
+            reasons = {r for rs in problems.values() for r in rs}
+            cls: type[DataValueError] = (
+                MissingCovariateError
+                if reasons
+                and all(r.startswith("missing gdp") or r.startswith("missing working") for r in reasons)
+                else DataValueError
+            )
+            raise cls(f"{len(problems)} geos cannot enter the regression: {listed}{more}.{hint}")
+        return {g: "; ".join(r) for g, r in problems.items()}
+
+    def _dependent(
+        self, ds: xr.Dataset, level: str, geos: list[str], problems: dict[str, list[str]]
+    ) -> tuple[np.ndarray, str, str, dict[str, str]]:
+        """ln index, its source, a reference description, and geos below the reporting threshold."""
+        has_counts = "usage_count" in ds.data_vars and "working_age_pop" in ds.data_vars
+        source = self.index
+        if source == "auto":
+            source = "computed" if has_counts else "published"
+        below: dict[str, str] = {}
+        if source == "computed":
+            if not has_counts:
+                raise SchemaError("index='computed' needs 'usage_count' and 'working_age_pop'")
+            from econindex.indices import usage_index
+
+            usage = self._geo_var(ds, "usage_count", geos, "variable")
+            for i, g in enumerate(geos):
+                if not np.isfinite(usage[i]):
+                    problems.setdefault(g, []).append("missing usage_count")
+                elif usage[i] <= 0:
+                    problems.setdefault(g, []).append("zero usage (log of 0)")
+            aui = usage_index(
+                ds,
+                level=level,
+                reference=self.reference,
+                min_count=self.min_count,
+                exclude=self.exclude,
+                keep_all=True,
+            )
+            aui = aui.reindex({GEO: geos})
+            values = np.asarray(aui.values, dtype=float)
+            eligible = np.asarray(aui["eligible"].fillna(False).values, dtype=bool)
+            threshold = aui.attrs.get("min_count")
+            for i, g in enumerate(geos):
+                if not eligible[i] and g not in problems:
+                    below[g] = f"below min_count={threshold:g} conversations ({usage[i]:g})"
+            ref = str(aui.attrs.get("reference", ""))
+        else:
+            if "usage_index" not in ds.data_vars:
+                raise SchemaError("index='published' needs the published 'usage_index' variable")
+            values = self._geo_var(ds, "usage_index", geos, "variable")
+            for i, g in enumerate(geos):
+                if not np.isfinite(values[i]):
+                    problems.setdefault(g, []).append("missing usage_index")
+                elif values[i] <= 0:
+                    problems.setdefault(g, []).append("zero usage_index (log of 0)")
+            ref = "published index (the release's reference set)"
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.log(values)
+        return y, source, ref, below
+
+    def _fit_ols(self, ds: xr.Dataset, level: str, geos: list[str]) -> ElasticityResult:
+        problems: dict[str, list[str]] = {}
+        y, source, ref, below = self._dependent(ds, level, geos, problems)
+        x, _pop, Z, w, cl = self._collect(ds, geos, problems)
+        dropped = self._resolve(problems)
+        dropped.update(below)
+        keep = np.array([g not in dropped for g in geos])
+        used = [g for g, k in zip(geos, keep, strict=True) if k]
+        names = ("const", SLOPE, *self.controls)
+        X = np.column_stack([np.ones(int(keep.sum())), x[keep], Z[keep]])
+        yk = y[keep]
+        wk = None if w is None else w[keep]
+        ck = None if cl is None else cl[keep]
+        model = OLS(cov_type=self.cov_type, cluster_correction=self.cluster_correction)
+        reg = model.fit(
+            yk,
+            X,
+            weights=wk,
+            names=names,
+            obs_names=np.array(used),
+            clusters=ck if self.cov_type == "cluster" else None,
+            dep_var="log_usage_index",
+            level=level,
+        )
+        boot_params = boot_se = None
+        if self.bootstrap is not None:
+            rng = np.random.default_rng(self.seed)
+            se_kind = self.cov_type if self.cov_type in ("HC0", "HC1", "HC2", "HC3") else "HC1"
+            bclusters = ck if self.clusters is not None else None
+            if self.bootstrap == "pairs":
+                draws = _boot.pairs_bootstrap(
+                    yk, X, wk, n_boot=self.n_boot, rng=rng, clusters=bclusters, se_kind=se_kind
+                )
+            else:
+                draws = _boot.wild_bootstrap(
+                    yk,
+                    X,
+                    wk,
+                    n_boot=self.n_boot,
+                    rng=rng,
+                    weights=self.wild_weights,
+                    clusters=bclusters,
+                    se_kind=se_kind,
+                )
+            if draws.params.shape[0] < 0.9 * self.n_boot:
+                raise EstimationError(
+                    f"{draws.n_failed} of {self.n_boot} bootstrap replicates had a singular design; "
+                    "too few geos or too little variation for the bootstrap"
+                )
+            boot_params, boot_se = draws.params, draws.se
+        return ElasticityResult(
+            names=reg.names,
+            coef=reg.coef,
+            cov=reg.cov,
+            df=reg.df,
+            nobs=reg.nobs,
+            cov_type=reg.cov_type,
+            cov_label=reg.cov_label,
+            cov_description=reg.cov_description,
+            level=level,
+            model=("WLS" if wk is not None else "OLS") + " income elasticity",
+            dep_var="log_usage_index",
+            method="ols",
+            index_source=source,
+            index_reference=ref,
+            geos=tuple(used),
+            dropped=dropped,
+            x=x[keep],
+            y=yk,
+            fitted=reg.fittedvalues,
+            regression=reg,
+            boot_params=boot_params,
+            boot_se=boot_se,
+            bootstrap=self.bootstrap,
+            wild_weights=self.wild_weights if self.bootstrap == "wild" else None,
+            n_boot=self.n_boot if self.bootstrap else 0,
+            seed=self.seed,
+            ci_level=float(self.ci_level),
+            r2=reg.rsquared,
+            options=self._options(),
+        )
+
+    def _fit_ppml(self, ds: xr.Dataset, level: str, geos: list[str]) -> ElasticityResult:
+        import statsmodels.api as sm
+
+        problems: dict[str, list[str]] = {}
+        if "usage_count" not in ds.data_vars:
+            raise SchemaError("method='ppml' needs 'usage_count' (conversation counts)")
+        u = self._geo_var(ds, "usage_count", geos, "variable")
+        for i, g in enumerate(geos):
+            if not np.isfinite(u[i]):
+                problems.setdefault(g, []).append("missing usage_count")
+        x, pop, Z, w, cl = self._collect(ds, geos, problems)
+        dropped = self._resolve(problems)
+        if self.min_count is not None:
+            for i, g in enumerate(geos):
+                if g not in dropped and u[i] < self.min_count:
+                    dropped[g] = f"below min_count={self.min_count:g} conversations ({u[i]:g})"
+        keep = np.array([g not in dropped for g in geos])
+        used = [g for g, k in zip(geos, keep, strict=True) if k]
+        names = ("const", SLOPE, *self.controls)
+        X = np.column_stack([np.ones(int(keep.sum())), x[keep], Z[keep]])
+        from econindex._kernels.ols import check_inputs, wls
+
+        uk = u[keep]
+        wk = None if w is None else w[keep]
+        check_inputs(uk, X, wk, names=names, obs_names=np.array(used))
+        wls(np.log1p(uk), X, wk, names=names)  # rank / constant-regressor check with named columns
+        if not (uk > 0).any():
+            raise EstimationError("all geos have zero usage; PPML is undefined")
+        glm = sm.GLM(uk, X, family=sm.families.Poisson(), offset=np.log(pop[keep]), var_weights=wk)
+        kw: dict[str, Any] = {}
+        if self.cov_type == "cluster":
+            kw = {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(cl[keep])[0]}}  # type: ignore[index]
+        elif self.cov_type != "nonrobust":
+            kw = {"cov_type": self.cov_type}
+        res = glm.fit(tol=1e-10, maxiter=500, **kw)
+        if not res.converged:
+            raise EstimationError("PPML (Poisson GLM) did not converge")
+        mu = np.asarray(res.fittedvalues)
+        r2 = float(np.corrcoef(uk, mu)[0, 1] ** 2)
+        if self.cov_type == "cluster":
+            n_cl = len(np.unique(cl[keep]))  # type: ignore[index]
+            label = f"cluster (CR1, {n_cl} clusters)"
+            desc = "cluster-robust (Liang-Zeger) times G/(G-1)*(N-1)/(N-k) (statsmodels GLM sandwich)"
+        else:
+            label = self.cov_type
+            desc = covariance.describe(self.cov_type) + " (GLM sandwich, statsmodels)"
+            if self.cov_type == "nonrobust":
+                desc = "model-based Poisson information matrix (valid only if Var(u) = E(u))"
+        return ElasticityResult(
+            names=names,
+            coef=np.asarray(res.params),
+            cov=np.asarray(res.cov_params()),
+            df=None,  # PPML: normal reference distribution, as statsmodels' GLM
+            nobs=int(keep.sum()),
+            cov_type=self.cov_type,
+            cov_label=label,
+            cov_description=desc,
+            level=level,
+            model="PPML income elasticity",
+            dep_var="usage_count",
+            method="ppml",
+            index_source="counts",
+            index_reference="offset ln(working_age_pop); reference ratio absorbed by the constant",
+            geos=tuple(used),
+            dropped=dropped,
+            x=x[keep],
+            y=uk,
+            fitted=mu,
+            regression=None,
+            ci_level=float(self.ci_level),
+            r2=r2,
+            options=self._options(),
+        )
+
+    def _options(self) -> dict[str, Any]:
+        out = {}
+        for k in self.__dataclass_fields__:
+            v = getattr(self, k)
+            out[k] = v if isinstance(v, str | int | float | bool | tuple | type(None)) else repr(v)
+        return out
