@@ -1,3 +1,238 @@
-"""placeholder"""
-class SpecificationCurve: ...
-def specification_curve(): ...
+"""Specification curve of the income elasticity: every defensible analysis choice, in one batched solve."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import stats
+
+from econindex.errors import DataValueError, MissingCovariateError, OptionError, SchemaError
+from econindex.schema import GEO, check_option, geos_at_level
+
+from ._batch import BATCH_COV_TYPES, batch_wls
+from .flags import exclude_flagged, flagged_geos
+
+__all__ = ["SpecificationCurve", "specification_curve", "DEFAULT_MIN_COUNTS"]
+
+DEFAULT_MIN_COUNTS: tuple[int, ...] = tuple(range(50, 501, 50))
+"""Minimum-conversation thresholds of the default grid (50, 100, ..., 500)."""
+
+_CHOICES = ("min_count", "reference", "exclusion", "weights", "cov_type", "outcome", "flagged")
+
+
+@dataclass(frozen=True)
+class SpecificationCurve:
+    """Estimates of one slope over a grid of specifications."""
+
+    table: pd.DataFrame  # one row per spec: choices, estimate, std_error, ci_lower, ci_upper, pvalue, nobs
+    choices: tuple[str, ...]
+    level: str
+    term: str = "ln_gdp_per_capita"
+    ci_level: float = 0.95
+    notes: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy table (a copy)."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """Median estimate, range, and shares of positive and significant estimates."""
+        t = self.table
+        alpha = 1 - self.ci_level
+        return (
+            f"Specification curve of {self.term} ({self.level}): {len(t)} specifications\n"
+            f"  median {t['estimate'].median():.4g}, range [{t['estimate'].min():.4g}, {t['estimate'].max():.4g}]\n"
+            f"  positive: {(t['estimate'] > 0).mean():.1%}; significant at {alpha:g}: "
+            f"{(t['pvalue'] < alpha).mean():.1%}"
+        )
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Estimates sorted with their intervals, and the choices below (needs matplotlib)."""
+        from econindex.plots._robustness import plot_specification_curve
+
+        return plot_specification_curve(self, ax=ax, **kwargs)
+
+
+def _var(ds: xr.Dataset, name: str, geos: list[str]) -> np.ndarray:
+    if name not in ds.data_vars:
+        raise SchemaError(f"the specification curve needs {name!r} in the dataset")
+    da = ds[name]
+    if da.dims != (GEO,):
+        raise SchemaError(f"{name!r} must be over 'geo' only (select a period/platform first); dims {da.dims}")
+    return np.asarray(da.sel({GEO: geos}).values, dtype=float)
+
+
+def specification_curve(
+    ds: xr.Dataset,
+    *,
+    level: str = "country",
+    min_count: Sequence[float] = DEFAULT_MIN_COUNTS,
+    reference: Sequence[str | float] = ("published", "sample"),
+    exclusions: Mapping[str, Sequence[str]] | None = None,
+    weights: Sequence[str | None] = (None, "working_age_pop"),
+    cov_type: Sequence[str] = ("nonrobust", "HC1", "HC3"),
+    outcome: Sequence[str] = ("log_index", "index"),
+    flagged: Sequence[bool] = (False, True),
+    ci_level: float = 0.95,
+    use_t: bool = True,
+) -> SpecificationCurve:
+    """Re-estimate the income slope over every combination of analysis choices.
+
+    The regression is the elasticity's: the usage index (or its log) on
+    ln GDP per working-age capita, over the located geos of ``level``.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Needs ``usage_count``, ``working_age_pop`` and ``gdp`` over ``geo``.
+    level : {"country", "state_us"}
+    min_count : sequence of float
+        Minimum conversations for a geo to enter (the release uses 200 for
+        countries, 100 for states).
+    reference : sequence of {"published", "sample"} or float
+        What the index is relative to: ``"published"`` the dataset's
+        ``attrs["reference_ratio"]`` (usage per working-age person of the
+        release's reference set), ``"sample"`` the geos of each
+        specification, or a number (usage per person).
+    exclusions : mapping of name to geo list, optional
+        Named lists of geos to exclude; default ``{"none": [], "abuse": the
+        shipped exclusions at this level}``.
+    weights : sequence of None or variable name
+        WLS weights (``"working_age_pop"``: population weighted).
+    cov_type : sequence of str
+        Covariance types among ``nonrobust``, ``HC0``..``HC3``.
+    outcome : sequence of {"log_index", "index"}
+        ln(index) (an elasticity) or the index in levels (a semi-elasticity).
+    flagged : sequence of bool
+        ``True``: flagged traffic removed (:func:`exclude_flagged` with
+        ``flagged_count``; without it, the flagged geos are dropped).
+    ci_level : float
+    use_t : bool
+        Student t intervals with ``N - 2`` dof (the regression core's
+        default), else normal.
+
+    Returns
+    -------
+    SpecificationCurve
+        ``table`` has one row per specification: the choices, ``estimate,
+        std_error, ci_lower, ci_upper, pvalue, nobs``.
+
+    Notes
+    -----
+    All specifications share the design :math:`[1, \\ln(\\mathrm{GDP}/\\mathrm{pop})]`
+    and differ in sample, outcome, weights and covariance, so they are
+    solved together as stacked normal equations (:mod:`._batch`), not as a
+    loop of model fits. With ``reference="sample"`` the index is
+    :math:`(U_g/P_g)/(\\sum_{s}U/\\sum_{s}P)` over the specification's sample
+    :math:`s`; on the log scale a reference changes only the intercept.
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> ds = ei.datasets.load_countries_2025_08()
+    >>> sc = specification_curve(ds, min_count=[200], reference=["published"], weights=[None],
+    ...                          cov_type=["HC1"], outcome=["log_index"], flagged=[False],
+    ...                          exclusions={"none": []})
+    >>> round(float(sc.table["estimate"].iloc[0]), 4)
+    0.6895
+    """
+    check_option("level", level, ("country", "state_us"))
+    for o in outcome:
+        check_option("outcome", o, ("log_index", "index"))
+    for c in cov_type:
+        check_option("cov_type", c, tuple(t for t in BATCH_COV_TYPES if t != "cluster"))
+    for r in reference:
+        if not isinstance(r, int | float) or isinstance(r, bool):
+            check_option("reference", r, ("published", "sample"))
+    geos = geos_at_level(ds, level)
+    n = len(geos)
+    pop = _var(ds, "working_age_pop", geos)
+    gdp = _var(ds, "gdp", geos)
+    bad = ~(np.isfinite(pop) & (pop > 0) & np.isfinite(gdp) & (gdp > 0))
+    if bad.any():
+        raise MissingCovariateError(
+            f"geos without positive working_age_pop and gdp: {np.asarray(geos)[bad].tolist()[:10]}"
+        )
+    x = np.log(gdp / pop)
+    X = np.column_stack([np.ones(n), x])
+
+    # usage variants: all traffic / flagged removed
+    usage_all = _var(ds, "usage_count", geos)
+    variants: dict[bool, tuple[np.ndarray, np.ndarray]] = {False: (usage_all, np.isfinite(usage_all))}
+    notes: dict[str, Any] = {}
+    if any(flagged):
+        if "flagged_count" in ds.data_vars:
+            clean = exclude_flagged(ds)
+            u = np.asarray(clean["usage_count"].reindex({GEO: geos}).values, float)
+            variants[True] = (u, np.isfinite(u))
+            notes["flagged"] = "flagged_count removed with exclude_flagged"
+        else:
+            fl = set(flagged_geos(ds, level))
+            variants[True] = (usage_all, np.isfinite(usage_all) & ~np.isin(geos, list(fl)))
+            notes["flagged"] = f"flagged geos dropped: {sorted(fl)}"
+    if exclusions is None:
+        from econindex.datasets import ABUSE_EXCLUSIONS
+
+        exclusions = {"none": [], "abuse": [a.geo for a in ABUSE_EXCLUSIONS if a.level == level]}
+    excl_names = list(exclusions)
+    excl = np.array([np.isin(geos, list(exclusions[k])) for k in excl_names]).reshape(len(excl_names), n)
+    notes["exclusions_absent"] = {k: [g for g in v if g not in geos] for k, v in exclusions.items()}
+    w_names = list(weights)
+    W = np.array([np.ones(n) if w is None else _var(ds, w, geos) for w in w_names]).reshape(len(w_names), n)
+    if (~np.isfinite(W) | (W < 0)).any():
+        raise DataValueError(f"weights {w_names} have missing or negative values")
+
+    grid = list(itertools.product(min_count, reference, excl_names, range(len(w_names)), cov_type, outcome,
+                                  flagged))
+    if not grid:
+        raise OptionError("the specification grid is empty")
+    spec = pd.DataFrame(grid, columns=list(_CHOICES))
+    S = len(spec)
+    fl_idx = spec["flagged"].to_numpy(bool)
+    U = np.where(fl_idx[:, None], variants.get(True, variants[False])[0][None, :], usage_all[None, :])
+    avail = np.where(fl_idx[:, None], variants.get(True, variants[False])[1][None, :],
+                     variants[False][1][None, :])
+    m = spec["min_count"].to_numpy(float)
+    E = excl[spec["exclusion"].map({k: i for i, k in enumerate(excl_names)}).to_numpy()]
+    is_log = (spec["outcome"] == "log_index").to_numpy()
+    with np.errstate(invalid="ignore"):
+        mask = avail & (U >= m[:, None]) & ~E & (~is_log[:, None] | (U > 0))
+    # reference ratio (usage per person) per spec
+    ref = np.empty(S)
+    for value in set(spec["reference"]):  # at most a few reference choices
+        sel = (spec["reference"] == value).to_numpy()
+        if value == "published":
+            if "reference_ratio" not in ds.attrs:
+                raise SchemaError("reference='published' needs ds.attrs['reference_ratio']")
+            ref[sel] = float(ds.attrs["reference_ratio"])
+        elif value == "sample":
+            Uz = np.where(mask[sel], U[sel], 0.0)
+            ref[sel] = Uz.sum(axis=1) / np.where(mask[sel], pop, 0.0).sum(axis=1)
+        else:
+            ref[sel] = float(value)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        idx = U / pop[None, :] / ref[:, None]
+        y = np.where(is_log[:, None], np.log(np.where(idx > 0, idx, np.nan)), idx)
+    Wm = W[spec["weights"].to_numpy()]
+    fit = batch_wls(X, y, mask, weights=Wm, cov_type=tuple(spec["cov_type"]))
+    est, se = fit.params[:, 1], fit.bse[:, 1]
+    q = stats.t.ppf(0.5 + ci_level / 2, fit.df_resid) if use_t else np.full(S, stats.norm.ppf(0.5 + ci_level / 2))
+    spec["weights"] = [w_names[i] or "none" for i in spec["weights"]]
+    spec["reference"] = spec["reference"].astype(str)
+    spec.insert(0, "spec_id", np.arange(S))
+    spec["estimate"] = est
+    spec["std_error"] = se
+    spec["ci_lower"] = est - q * se
+    spec["ci_upper"] = est + q * se
+    spec["pvalue"] = fit.pvalues(use_t)[:, 1]
+    spec["nobs"] = fit.nobs
+    return SpecificationCurve(table=spec, choices=_CHOICES, level=level, ci_level=ci_level, notes=notes)
