@@ -71,6 +71,7 @@ class ElasticityResult(CoefficientResult):
     bootstrap, wild_weights, n_boot, seed : the bootstrap configuration
     ci_level : default level of :meth:`ci`
     r2 : R-squared (OLS) or squared correlation of counts and fitted means (PPML)
+    exposure : working-age population of the used geos (PPML), else ``None``
     options : the estimator options, for the record
 
     Examples
@@ -98,6 +99,7 @@ class ElasticityResult(CoefficientResult):
     seed: int | None = None
     ci_level: float = 0.95
     r2: float = float("nan")
+    exposure: np.ndarray | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
     # --- headline numbers ------------------------------------------------------
@@ -688,6 +690,7 @@ class IncomeElasticity:
             regression=None,
             ci_level=float(self.ci_level),
             r2=r2,
+            exposure=pop[keep],
             options=self._options(),
         )
 
