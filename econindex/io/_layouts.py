@@ -1,0 +1,308 @@
+"""Release layouts of the AEI files: one small adapter per layout.
+
+A layout decides two things about a file: whether it is one the reader can
+use (and if not, says why), and how its ``(geography, geo_id)`` pairs map
+to the canonical ``geo`` labels of :mod:`econindex.schema` (ISO-3 for
+countries, USPS codes for US states, ``GLOBAL``, and the unlocated labels).
+Everything else (facets, pivots, the ingest report) is shared by
+:mod:`econindex.io.aei`, so a later release is added here without touching
+the rest.
+
+The mapping works on the *unique* ``(geography, geo_id)`` pairs of a file
+(a few hundred), never on rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from econindex.errors import DataValueError, ReadError, UnknownLayoutError
+from econindex.geography import US_STATES, iso_table
+from econindex.schema import UNLOCATED
+
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "GeoMap",
+    "Layout",
+    "RawLong",
+    "EnrichedLong",
+    "CountryStateLong",
+    "LAYOUTS",
+    "detect_layout",
+    "check_header",
+]
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "geo_id",
+    "geography",
+    "date_start",
+    "date_end",
+    "platform_and_product",
+    "facet",
+    "level",
+    "variable",
+    "cluster_name",
+    "value",
+)
+"""Columns of the AEI long format (raw and enriched files)."""
+
+KNOWN_GEOGRAPHIES = ("global", "country", "state_us", "country-state")
+_UNLOCATED_IDS = ("not_classified", "NOT_CLASSIFIED", "unknown", "not_located")
+_US_PREFIXES = ("US-", "USA-")
+
+
+@dataclass(frozen=True)
+class GeoMap:
+    """Canonical labels for the unique ``(geography, geo_id)`` pairs of one file.
+
+    ``label`` is ``""`` where the pair is dropped; ``drop_reason`` says why
+    (an ingest-report reason), ``""`` where kept.
+    """
+
+    label: np.ndarray
+    level: np.ndarray
+    name: np.ndarray
+    drop_reason: np.ndarray
+
+
+def _us_state_codes() -> pd.Index:
+    return pd.Index(sorted(US_STATES))
+
+
+class Layout:
+    """Base adapter: the AEI long format with the geo conventions of a release.
+
+    Subclasses set :attr:`name`, :attr:`description` and
+    :attr:`country_code_length` and may override :meth:`map_geos`.
+    """
+
+    name = "long"
+    description = "AEI long format"
+    country_code_length = 3
+
+    def map_geos(self, geography: np.ndarray, geo_id: np.ndarray, geo_name: np.ndarray, file: str) -> GeoMap:
+        """Map unique ``(geography, geo_id)`` pairs to canonical geo labels.
+
+        Raises :class:`DataValueError` naming the code and the file for an
+        unknown country or state code.
+        """
+        geography = np.asarray(geography, dtype=object)
+        geo_id = np.asarray(geo_id, dtype=object)
+        n = len(geo_id)
+        label = np.full(n, "", dtype=object)
+        level = np.full(n, "", dtype=object)
+        reason = np.full(n, "", dtype=object)
+        ids = pd.Series(geo_id, dtype=object).astype(str)
+
+        unlocated = ids.isin(_UNLOCATED_IDS).to_numpy()
+        is_global = geography == "global"
+        is_country = geography == "country"
+        is_state = geography == "state_us"
+
+        # global
+        label[is_global] = "GLOBAL"
+        level[is_global] = "global"
+        # unlocated usage at country / state level
+        m = is_country & unlocated
+        label[m], level[m] = UNLOCATED["country"], "country"
+        m = is_state & unlocated
+        label[m], level[m] = UNLOCATED["state_us"], "state_us"
+        # countries
+        m = is_country & ~unlocated
+        if m.any():
+            label[m] = self._country_labels(ids[m].to_numpy(dtype=object), file)
+            level[m] = "country"
+        # US states
+        m = is_state & ~unlocated
+        if m.any():
+            codes = ids[m].to_numpy(dtype=object)
+            bad = ~pd.Index(codes).isin(_us_state_codes())
+            if bad.any():
+                raise DataValueError(
+                    f"{file}: unknown US state code(s) {sorted(set(codes[bad]))[:10]} in geography 'state_us'"
+                )
+            label[m], level[m] = codes, "state_us"
+        rest = ~(is_global | is_country | is_state)
+        if rest.any():
+            self._map_other(geography, ids.to_numpy(dtype=object), rest, label, level, reason, file)
+        names = np.asarray(geo_name, dtype=object) if geo_name is not None else np.full(n, "", dtype=object)
+        return GeoMap(label=label, level=level, name=names, drop_reason=reason)
+
+    def _country_labels(self, codes: np.ndarray, file: str) -> np.ndarray:
+        iso = iso_table()
+        if self.country_code_length == 2:
+            table = iso.set_index("iso_alpha_2")["iso_alpha_3"]
+            out = pd.Series(codes, dtype=object).map(table)
+        else:
+            known = pd.Index(iso["iso_alpha_3"])
+            out = pd.Series(codes, dtype=object).where(pd.Index(codes).isin(known))
+        bad = out.isna().to_numpy()
+        if bad.any():
+            kind = "ISO-2" if self.country_code_length == 2 else "ISO-3"
+            raise DataValueError(
+                f"{file}: unknown {kind} country code(s) {sorted(set(codes[bad]))[:10]} "
+                f"in geography 'country' ({self.description})"
+            )
+        return out.to_numpy(dtype=object)
+
+    def _map_other(
+        self,
+        geography: np.ndarray,
+        ids: np.ndarray,
+        mask: np.ndarray,
+        label: np.ndarray,
+        level: np.ndarray,
+        reason: np.ndarray,
+        file: str,
+    ) -> None:
+        bad = sorted(set(map(str, geography[mask])))
+        raise ReadError(
+            f"{file}: unknown geography {bad}; this layout ({self.description}) knows "
+            "'global', 'country' and 'state_us'"
+        )
+
+
+class RawLong(Layout):
+    """Raw AEI file (``aei_raw_*``): ISO-2 country codes, no ``geo_name`` column."""
+
+    name = "raw_long"
+    description = "raw AEI long file (ISO-2 country codes)"
+    country_code_length = 2
+
+
+class EnrichedLong(Layout):
+    """Enriched AEI file (``aei_enriched_*``): ISO-3 codes, ``geo_name``, derived variables."""
+
+    name = "enriched_long"
+    description = "enriched AEI long file (ISO-3 country codes, geo_name)"
+    country_code_length = 3
+
+
+class CountryStateLong(Layout):
+    """Later releases: ISO 3166-2 subdivisions (``geography = 'country-state'``) worldwide.
+
+    US subdivisions (``US-CA`` raw, ``USA-CA`` enriched) are read as the
+    ``state_us`` geos they are. Subdivisions of other countries have no geo
+    level in econindex's data model: their rows are dropped, counted in the
+    ingest report under one reason, and a warning says so.
+    """
+
+    name = "country_state_long"
+    description = "AEI long file with ISO 3166-2 'country-state' subdivisions"
+
+    def __init__(self, country_code_length: int) -> None:
+        self.country_code_length = country_code_length
+
+    def _map_other(
+        self,
+        geography: np.ndarray,
+        ids: np.ndarray,
+        mask: np.ndarray,
+        label: np.ndarray,
+        level: np.ndarray,
+        reason: np.ndarray,
+        file: str,
+    ) -> None:
+        cs = mask & (geography == "country-state")
+        other = mask & ~cs
+        if other.any():
+            super()._map_other(geography, ids, other, label, level, reason, file)
+        codes = pd.Series(ids[cs], dtype=object)
+        unlocated = codes.isin(_UNLOCATED_IDS).to_numpy()
+        parts = codes.str.split("-", n=1, expand=True).reindex(columns=[0, 1]).fillna("")
+        prefix, sub = parts[0].to_numpy(dtype=object), parts[1].to_numpy(dtype=object)
+        is_us = pd.Index(prefix).isin(["US", "USA"]) & pd.Index(sub).isin(_us_state_codes())
+        idx = np.flatnonzero(cs)
+        lab = np.where(is_us, sub, "")
+        lab = np.where(unlocated, UNLOCATED["state_us"], lab)
+        label[idx] = lab
+        level[idx] = np.where(is_us | unlocated, "state_us", "")
+        dropped = ~(is_us | unlocated)
+        reason[idx[dropped]] = "ISO 3166-2 subdivision outside the US (no geo level for it in econindex)"
+        if dropped.any():
+            examples = sorted(set(codes[dropped]))[:5]
+            warnings.warn(
+                f"{file}: {int(dropped.sum())} ISO 3166-2 subdivisions outside the US (e.g. {examples}) "
+                "cannot be represented (econindex has geo levels global/country/state_us); their rows "
+                "are dropped and counted in ds.attrs['ingest_report']. US subdivisions are read as "
+                "state_us geos; country rows are read in full.",
+                UserWarning,
+                stacklevel=4,
+            )
+
+
+def _is_wide(columns: Sequence[str]) -> bool:
+    cols = set(columns)
+    long_cols = {"facet", "variable", "value", "cluster_name"}
+    has_geo = bool(cols & {"geo_id", "geography", "geo_name", "iso_alpha_3", "country"})
+    metric = [c for c in cols if c.endswith(("_pct", "_index", "_share"))]
+    return has_geo and not (cols & long_cols) and len(metric) >= 2
+
+
+def check_header(columns: Sequence[str], file: str) -> None:
+    """Refuse a file whose columns are not the AEI long format, saying what it is.
+
+    Raises
+    ------
+    ReadError
+        The wide count-less schema (recognized, refused), or long-format
+        columns missing (named).
+    UnknownLayoutError
+        Nothing in the header matches a known AEI layout.
+    """
+    cols = [c.strip() for c in columns]
+    if _is_wide(cols):
+        raise ReadError(
+            f"{file}: this is the wide AEI schema (one row per geo, published percentages and "
+            "indices as columns, no conversation counts). econindex cannot recover counts, task or "
+            "pattern mixes per geo from it; read the long-format release files (facet/variable/value) "
+            "instead."
+        )
+    present = [c for c in REQUIRED_COLUMNS if c in cols]
+    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
+    if not missing:
+        return
+    if len(present) >= 4:
+        raise ReadError(f"{file}: missing required column(s) {missing} of the AEI long format")
+    raise UnknownLayoutError(
+        f"{file}: unknown layout; header {cols[:12]} matches no known AEI release layout "
+        f"(long format needs columns {list(REQUIRED_COLUMNS)})"
+    )
+
+
+def detect_layout(columns: Sequence[str], geographies: Sequence[str], country_ids: Sequence[str]) -> Layout:
+    """Pick the adapter for a file from its header, geography values and country codes.
+
+    Examples
+    --------
+    >>> cols = ["geo_id", "geography", "date_start", "date_end", "platform_and_product",
+    ...         "facet", "level", "variable", "cluster_name", "value"]
+    >>> detect_layout(cols, ["country"], ["DE"]).name
+    'raw_long'
+    >>> detect_layout([*cols, "geo_name"], ["country"], ["DEU"]).name
+    'enriched_long'
+    """
+    enriched = "geo_name" in columns
+    located = [c for c in country_ids if c not in _UNLOCATED_IDS]
+    if located:
+        lengths = {len(c) for c in located}
+        if lengths == {2}:
+            code_len = 2
+        elif lengths == {3}:
+            code_len = 3
+        else:
+            code_len = 3 if enriched else 2
+    else:
+        code_len = 3 if enriched else 2
+    if "country-state" in set(geographies):
+        return CountryStateLong(code_len)
+    return EnrichedLong() if code_len == 3 else RawLong()
+
+
+LAYOUTS: tuple[type[Layout], ...] = (RawLong, EnrichedLong, CountryStateLong)
+"""The long-format adapters (the wide schema is recognized by :func:`check_header` and refused)."""

@@ -1,0 +1,1467 @@
+"""Read and write the Anthropic Economic Index long format.
+
+:func:`read_aei` turns one CSV, several CSVs or a release folder (raw or
+enriched, Claude.ai and 1P API) into the canonical :class:`xarray.Dataset`
+of :mod:`econindex.schema`; :func:`write_aei` writes a dataset back as an
+enriched AEI long file, derived variables included, so that tools written
+for the published release can read it.
+
+Reading is columnar: pyarrow parses every column as (dictionary-encoded)
+text, so ``NA`` stays Namibia and ``none`` stays a label; the value column is
+cast to float afterwards. Labels are mapped on the dictionaries (unique
+values), rows are routed with integer codes, and each variable is built by
+one scatter into a dense array. There is no Python loop over rows, geos or
+tasks. Every input row is accounted for in ``ds.attrs["ingest_report"]``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import xarray as xr
+
+from econindex.errors import DataValueError, ReadError, SchemaError
+from econindex.geography import geo_coords
+from econindex.io._layouts import REQUIRED_COLUMNS, Layout, check_header, detect_layout
+from econindex.schema import (
+    AUTOMATION_PATTERNS,
+    CLASSIFIED_PATTERNS,
+    PATTERNS,
+    UNLOCATED,
+    add_units,
+    pattern_coords,
+    validate,
+)
+
+__all__ = ["read_aei", "write_aei", "task_soc_major", "PLATFORMS"]
+
+PLATFORMS: dict[str, str] = {"Claude AI (Free and Pro)": "claude_ai", "1P API": "api"}
+"""Release ``platform_and_product`` strings and their ``platform`` labels."""
+_PLATFORM_OUT = {v: k for k, v in PLATFORMS.items()}
+
+_DICT = pa.dictionary(pa.int32(), pa.string())
+_GEO_LEVEL_ORDER = {"global": 0, "country": 1, "state_us": 2}
+_EXT_FACET = "econindex"  # facet of the variables econindex adds to the release format
+
+
+# --- the facet/variable table ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Spec:
+    """How one release ``variable`` becomes a dataset variable."""
+
+    target: str  # dataset variable; "" = derived from counts, dropped with `reason`
+    dims: tuple[str, ...] = ()  # label dims parsed from cluster_name
+    scale: float = 1.0  # 0.01 for *_pct
+    geo: bool = True  # False: a global figure (only GLOBAL rows kept)
+    count_var: str = ""  # derived (dropped) where this count variable is given for the same geo
+    pct_group: str = ""  # sum <= 100 check: "geography" | "geo" | "geo_base" | "geo_level"
+    reason: str = ""
+
+
+_DERIVED = "derived variable (econindex recomputes it from the counts)"
+SPECS: dict[str, _Spec] = {
+    "usage_count": _Spec("usage_count"),
+    "usage_pct": _Spec("usage_share_published", scale=0.01, count_var="usage_count", pct_group="geography"),
+    "usage_per_capita_index": _Spec("usage_index", count_var="usage_count"),
+    "usage_per_capita": _Spec("", reason=_DERIVED),
+    "usage_tier": _Spec("", reason=_DERIVED),
+    "working_age_pop": _Spec("working_age_pop"),
+    "gdp_per_working_age_capita": _Spec("_gdp_per_capita"),
+    "onet_task_count": _Spec("task_count", ("task",)),
+    "onet_task_pct": _Spec(
+        "task_share_published", ("task",), 0.01, count_var="onet_task_count", pct_group="geo"
+    ),
+    "onet_task_pct_index": _Spec("", reason=_DERIVED),
+    "collaboration_count": _Spec("pattern_count", ("pattern",)),
+    "collaboration_pct": _Spec(
+        "pattern_share_published", ("pattern",), 0.01, count_var="collaboration_count", pct_group="geo"
+    ),
+    "collaboration_pct_index": _Spec("", reason=_DERIVED),
+    "request_count": _Spec("request_count", ("request",)),
+    "request_pct": _Spec(
+        "request_share_published", ("request",), 0.01, count_var="request_count", pct_group="geo_level"
+    ),
+    "request_pct_index": _Spec("", reason=_DERIVED),
+    "onet_task_collaboration_count": _Spec("task_pattern_count", ("task", "pattern")),
+    "onet_task_collaboration_pct": _Spec(
+        "task_pattern_share", ("task", "pattern"), 0.01, geo=False, pct_group="geo_base"
+    ),
+    "request_collaboration_count": _Spec("request_pattern_count", ("request", "pattern")),
+    "request_collaboration_pct": _Spec(
+        "request_pattern_share", ("request", "pattern"), 0.01, geo=False, pct_group="geo_base"
+    ),
+    "cost_index": _Spec("cost_index", ("task",), geo=False),
+    "prompt_tokens_index": _Spec("prompt_tokens_index", ("task",), geo=False),
+    "completion_tokens_index": _Spec("completion_tokens_index", ("task",), geo=False),
+    "automation_pct": _Spec("automation_share", scale=0.01, count_var="collaboration_count"),
+    "augmentation_pct": _Spec("", reason="derived variable (100 - automation_pct)"),
+    "soc_pct": _Spec("", reason="derived variable (econindex recomputes it from task counts and soc_major)"),
+    # econindex's own additions to the format (written by write_aei)
+    "flagged_count": _Spec("flagged_count"),
+    "flagged_task_count": _Spec("flagged_count", ("task",)),
+    "expected_automation_pct": _Spec("expected_automation", scale=0.01),
+}
+"""Release variable -> dataset variable. Variables not listed are dropped and counted."""
+
+_META_VARIABLES = ("task_soc_major", "request_parent")
+"""econindex metadata rows (facet ``econindex``): value = SOC major group code of the task in
+``cluster_name``; ``cluster_name = "<request>::<parent request>"`` (value 1)."""
+
+_SHARE_TARGETS = {
+    "usage_share_published": ("1", "Published share of usage within the parent geography"),
+    "request_share_published": ("1", "Published share of conversations per request cluster"),
+}
+
+
+# --- O*NET task -> SOC major group --------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _soc_table() -> pd.Series:
+    path = resources.files("econindex.datasets").joinpath("data/onet_task_soc_major.csv.gz")
+    with path.open("rb") as raw, gzip.open(raw) as fh:
+        df = pd.read_csv(fh, dtype=str, keep_default_na=False, na_values=[])
+    return df.set_index("task_text_lower")["soc_major_group"]
+
+
+def task_soc_major(tasks: Iterable[str]) -> np.ndarray:
+    """SOC major group (2-digit code string) of lower-cased O*NET task statements.
+
+    ``none`` and ``not_classified`` map to themselves; statements missing
+    from the vendored table map to ``"unknown"``.
+
+    Examples
+    --------
+    >>> task_soc_major(["none", "no such task"]).tolist()
+    ['none', 'unknown']
+    """
+    s = pd.Series(list(tasks), dtype=object).astype(str)
+    out = s.map(_soc_table())
+    special = s.isin(("none", "not_classified"))
+    out = out.where(~special, s).fillna("unknown")
+    return out.to_numpy(dtype=object)
+
+
+# --- per-file reading --------------------------------------------------------------------------
+@dataclass
+class _Chunk:
+    """Rows of one file routed to one dataset variable (codes local to the file)."""
+
+    target: str
+    rows: np.ndarray  # global row ids
+    geo: np.ndarray  # local geo index (into _FileRows.geo_labels)
+    labels: dict[str, tuple[np.ndarray, np.ndarray]]  # dim -> (label table, per-row index)
+    period: np.ndarray
+    platform: np.ndarray
+    values: np.ndarray
+    request_level: np.ndarray | None = None  # per label of the request table
+
+
+@dataclass
+class _FileRows:
+    name: str
+    layout: str
+    n_rows: int
+    offset: int
+    geo_labels: np.ndarray
+    geo_levels: np.ndarray
+    geo_names: np.ndarray
+    periods: np.ndarray  # labels (date_start) ; "" = no window
+    period_end: np.ndarray
+    platforms: np.ndarray
+    chunks: list[_Chunk] = field(default_factory=list)
+    task_soc: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    request_parent: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+
+
+class _Status:
+    """Per-row fate: 0 = kept, k > 0 = dropped for reason k."""
+
+    def __init__(self, n: int) -> None:
+        self.code = np.zeros(n, dtype=np.int16)
+        self.reasons: list[str] = [""]
+
+    def drop(self, rows: np.ndarray, reason: str) -> None:
+        if rows.size == 0:
+            return
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+        self.code[rows] = self.reasons.index(reason)
+
+
+def _codes(table: pa.Table, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Dictionary indices (int32, one per row) and the dictionary (object array) of a column."""
+    arr = table.column(col)
+    if arr.num_chunks == 0:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
+    if not pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_encode()
+    arr = arr.unify_dictionaries() if hasattr(arr, "unify_dictionaries") else arr
+    dictionary = arr.chunk(0).dictionary.to_numpy(zero_copy_only=False).astype(object)
+    idx = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in arr.chunks])
+    return idx.astype(np.int32, copy=False), dictionary
+
+
+def _first_line(path: Path) -> str:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
+        return str(fh.readline())
+
+
+def _parse(path: Path) -> pa.Table:
+    name = path.name
+    try:
+        if path.stat().st_size == 0:
+            raise ReadError(f"{name}: the file is empty (0 bytes)")
+        header = _first_line(path)
+    except UnicodeDecodeError as exc:
+        raise ReadError(f"{name}: not a UTF-8 text file ({exc})") from exc
+    if not header.strip():
+        raise ReadError(f"{name}: the file is empty (no header line)")
+    columns = [c.strip().strip('"') for c in header.rstrip("\r\n").split(",")]
+    check_header(columns, name)
+    types = {c: (pa.string() if c == "value" else _DICT) for c in columns}
+    bad_rows: list[Any] = []
+
+    def on_invalid(row: Any) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise ReadError(f"{name}: cannot parse the CSV (truncated or malformed?): {exc}") from exc
+    if bad_rows:
+        first = bad_rows[0]
+        where = f"line {first.number}" if first.number is not None else "a row"
+        raise ReadError(
+            f"{name}: {len(bad_rows)} malformed row(s) (truncated file?); {where} has "
+            f"{first.actual_columns} of {first.expected_columns} columns: {first.text[:120]!r}"
+        )
+    if table.num_rows == 0:
+        raise ReadError(f"{name}: the file has a header but no data rows")
+    return table
+
+
+def _values(table: pa.Table, name: str) -> np.ndarray:
+    col = table.column("value")
+    try:
+        return np.asarray(pc.cast(col, pa.float64()).to_numpy(), dtype=float)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    text = col.to_numpy(zero_copy_only=False).astype(object)
+    stripped = pd.Series(text, dtype=object).str.strip()
+    num = pd.to_numeric(stripped, errors="coerce")
+    empty = stripped.isin(["", "NaN", "nan", "NA", "null", "NULL"]).to_numpy()
+    bad = num.isna().to_numpy() & ~empty
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        geo = table.column("geo_id")[i].as_py()
+        var = table.column("variable")[i].as_py()
+        raise DataValueError(
+            f"{name}: non-numeric value {text[i]!r} in row {i + 1} (line {i + 2}; geo_id={geo!r}, "
+            f"variable={var!r}); {int(bad.sum())} such row(s)"
+        )
+    return np.asarray(num.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+
+
+def _split_last(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split ``"<base>::<category>"`` on the last ``::``; ok=False where there is none."""
+    s = pd.Series(labels, dtype=object).astype(str)
+    parts = s.str.rpartition("::")
+    ok = (parts[1] == "::").to_numpy()
+    return parts[0].to_numpy(dtype=object), parts[2].to_numpy(dtype=object), ok
+
+
+def _mixed_key(*parts: tuple[np.ndarray, int]) -> np.ndarray:
+    key = np.zeros(len(parts[0][0]), dtype=np.int64)
+    for arr, size in parts:
+        key = key * max(int(size), 1) + arr.astype(np.int64)
+    return key
+
+
+def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRows:
+    name = path.name
+    table = _parse(path)
+    n = table.num_rows
+    status = _Status(n)
+    status_parts.append(status)
+    values = _values(table, name)
+
+    geography_i, geography_d = _codes(table, "geography")
+    geoid_i, geoid_d = _codes(table, "geo_id")
+    facet_i, facet_d = _codes(table, "facet")
+    var_i, var_d = _codes(table, "variable")
+    clu_i, clu_d = _codes(table, "cluster_name")
+    lvl_i, lvl_d = _codes(table, "level")
+    ds_i, ds_d = _codes(table, "date_start")
+    de_i, de_d = _codes(table, "date_end")
+    pl_i, pl_d = _codes(table, "platform_and_product")
+    gname = _codes(table, "geo_name") if "geo_name" in table.column_names else None
+
+    # geography values
+    geography_d = np.array([str(g).strip() for g in geography_d], dtype=object)
+    known = {"global", "country", "state_us", "country-state"}
+    unknown = [g for g in geography_d if g not in known]
+    if unknown:
+        code = int(np.flatnonzero(geography_d == unknown[0])[0])
+        row = int(np.flatnonzero(geography_i == code)[0])
+        raise ReadError(
+            f"{name}: unknown geography {unknown[0]!r} in row {row + 1} (line {row + 2}); "
+            "valid: 'global', 'country', 'state_us' (and 'country-state' in later releases)"
+        )
+
+    # unique (geography, geo_id) pairs -> canonical geo labels (through the layout adapter)
+    n_gid = max(len(geoid_d), 1)
+    pair = geography_i.astype(np.int64) * n_gid + geoid_i
+    used = np.flatnonzero(np.bincount(pair, minlength=len(geography_d) * n_gid))
+    pg, pid = geography_d[used // n_gid], geoid_d[used % n_gid]
+    layout: Layout = detect_layout(table.column_names, list(geography_d), list(pid[pg == "country"]))
+    names = None
+    if gname is not None:
+        name_of_pair = np.zeros(len(geography_d) * n_gid, dtype=np.int64)
+        name_of_pair[pair] = gname[0]
+        names = gname[1][name_of_pair[used]] if len(gname[1]) else np.full(len(used), "", dtype=object)
+    gm = layout.map_geos(pg, pid, names if names is not None else np.full(len(used), "", dtype=object), name)
+    kept_pairs = gm.label != ""
+    geo_labels, first = np.unique(gm.label[kept_pairs].astype(str), return_index=True)
+    geo_levels = gm.level[kept_pairs][first]
+    geo_names = gm.name[kept_pairs][first]
+    pair_geo = np.full(len(geography_d) * n_gid, -1, dtype=np.int64)
+    pair_geo[used[kept_pairs]] = np.searchsorted(geo_labels, gm.label[kept_pairs].astype(str))
+    row_geo = pair_geo[pair]
+    for reason in set(gm.drop_reason[~kept_pairs]):
+        bad_pairs = used[~kept_pairs][gm.drop_reason[~kept_pairs] == reason]
+        lookup = np.zeros(len(geography_d) * n_gid, dtype=bool)
+        lookup[bad_pairs] = True
+        status.drop(np.flatnonzero(lookup[pair]) + 0, reason)
+
+    # periods and platforms
+    ds_d = np.array([str(d).strip() for d in ds_d], dtype=object)
+    de_d = np.array([str(d).strip() for d in de_d], dtype=object)
+    se = np.flatnonzero(np.bincount(ds_i.astype(np.int64) * max(len(de_d), 1) + de_i))
+    starts, ends = se // max(len(de_d), 1), se % max(len(de_d), 1)
+    if len(np.unique(starts)) != len(starts):
+        s = ds_d[starts[np.flatnonzero(np.diff(np.sort(starts)) == 0)[0]]]
+        raise ReadError(f"{name}: date window starting {s!r} has several date_end values")
+    period_end = np.full(len(ds_d), "", dtype=object)
+    period_end[starts] = de_d[ends]
+    pl_d = np.array([str(p).strip() for p in pl_d], dtype=object)
+    unknown_pl = [p for p in pl_d if p not in PLATFORMS]
+    if unknown_pl:
+        raise ReadError(f"{name}: unknown platform_and_product {unknown_pl[0]!r}; known: {list(PLATFORMS)}")
+    platforms = np.array([PLATFORMS[p] for p in pl_d], dtype=object)
+
+    fr = _FileRows(
+        name=name,
+        layout=layout.name,
+        n_rows=n,
+        offset=offset,
+        geo_labels=geo_labels.astype(object),
+        geo_levels=geo_levels,
+        geo_names=geo_names,
+        periods=ds_d,
+        period_end=period_end,
+        platforms=platforms,
+    )
+
+    # route rows by variable
+    var_d = np.array([str(v).strip() for v in var_d], dtype=object)
+    facet_d = np.array([str(f).strip() for f in facet_d], dtype=object)
+    order = np.argsort(var_i, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(var_i, minlength=len(var_d)))])
+    var_rows = {str(var_d[k]): order[bounds[k] : bounds[k + 1]] for k in range(len(var_d))}
+    n_geo = len(geo_labels)
+    key_size = n_geo * len(ds_d) * len(pl_d)
+
+    def key_of(rows: np.ndarray) -> np.ndarray:
+        return _mixed_key((row_geo[rows], n_geo), (ds_i[rows], len(ds_d)), (pl_i[rows], len(pl_d)))
+
+    has_count: dict[str, np.ndarray] = {}
+    for cvar in {s.count_var for s in SPECS.values() if s.count_var}:
+        mask = np.zeros(max(key_size, 1), dtype=bool)
+        rows = var_rows.get(cvar, np.zeros(0, dtype=np.int64))
+        rows = rows[row_geo[rows] >= 0]
+        mask[key_of(rows)] = True
+        has_count[cvar] = mask
+
+    levels_int: np.ndarray | None = None
+    clu_str = np.array([str(c) for c in clu_d], dtype=object)
+    split_cache: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def split() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not split_cache:
+            split_cache.append(_split_last(clu_str))
+        return split_cache[0]
+
+    for var, rows in var_rows.items():
+        if rows.size == 0:
+            continue
+        if var in _META_VARIABLES and rows.size:
+            # econindex's metadata rows: SOC major group of a task, parent of a request cluster
+            if var == "task_soc_major":
+                codes = pd.Series(values[rows]).map(lambda x: f"{int(x):02d}" if np.isfinite(x) else "")
+                fr.task_soc.append(
+                    (
+                        pd.Series(clu_str[clu_i[rows]], dtype=object).str.lower().to_numpy(dtype=object),
+                        codes.to_numpy(dtype=object),
+                    )
+                )
+            else:
+                child, parent, okp = split()
+                fr.request_parent.append(
+                    (child[clu_i[rows]][okp[clu_i[rows]]], parent[clu_i[rows]][okp[clu_i[rows]]])
+                )
+                status.drop(rows[~okp[clu_i[rows]]], f"unparsable cluster_name (missing '::'): {var}")
+            continue
+        spec = SPECS.get(var)
+        if spec is None:
+            facets = sorted(set(facet_d[np.unique(facet_i[rows])]))
+            status.drop(rows, f"variable not in the econindex data model: {'/'.join(facets)}:{var}")
+            continue
+        rows = rows[status.code[rows] == 0]
+        v = values[rows]
+        miss = np.isnan(v)
+        if miss.any():
+            status.drop(rows[miss], "missing value (empty or NaN cell; missing is not zero)")
+            rows, v = rows[~miss], v[~miss]
+        bad = np.isinf(v) | (v < 0)
+        if bad.any():
+            i = int(rows[np.flatnonzero(bad)[0]])
+            raise DataValueError(
+                f"{name}: {'negative' if values[i] < 0 else 'infinite'} value {values[i]!r} for "
+                f"{var!r} in row {i + 1} (line {i + 2}; geo_id={geoid_d[geoid_i[i]]!r}, "
+                f"cluster_name={clu_d[clu_i[i]]!r})"
+            )
+        if not spec.target:
+            status.drop(rows, f"{spec.reason}: {var}")
+            continue
+        if spec.count_var:
+            derived = has_count[spec.count_var][key_of(rows)]
+            status.drop(rows[derived], f"{_DERIVED}: {var}")
+            rows, v = rows[~derived], v[~derived]
+        if not spec.geo:
+            off = gm.level[np.searchsorted(used, pair[rows])] != "global"
+            status.drop(rows[off], f"below the global level (econindex keeps the global figure): {var}")
+            rows, v = rows[~off], v[~off]
+        if rows.size == 0:
+            continue
+        labels: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        local = clu_i[rows]
+        ok = np.ones(rows.size, dtype=bool)
+        base_idx = np.zeros(rows.size, dtype=np.int64)
+        if spec.dims:
+            clus = clu_str
+            if len(spec.dims) == 2:
+                base, cat, has_sep = split()
+                ok &= has_sep[local]
+                parts = {spec.dims[0]: base, spec.dims[1]: cat}
+            elif spec.target in ("cost_index", "prompt_tokens_index", "completion_tokens_index"):
+                base, cat, has_sep = split()
+                strip = has_sep & pd.Index(cat).isin(["index", "count", "mean"])
+                parts = {"task": np.where(strip, base, clus)}
+            else:
+                parts = {spec.dims[0]: clus}
+            for dim, table_labels in parts.items():
+                lab = pd.Series(table_labels, dtype=object).astype(str)
+                if dim == "task":
+                    lab = lab.str.lower()
+                elif dim == "pattern":
+                    lab = lab.str.lower()
+                    known_pat = lab.isin(PATTERNS).to_numpy()
+                    ok &= known_pat[local]
+                uniq, inv = np.unique(lab.to_numpy(dtype=str), return_inverse=True)
+                labels[dim] = (uniq.astype(object), inv[local])
+            if len(spec.dims) == 2:
+                base_idx = labels[spec.dims[0]][1]
+            if not ok.all():
+                status.drop(rows[~ok], f"unparsable cluster_name (unknown pattern or missing '::'): {var}")
+                rows, v, base_idx = rows[ok], v[ok], base_idx[ok]
+                labels = {d: (t, i[ok]) for d, (t, i) in labels.items()}
+            # keep only the labels these rows use
+            for dim, (tab, i) in list(labels.items()):
+                used_lab = np.flatnonzero(np.bincount(i, minlength=len(tab)))
+                remap = np.zeros(len(tab), dtype=np.int64)
+                remap[used_lab] = np.arange(used_lab.size)
+                labels[dim] = (tab[used_lab], remap[i])
+            if len(spec.dims) == 2:
+                base_idx = labels[spec.dims[0]][1]
+            if "request" in spec.dims:
+                if levels_int is None:
+                    lv = pd.to_numeric(pd.Series(lvl_d, dtype=object), errors="coerce")
+                    if lv.isna().any():
+                        raise ReadError(f"{name}: non-integer level value(s) {list(lvl_d[lv.isna()])[:5]}")
+                    levels_int = lv.to_numpy(dtype=np.int64)
+                tab, idx = labels["request"]
+                req_level = np.zeros(len(tab), dtype=np.int64)
+                req_level[idx] = levels_int[lvl_i[rows]]
+                # a name used at two levels: keep per-(name, level) labels apart
+                pair_nl = np.unique(np.stack([idx, levels_int[lvl_i[rows]]]), axis=1)
+                if pair_nl.shape[1] != len(np.unique(idx)):
+                    nl = pd.DataFrame({"name": tab[pair_nl[0]], "level": pair_nl[1]})
+                    low = nl.groupby("name")["level"].transform("min")
+                    nl["label"] = nl["name"].where(
+                        nl["level"] == low, nl["name"] + " [level " + nl["level"].astype(str) + "]"
+                    )
+                    key = pd.MultiIndex.from_arrays([tab[idx], levels_int[lvl_i[rows]]])
+                    lab_rows = nl.set_index(["name", "level"])["label"].reindex(key).to_numpy(dtype=object)
+                    uniq, inv = np.unique(lab_rows.astype(str), return_inverse=True)
+                    lvl_of = nl.set_index("label")["level"].reindex(uniq).to_numpy(dtype=np.int64)
+                    labels["request"] = (uniq.astype(object), inv)
+                    req_level = lvl_of
+        if rows.size == 0:
+            continue
+        if spec.pct_group:
+            _check_pct(
+                name,
+                var,
+                spec.pct_group,
+                rows,
+                v,
+                row_geo,
+                geography_i,
+                ds_i,
+                pl_i,
+                lvl_i,
+                base_idx,
+                geo_labels,
+                geography_d,
+            )
+        chunk = _Chunk(
+            target=spec.target,
+            rows=rows + offset,
+            geo=row_geo[rows],
+            labels=labels,
+            period=ds_i[rows],
+            platform=pl_i[rows],
+            values=v * spec.scale if spec.scale != 1.0 else v,
+            request_level=req_level if "request" in spec.dims else None,
+        )
+        fr.chunks.append(chunk)
+    return fr
+
+
+def _check_pct(
+    name: str,
+    var: str,
+    group: str,
+    rows: np.ndarray,
+    v: np.ndarray,
+    row_geo: np.ndarray,
+    geography_i: np.ndarray,
+    ds_i: np.ndarray,
+    pl_i: np.ndarray,
+    lvl_i: np.ndarray,
+    base_idx: np.ndarray,
+    geo_labels: np.ndarray,
+    geography_d: np.ndarray,
+) -> None:
+    """Raise if a percentage facet sums to more than 100 within a group beyond rounding.
+
+    Tolerance: 0.01 plus half a unit of the second decimal per summed cell
+    (releases round percentages); sums below 100 are legitimate (suppressed cells).
+    """
+    parts: list[np.ndarray] = []
+    if group == "geography":
+        parts.append(geography_i[rows])
+    else:
+        parts.append(row_geo[rows])
+    if group == "geo_base":
+        parts.append(base_idx)
+    if group == "geo_level":
+        parts.append(lvl_i[rows])
+    parts += [ds_i[rows], pl_i[rows]]
+    key = _mixed_key(*[(p, int(p.max()) + 1 if p.size else 1) for p in parts])
+    uniq, inv = np.unique(key, return_inverse=True)
+    sums = np.bincount(inv, weights=v, minlength=len(uniq))
+    counts = np.bincount(inv, minlength=len(uniq))
+    excess = sums - 100.0 > 0.01 + 0.005 * counts
+    if excess.any():
+        g = int(np.flatnonzero(excess)[0])
+        row = int(rows[np.flatnonzero(inv == g)[0]])
+        where = (
+            f"geography {geography_d[geography_i[row]]!r}"
+            if group == "geography"
+            else f"geo {geo_labels[row_geo[row]]!r}"
+        )
+        raise DataValueError(
+            f"{name}: {var} sums to {sums[g]:.4g} (> 100 beyond rounding) within {where} "
+            f"(first row {row + 1}); sums below 100 are legitimate, above are not"
+        )
+
+
+# --- assembly across files ----------------------------------------------------------------------
+def _union(tables: Sequence[np.ndarray]) -> np.ndarray:
+    if not tables:
+        return np.zeros(0, dtype=object)
+    return np.unique(np.concatenate([np.asarray(t, dtype=str) for t in tables])).astype(object)
+
+
+def _indexer(target: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    return pd.Index(target).get_indexer(pd.Index(labels))
+
+
+def _expand_paths(path_or_paths: Any) -> list[Path]:
+    if isinstance(path_or_paths, (str, os.PathLike)):
+        items = [Path(path_or_paths)]
+    else:
+        items = [Path(p) for p in path_or_paths]
+    out: list[Path] = []
+    for p in items:
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*") if q.is_file() and q.name.endswith((".csv", ".csv.gz")))
+            found = [q for q in found if q.name.startswith("aei_")] or found
+            if not found:
+                raise ReadError(f"{p}: folder holds no .csv files")
+            out += found
+        elif p.exists():
+            out.append(p)
+        else:
+            raise ReadError(f"{p}: no such file or folder")
+    if not out:
+        raise ReadError("read_aei: no files given")
+    return out
+
+
+def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> xr.Dataset:
+    """Read AEI long-format files (raw or enriched, Claude.ai or 1P API) into a validated dataset.
+
+    Parameters
+    ----------
+    path_or_paths : path, sequence of paths, or folder
+        One CSV (``.csv`` or ``.csv.gz``), several, or a release folder (its
+        ``aei_*.csv`` files, searched recursively; every CSV if none is so named).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimensions ``geo`` and, where the files give them, ``task``,
+        ``pattern``, ``request``; ``period`` when the files span several date
+        windows and ``platform`` when they span Claude.ai and the 1P API.
+        Counts (``usage_count``, ``task_count``, ``pattern_count``,
+        ``request_count``, ``task_pattern_count``, ``request_pattern_count``)
+        are kept as given; a percentage is kept (as a fraction, e.g.
+        ``task_share_published``) only for geos where its count is absent;
+        ``task_pattern_share``/``request_pattern_share`` come from the
+        ``GLOBAL`` intersection percentages; API cost and token indices become
+        ``cost_index``, ``prompt_tokens_index``, ``completion_tokens_index``.
+        ``attrs["ingest_report"]`` (JSON) accounts for every row read: kept,
+        or dropped with a reason; kept + dropped == read, per file.
+
+    Raises
+    ------
+    ReadError
+        Empty, truncated or malformed file; missing required column; unknown
+        ``geography``; the wide count-less schema; duplicate rows that
+        disagree (e.g. two releases mixed without distinct date windows).
+    UnknownLayoutError
+        A file matching no known AEI layout (the message names the file).
+    DataValueError
+        Non-numeric or negative value; unknown ISO or state code; a
+        percentage facet summing to more than 100 within a geo.
+
+    Notes
+    -----
+    ``geography`` is part of every key (ISO-2 ``DE`` Germany vs state ``DE``
+    Delaware); countries are labelled by ISO-3, states by USPS code, usage
+    that could not be located by ``not_classified`` (countries) or
+    ``not_classified_us`` (states). A cell absent from the file is NaN, never
+    zero. Task statements are lower-cased and mapped to their SOC major
+    group (``soc_major``; ``"unknown"`` where the vendored O*NET subset lacks
+    them, counted in the report).
+
+    Examples
+    --------
+    >>> import io, tempfile, pathlib
+    >>> csv = '''geo_id,geography,date_start,date_end,platform_and_product,facet,level,variable,cluster_name,value
+    ... NA,country,2025-08-04,2025-08-11,Claude AI (Free and Pro),country,0,usage_count,NA,250
+    ... DE,country,2025-08-04,2025-08-11,Claude AI (Free and Pro),country,0,usage_count,DE,9000
+    ... DE,state_us,2025-08-04,2025-08-11,Claude AI (Free and Pro),state_us,0,usage_count,DE,400
+    ... '''
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "aei_raw.csv"
+    >>> _ = p.write_text(csv)
+    >>> ds = read_aei(p)
+    >>> ds["usage_count"].sel(geo=["NAM", "DEU", "DE"]).values.tolist()
+    [250.0, 9000.0, 400.0]
+    >>> json.loads(ds.attrs["ingest_report"])["rows_kept"]
+    3
+    """
+    paths = _expand_paths(path_or_paths)
+    statuses: list[_Status] = []
+    files: list[_FileRows] = []
+    offset = 0
+    for p in paths:
+        fr = _read_file(p, offset, statuses)
+        files.append(fr)
+        offset += fr.n_rows
+    status = _Status(offset)
+    reasons: list[str] = [""]
+    for fr, st in zip(files, statuses, strict=True):
+        remap = np.array(
+            [
+                reasons.index(r) if r in reasons else (reasons.append(r) or len(reasons) - 1)
+                for r in st.reasons
+            ],
+            dtype=np.int16,
+        )
+        status.code[fr.offset : fr.offset + fr.n_rows] = remap[st.code]
+    status.reasons = reasons
+    return _assemble(files, status)
+
+
+def _assemble(files: list[_FileRows], status: _Status) -> xr.Dataset:
+    names = [f.name for f in files]
+    # periods
+    used_periods = [{str(f.periods[k]) for c in f.chunks for k in np.unique(c.period)} for f in files]
+    all_periods = sorted(set().union(*used_periods)) if used_periods else []
+    if len(files) > 1 and "" in all_periods:
+        raise ReadError(
+            f"files {names} are mixed but some rows have no date window (empty date_start); "
+            "files from different releases need distinct date windows (period)"
+        )
+    ends: dict[str, str] = {}
+    for f in files:
+        for s, e in zip(f.periods, f.period_end, strict=True):
+            if str(s) in all_periods and e:
+                if ends.setdefault(str(s), str(e)) != str(e):
+                    raise ReadError(f"date window starting {s!r} ends on both {ends[str(s)]!r} and {e!r}")
+    all_platforms = sorted(
+        {str(f.platforms[p]) for f in files for c in f.chunks for p in np.unique(c.platform)}
+    )
+    has_period = len(all_periods) > 1
+    has_platform = len(all_platforms) > 1
+
+    # geo table
+    geo_frames = [
+        pd.DataFrame({"geo": f.geo_labels.astype(str), "level": f.geo_levels, "name": f.geo_names})
+        for f in files
+    ]
+    geo_df = (
+        pd.concat(geo_frames, ignore_index=True)
+        if geo_frames
+        else pd.DataFrame(columns=["geo", "level", "name"])
+    )
+    geo_df["name"] = geo_df["name"].fillna("").astype(str)
+    geo_df = geo_df.sort_values("name", ascending=False).drop_duplicates("geo")
+    lvl_conflict = (
+        pd.concat(geo_frames).groupby("geo")["level"].nunique() if geo_frames else pd.Series(dtype=int)
+    )
+    if (lvl_conflict > 1).any():
+        raise ReadError(f"geo label(s) {list(lvl_conflict[lvl_conflict > 1].index)[:5]} appear at two levels")
+    geo_df["order"] = geo_df["level"].map(_GEO_LEVEL_ORDER)
+    geo_df["unloc"] = geo_df["geo"].isin(list(UNLOCATED.values()))
+    geo_df = geo_df.sort_values(["order", "unloc", "geo"])
+    geo_labels = geo_df["geo"].to_numpy(dtype=object)
+
+    # dims of each target
+    targets: dict[str, list[tuple[_FileRows, _Chunk]]] = {}
+    for f in files:
+        for c in f.chunks:
+            targets.setdefault(c.target, []).append((f, c))
+    if not targets:
+        raise ReadError(f"{names}: no row maps to an econindex variable (see the ingest report reasons)")
+    dim_labels: dict[str, np.ndarray] = {}
+    for dim in ("task", "pattern", "request"):
+        tabs = [c.labels[dim][0] for pairs in targets.values() for _, c in pairs if dim in c.labels]
+        if tabs:
+            dim_labels[dim] = _union(tabs)
+    if "pattern" in dim_labels:
+        present = set(map(str, dim_labels["pattern"]))
+        dim_labels["pattern"] = np.array([p for p in PATTERNS if p in present], dtype=object)
+    request_level = None
+    if "request" in dim_labels:
+        request_level = np.full(len(dim_labels["request"]), -1, dtype=np.int64)
+        for pairs in targets.values():
+            for _, c in pairs:
+                if c.request_level is not None:
+                    request_level[_indexer(dim_labels["request"], c.labels["request"][0])] = c.request_level
+
+    data_vars: dict[str, Any] = {}
+    row_cells: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for target, pairs in targets.items():
+        spec_dims = next(iter(pairs))[1].labels.keys()
+        geo_less = target in (
+            "task_pattern_share",
+            "request_pattern_share",
+            "cost_index",
+            "prompt_tokens_index",
+            "completion_tokens_index",
+        )
+        dims: list[str] = ([] if geo_less else ["geo"]) + [
+            d for d in ("task", "request", "pattern") if d in spec_dims
+        ]
+        if has_period:
+            dims.append("period")
+        if has_platform:
+            dims.append("platform")
+        sizes = {
+            "geo": len(geo_labels),
+            "period": len(all_periods),
+            "platform": len(all_platforms),
+            **{d: len(dim_labels[d]) for d in ("task", "request", "pattern") if d in dim_labels},
+        }
+        shape = tuple(sizes[d] for d in dims)
+        idx_parts: dict[str, list[np.ndarray]] = {d: [] for d in dims}
+        vals, rows = [], []
+        for f, c in pairs:
+            if "geo" in dims:
+                idx_parts["geo"].append(_indexer(geo_labels, f.geo_labels)[c.geo])
+            for d in ("task", "request", "pattern"):
+                if d in dims:
+                    tab, i = c.labels[d]
+                    idx_parts[d].append(_indexer(dim_labels[d], tab)[i])
+            if has_period:
+                idx_parts["period"].append(_indexer(np.array(all_periods, dtype=object), f.periods)[c.period])
+            if has_platform:
+                idx_parts["platform"].append(
+                    _indexer(np.array(all_platforms, dtype=object), f.platforms)[c.platform]
+                )
+            vals.append(c.values)
+            rows.append(c.rows)
+        v = np.concatenate(vals)
+        r = np.concatenate(rows)
+        if dims:
+            lin = np.ravel_multi_index(tuple(np.concatenate(idx_parts[d]) for d in dims), shape)
+        else:
+            lin = np.zeros(v.size, dtype=np.int64)
+        size = int(np.prod(shape)) if shape else 1
+        counts = np.bincount(lin, minlength=size)
+        if counts.max(initial=0) > 1:
+            keep = _resolve_duplicates(
+                target,
+                lin,
+                v,
+                r,
+                files,
+                status,
+                dims,
+                shape,
+                geo_labels,
+                dim_labels,
+                all_periods,
+                all_platforms,
+            )
+            lin, v, r = lin[keep], v[keep], r[keep]
+        arr = np.full(size, np.nan)
+        arr[lin] = v
+        data_vars[target] = (tuple(dims), arr.reshape(shape))
+        row_cells[target] = (lin, r)
+
+    # total GDP from GDP per working-age capita
+    if "_gdp_per_capita" in data_vars:
+        dims, gpc = data_vars.pop("_gdp_per_capita")
+        lin, r = row_cells["_gdp_per_capita"]
+        if "working_age_pop" in data_vars and data_vars["working_age_pop"][0] == dims:
+            pop = data_vars["working_age_pop"][1]
+            data_vars["gdp"] = (dims, gpc * pop)
+            no_pop = np.isnan(pop.ravel()[lin])
+        else:
+            no_pop = np.ones(lin.size, dtype=bool)
+        status.drop(r[no_pop], "gdp_per_working_age_capita without working_age_pop (no total GDP)")
+
+    for var in _COLLAPSIBLE:
+        if var in data_vars:
+            data_vars[var] = _collapse(*data_vars[var])
+
+    coords: dict[str, Any] = geo_coords(list(geo_labels), list(geo_df["level"]), list(geo_df["name"]))
+    n_unknown_soc = 0
+    if "task" in dim_labels:
+        soc = task_soc_major(dim_labels["task"])
+        given = [pd.Series(codes, index=tasks) for f in files for tasks, codes in f.task_soc]
+        if given:
+            known = pd.concat(given)
+            known = known[~known.index.duplicated(keep="first") & (known != "")]
+            from_file = pd.Series(dim_labels["task"], dtype=object).map(known)
+            soc = np.where(from_file.notna().to_numpy(), from_file.to_numpy(dtype=object), soc)
+        n_unknown_soc = int((soc == "unknown").sum())
+        coords["task"] = dim_labels["task"]
+        coords["soc_major"] = ("task", soc)
+    if "pattern" in dim_labels:
+        coords.update(pattern_coords(dim_labels["pattern"]))
+    if "request" in dim_labels and request_level is not None:
+        coords["request"] = dim_labels["request"]
+        coords["request_level"] = ("request", request_level)
+        parents = pd.Series("", index=pd.Index(dim_labels["request"]), dtype=object)
+        links = [pd.Series(par, index=ch, dtype=object) for f in files for ch, par in f.request_parent]
+        if links:
+            link = pd.concat(links)
+            link = link[~link.index.duplicated(keep="first")]
+            parents = link.reindex(parents.index).fillna("").astype(object)
+        coords["parent_request"] = ("request", parents.to_numpy(dtype=object))
+    attrs: dict[str, Any] = {
+        "source": "Anthropic Economic Index release files (CC-BY), read by econindex.read_aei",
+        "files": ", ".join(names),
+        "layouts": ", ".join(sorted({f.layout for f in files})),
+    }
+    if has_period:
+        coords["period"] = np.array(all_periods, dtype=object)
+        coords["date_start"] = ("period", np.array(all_periods, dtype=object))
+        coords["date_end"] = ("period", np.array([ends.get(p, "") for p in all_periods], dtype=object))
+    elif all_periods and all_periods[0]:
+        attrs["date_start"] = all_periods[0]
+        attrs["date_end"] = ends.get(all_periods[0], "")
+    if has_platform:
+        coords["platform"] = np.array(all_platforms, dtype=object)
+    elif all_platforms:
+        attrs["platform"] = all_platforms[0]
+    if "automation_share" in data_vars:
+        attrs["automation_base"] = "classified (as published in the release)"
+
+    ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    add_units(ds)
+    for var, (units, long_name) in _SHARE_TARGETS.items():
+        if var in ds.data_vars:
+            ds[var].attrs.update(units=units, long_name=long_name)
+    if "task_count" in ds.data_vars or "task_share_published" in ds.data_vars:
+        ds.attrs["task_cells_note"] = (
+            "task cells below the release's privacy threshold are absent (NaN): per-geo task mixes "
+            "are truncated"
+        )
+    ds.attrs["ingest_report"] = _report(files, status, ds, n_unknown_soc)
+    return validate(ds)
+
+
+_COLLAPSIBLE = ("working_age_pop", "gdp", "cost_index", "prompt_tokens_index", "completion_tokens_index")
+
+
+def _collapse(dims: tuple[str, ...], arr: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
+    """Drop ``period``/``platform`` from a covariate or API index that does not vary along them.
+
+    A figure given in only one slice, or identically in several, is one figure;
+    one that differs across slices keeps the dim.
+    """
+    for dim in ("platform", "period"):
+        if dim not in dims:
+            continue
+        ax = dims.index(dim)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            hi, lo = np.nanmax(arr, axis=ax), np.nanmin(arr, axis=ax)
+        if np.array_equal(hi, lo, equal_nan=True):
+            arr, dims = hi, tuple(d for d in dims if d != dim)
+    return dims, arr
+
+
+def _resolve_duplicates(
+    target: str,
+    lin: np.ndarray,
+    v: np.ndarray,
+    r: np.ndarray,
+    files: list[_FileRows],
+    status: _Status,
+    dims: list[str],
+    shape: tuple[int, ...],
+    geo_labels: np.ndarray,
+    dim_labels: dict[str, np.ndarray],
+    periods: list[str],
+    platforms: list[str],
+) -> np.ndarray:
+    """Keep the first of identical duplicate rows (others counted); raise on disagreeing ones."""
+    order = np.lexsort((r, lin))
+    ls, vs = lin[order], v[order]
+    same_cell = np.concatenate([[False], ls[1:] == ls[:-1]])
+    disagree = same_cell & np.concatenate([[False], vs[1:] != vs[:-1]])
+    if disagree.any():
+        j = int(np.flatnonzero(disagree)[0])
+        cell = np.unravel_index(int(ls[j]), shape)
+        labels = {"period": periods, "platform": platforms, "geo": geo_labels, **dim_labels}
+        where = ", ".join(f"{d}={labels[d][i]!r}" for d, i in zip(dims, cell, strict=True))
+        ra, rb = int(r[order][j - 1]), int(r[order][j])
+        fa, fb = _locate(files, ra), _locate(files, rb)
+        hint = (
+            " These files look like two releases mixed without distinct date windows: each release "
+            "needs its own date_start (period)."
+            if fa[0] != fb[0]
+            else ""
+        )
+        raise ReadError(
+            f"duplicate rows disagree for {target} at {where}: {fa[0]} row {fa[1]} has {vs[j - 1]!r}, "
+            f"{fb[0]} row {fb[1]} has {vs[j]!r}.{hint}"
+        )
+    status.drop(r[order][same_cell], "identical duplicate row")
+    keep = np.ones(lin.size, dtype=bool)
+    keep[order[same_cell]] = False
+    return keep
+
+
+def _locate(files: list[_FileRows], row: int) -> tuple[str, int]:
+    for f in files:
+        if f.offset <= row < f.offset + f.n_rows:
+            return f.name, row - f.offset + 1
+    return "?", row
+
+
+def _report(files: list[_FileRows], status: _Status, ds: xr.Dataset, n_unknown_soc: int) -> str:
+    per_file = []
+    tot_dropped: dict[str, int] = {}
+    for f in files:
+        codes = status.code[f.offset : f.offset + f.n_rows]
+        counts = np.bincount(codes, minlength=len(status.reasons))
+        dropped = {status.reasons[k]: int(counts[k]) for k in range(1, len(counts)) if counts[k]}
+        for k, n in dropped.items():
+            tot_dropped[k] = tot_dropped.get(k, 0) + n
+        per_file.append(
+            {
+                "file": f.name,
+                "layout": f.layout,
+                "rows_read": f.n_rows,
+                "rows_kept": int(counts[0]),
+                "rows_dropped": dropped,
+            }
+        )
+    missing: dict[str, list[str]] = {}
+    for var in ds.data_vars:
+        da = ds[var]
+        if "geo" not in da.dims:
+            continue
+        present = da.notnull()
+        other = [d for d in da.dims if d != "geo"]
+        has = present.any(other) if other else present
+        levels = set(map(str, ds["geo_level"].values[has.values]))
+        at_levels = np.isin(ds["geo_level"].values, list(levels))
+        absent = ds["geo"].values[at_levels & ~has.values]
+        if absent.size:
+            missing[str(var)] = [str(g) for g in absent]
+    report = {
+        "files": per_file,
+        "rows_read": int(sum(f.n_rows for f in files)),
+        "rows_kept": int((status.code == 0).sum()),
+        "rows_dropped": tot_dropped,
+        "tasks_without_soc_major": n_unknown_soc,
+        "geos_absent_by_variable": missing,
+    }
+    return json.dumps(report)
+
+
+# --- writing ---------------------------------------------------------------------------------------
+def _label(arr: np.ndarray) -> np.ndarray:
+    return np.asarray(arr, dtype=object).astype(str)
+
+
+class _Writer:
+    """Collects long-format row blocks (dictionary-encoded) and writes them once."""
+
+    def __init__(self, ds: xr.Dataset) -> None:
+        self.ds = ds
+        self.blocks: list[pa.Table] = []
+        geo = _label(ds["geo"].values)
+        level = _label(ds["geo_level"].values)
+        out_id = np.where(np.isin(geo, list(UNLOCATED.values())), "not_classified", geo)
+        self.geo_id = out_id
+        self.geography = level
+        self.geo_name = _label(ds["geo_name"].values) if "geo_name" in ds.coords else geo
+        if "period" in ds.dims:
+            self.starts = _label(
+                ds["date_start"].values if "date_start" in ds.coords else ds["period"].values
+            )
+            self.ends = (
+                _label(ds["date_end"].values) if "date_end" in ds.coords else np.full(len(self.starts), "")
+            )
+        else:
+            self.starts = np.array([str(ds.attrs.get("date_start", ""))])
+            self.ends = np.array([str(ds.attrs.get("date_end", ""))])
+        if "platform" in ds.dims:
+            plats = _label(ds["platform"].values)
+        else:
+            plats = np.array([str(ds.attrs.get("platform", "claude_ai"))])
+        self.platforms = np.array([_PLATFORM_OUT.get(p, p) for p in plats])
+
+    def emit(
+        self,
+        da: xr.DataArray,
+        facet: str,
+        variable: str,
+        cluster: str,
+        scale: float = 1.0,
+        geo_facet: bool = False,
+    ) -> None:
+        """Write the finite cells of ``da`` as rows; ``cluster`` says how to name them.
+
+        ``cluster``: "geo" (the geo id), "task", "pattern", "request",
+        "task::pattern", "request::pattern", "task::index", or a literal
+        prefixed with "=".
+        """
+        core = [d for d in ("geo", "task", "request", "pattern") if d in da.dims]
+        extra = [d for d in ("period", "platform") if d in da.dims]
+        da = da.transpose(*core, *extra)
+        vals = np.asarray(da.values, dtype=float)
+        mask = np.isfinite(vals)
+        if not mask.any():
+            return
+        idx = dict(zip(core + extra, np.nonzero(mask), strict=True))
+        n = int(mask.sum())
+        zeros = np.zeros(n, dtype=np.int32)
+        gi = idx.get("geo", zeros if "geo" not in core else None)
+        if "geo" not in core:
+            glob = np.flatnonzero(_label(self.ds["geo"].values) == "GLOBAL")
+            geo_ids, geographies, geo_names = np.array(["GLOBAL"]), np.array(["global"]), np.array(["Global"])
+            if glob.size:
+                geo_names = self.geo_name[glob[:1]]
+            gi = zeros
+        else:
+            geo_ids, geographies, geo_names = self.geo_id, self.geography, self.geo_name
+        pi = idx.get("period", zeros)
+        fi = idx.get("platform", zeros)
+        level_tab, level_idx = np.array(["0"]), zeros
+        if cluster == "geo":
+            ctab, ci = geo_ids, gi
+        elif cluster.startswith("="):
+            ctab, ci = np.array([cluster[1:]]), zeros
+        else:
+            parts = cluster.split("::")
+            tabs = [
+                _label(da[p].values) if p in ("task", "request", "pattern") else np.array([p]) for p in parts
+            ]
+            ids = [idx[p] if p in idx else zeros for p in parts]
+            if len(tabs) == 1:
+                ctab, ci = tabs[0], ids[0]
+            else:
+                ctab = np.char.add(
+                    np.char.add(tabs[0][:, None].astype(str), "::"), tabs[1][None, :].astype(str)
+                ).ravel()
+                ci = ids[0].astype(np.int64) * len(tabs[1]) + ids[1]
+            if "request" in parts and "request_level" in da.coords:
+                lv = np.asarray(da["request_level"].values)
+                level_tab, level_idx = np.unique(lv.astype(str), return_inverse=True)
+                level_idx = level_idx[idx["request"]]
+
+        self._add(
+            geo_ids,
+            geographies,
+            geo_names,
+            gi,
+            pi,
+            fi,
+            facet,
+            variable,
+            level_tab,
+            level_idx,
+            ctab,
+            ci,
+            vals[mask] * scale if scale != 1.0 else vals[mask],
+        )
+
+    def emit_rows(self, facet: str, variable: str, clusters: np.ndarray, values: np.ndarray) -> None:
+        """Write metadata rows at ``GLOBAL`` (first period and platform) with the given cluster names."""
+        n = len(clusters)
+        if n == 0:
+            return
+        z = np.zeros(n, dtype=np.int32)
+        self._add(
+            np.array(["GLOBAL"]),
+            np.array(["global"]),
+            np.array(["Global"]),
+            z,
+            z,
+            z,
+            facet,
+            variable,
+            np.array(["0"]),
+            z,
+            np.asarray(clusters, dtype=object),
+            np.arange(n),
+            np.asarray(values, float),
+        )
+
+    def _add(
+        self,
+        geo_ids: np.ndarray,
+        geographies: np.ndarray,
+        geo_names: np.ndarray,
+        gi: np.ndarray,
+        pi: np.ndarray,
+        fi: np.ndarray,
+        facet: str,
+        variable: str,
+        level_tab: np.ndarray,
+        level_idx: np.ndarray,
+        ctab: np.ndarray,
+        ci: np.ndarray,
+        values: np.ndarray,
+    ) -> None:
+        def col(tab: np.ndarray, i: np.ndarray) -> pa.DictionaryArray:
+            return pa.DictionaryArray.from_arrays(
+                pa.array(np.asarray(i, dtype=np.int32)), pa.array(np.asarray(tab, dtype=object).astype(str))
+            )
+
+        zeros = np.zeros(len(values), dtype=np.int32)
+        self.blocks.append(
+            pa.table(
+                {
+                    "geo_id": col(geo_ids, gi),
+                    "geography": col(geographies, gi),
+                    "date_start": col(self.starts, pi),
+                    "date_end": col(self.ends, pi),
+                    "platform_and_product": col(self.platforms, fi),
+                    "facet": col(np.array([facet]), zeros),
+                    "level": col(level_tab, level_idx),
+                    "variable": col(np.array([variable]), zeros),
+                    "cluster_name": col(ctab, ci),
+                    "value": pa.array(np.asarray(values, dtype=float)),
+                    "geo_name": col(geo_names, gi),
+                }
+            )
+        )
+
+    def write(self, path: Path) -> None:
+        cols = [*REQUIRED_COLUMNS, "geo_name"]
+        if not self.blocks:
+            raise SchemaError("write_aei: the dataset has no variable the AEI format can hold")
+        tables = [
+            t.select(cols).cast(
+                pa.schema([(c, pa.string()) if c != "value" else (c, pa.float64()) for c in cols])
+            )
+            for t in self.blocks
+        ]
+        table = pa.concat_tables(tables)
+        opts = pacsv.WriteOptions(quoting_style="needed")
+        if path.name.endswith(".gz"):
+            with pa.CompressedOutputStream(str(path), "gzip") as out:
+                pacsv.write_csv(table, out, write_options=opts)
+        else:
+            pacsv.write_csv(table, str(path), write_options=opts)
+
+
+def _level_sum(da: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
+    """Sum over the geos of each geo_level, broadcast back to every geo."""
+    level = ds["geo_level"]
+    totals = da.groupby(level).sum("geo", min_count=1)
+    return totals.sel(geo_level=level).drop_vars("geo_level", errors="ignore")
+
+
+def _usage_index(ds: xr.Dataset) -> xr.DataArray:
+    """Release convention: usage share (incl. the unlocated geo) / working-age population share.
+
+    Uses :func:`econindex.indices.usage_index` (``reference=None``, the release
+    convention) per level; falls back to the same formula inline where that
+    function refuses the data (e.g. a located geo without population).
+    """
+    out = xr.full_like(ds["usage_count"], np.nan)
+    levels = set(map(str, ds["geo_level"].values)) & {"country", "state_us"}
+    try:
+        from econindex.indices import usage_index
+    except ImportError:  # pragma: no cover - indices is part of the package
+        usage_index = None  # type: ignore[assignment]
+    for lv in sorted(levels):  # at most two levels
+        try:
+            if usage_index is None:
+                raise SchemaError("econindex.indices unavailable")
+            aui = usage_index(ds, level=lv, keep_all=True).drop_vars("eligible", errors="ignore")
+            out = out.fillna(aui.reindex_like(out))
+        except (SchemaError, DataValueError):
+            inline = _usage_index_inline(ds)
+            out = out.fillna(inline.where(ds["geo_level"] == lv))
+    return out
+
+
+def _usage_index_inline(ds: xr.Dataset) -> xr.DataArray:
+    usage, pop = ds["usage_count"], ds["working_age_pop"]
+    located = ds["located"] if "located" in ds.coords else xr.ones_like(usage, dtype=bool)
+    usage_share = usage / _level_sum(usage, ds)
+    pop_ok = pop.where(usage.notnull() & located)
+    pop_share = pop_ok / _level_sum(pop_ok, ds)
+    return (usage_share / pop_share).where(ds["geo_level"] != "global")
+
+
+def write_aei(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
+    """Write ``ds`` as an enriched AEI long-format CSV (``.csv`` or ``.csv.gz``).
+
+    Counts are written under their release names (``usage_count``,
+    ``onet_task_count``, ``collaboration_count``, ``request_count``,
+    ``onet_task_collaboration_count``, ``request_collaboration_count``), with
+    the derived variables of the enriched release: ``usage_pct``,
+    ``usage_per_capita``, ``usage_per_capita_index``, ``working_age_pop``,
+    ``gdp_per_working_age_capita``, ``onet_task_pct``, ``collaboration_pct``,
+    ``request_pct``, ``automation_pct``/``augmentation_pct`` (facet
+    ``collaboration_automation_augmentation``, classified base),
+    ``onet_task_collaboration_pct`` and ``request_collaboration_pct`` for
+    ``GLOBAL``, and the API ``cost_index``/token indices. Percentages are
+    written as 0..100. Published figures without counts are written under
+    the variable they came from. ``flagged_count`` and
+    ``expected_automation_pct`` (facet ``econindex``) are econindex's own
+    additions; tools written for the release ignore them.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A canonical dataset (validated first).
+    path : path
+        Output file; ``.gz`` compresses.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Notes
+    -----
+    ``usage_per_capita_index`` follows the release convention: a geo's share
+    of usage at its level (the unlocated geo's usage included in the total)
+    divided by its share of working-age population among the located geos of
+    that level with usage and population. Where the dataset carries a
+    published ``usage_index`` it is written instead (the release's own
+    reference set). ``read_aei(write_aei(ds))`` returns the same counts
+    exactly (values are written with round-trip precision).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import econindex as ei
+    >>> ds = ei.datasets.load_countries_2025_08()
+    >>> p = write_aei(ds, pathlib.Path(tempfile.mkdtemp()) / "aei_enriched.csv")
+    >>> back = read_aei(p)
+    >>> bool((back["usage_count"].sel(geo=ds["geo"].values) == ds["usage_count"]).all())
+    True
+    """
+    validate(ds)
+    out = Path(path)
+    w = _Writer(ds)
+    level = ds["geo_level"]
+    geo_facet = level  # facet of the geo rows is the geography itself
+    facets = {lv: lv for lv in ("global", "country", "state_us")}
+    has = ds.data_vars.__contains__
+
+    def per_level(da: xr.DataArray, variable: str, scale: float = 1.0) -> None:
+        for lv in facets:  # three geography levels, not geos
+            sel = da.where(geo_facet == lv)
+            w.emit(sel, lv, variable, "geo", scale)
+
+    if has("usage_count"):
+        u = ds["usage_count"]
+        per_level(u, "usage_count")
+        per_level(u / _level_sum(u, ds), "usage_pct", 100.0)
+        if has("working_age_pop"):
+            per_level(u / ds["working_age_pop"], "usage_per_capita")
+    if has("usage_index"):
+        per_level(ds["usage_index"], "usage_per_capita_index")
+    elif has("usage_count") and has("working_age_pop"):
+        per_level(_usage_index(ds), "usage_per_capita_index")
+    if has("usage_share_published") and not has("usage_count"):
+        per_level(ds["usage_share_published"], "usage_pct", 100.0)
+    if has("working_age_pop"):
+        per_level(ds["working_age_pop"], "working_age_pop")
+        if has("gdp"):
+            per_level(ds["gdp"] / ds["working_age_pop"], "gdp_per_working_age_capita")
+            lost = ds["gdp"].notnull() & ds["working_age_pop"].isnull()
+            if bool(lost.any()):
+                warnings.warn(
+                    "write_aei: gdp of geos without working_age_pop is not written "
+                    "(the release format holds GDP per working-age capita)",
+                    UserWarning,
+                    stacklevel=2,
+                )
+
+    if has("task_count"):
+        t = ds["task_count"]
+        w.emit(t, "onet_task", "onet_task_count", "task")
+        w.emit(t / t.sum("task", min_count=1), "onet_task", "onet_task_pct", "task", 100.0)
+    elif has("task_share_published"):
+        w.emit(ds["task_share_published"], "onet_task", "onet_task_pct", "task", 100.0)
+
+    auto = None
+    if has("pattern_count"):
+        pcount = ds["pattern_count"]
+        w.emit(pcount, "collaboration", "collaboration_count", "pattern")
+        w.emit(
+            pcount / pcount.sum("pattern", min_count=1),
+            "collaboration",
+            "collaboration_pct",
+            "pattern",
+            100.0,
+        )
+        classified = pcount.sel(pattern=[p for p in CLASSIFIED_PATTERNS if p in pcount["pattern"].values])
+        autos = classified.sel(pattern=[p for p in AUTOMATION_PATTERNS if p in classified["pattern"].values])
+        auto = autos.sum("pattern", min_count=1) / classified.sum("pattern", min_count=1)
+    elif has("pattern_share_published"):
+        sh = ds["pattern_share_published"]
+        w.emit(sh, "collaboration", "collaboration_pct", "pattern", 100.0)
+    if auto is None and has("automation_share"):
+        auto = ds["automation_share"]
+    if auto is not None:
+        cf = "collaboration_automation_augmentation"
+        w.emit(auto, cf, "automation_pct", "=automation", 100.0)
+        w.emit(1.0 - auto, cf, "augmentation_pct", "=augmentation", 100.0)
+    if has("expected_automation"):
+        w.emit(
+            ds["expected_automation"], _EXT_FACET, "expected_automation_pct", "=expected_automation", 100.0
+        )
+
+    if has("request_count"):
+        rc = ds["request_count"]
+        w.emit(rc, "request", "request_count", "request")
+        if "request_level" in rc.coords:
+            lvl = rc["request_level"]
+            tot = (
+                rc.groupby(lvl).sum("request", min_count=1).sel(request_level=lvl).drop_vars("request_level")
+            )
+        else:
+            tot = rc.sum("request", min_count=1)
+        w.emit(rc / tot, "request", "request_pct", "request", 100.0)
+    elif has("request_share_published"):
+        w.emit(ds["request_share_published"], "request", "request_pct", "request", 100.0)
+
+    for base, count_var, share_var in (
+        ("onet_task", "task_pattern_count", "task_pattern_share"),
+        ("request", "request_pattern_count", "request_pattern_share"),
+    ):
+        dim = "task" if base == "onet_task" else "request"
+        facet = f"{base}::collaboration"
+        if has(count_var):
+            w.emit(ds[count_var], facet, f"{base}_collaboration_count", f"{dim}::pattern")
+        share = None
+        if has(share_var):
+            share = ds[share_var]
+        elif has(count_var) and "GLOBAL" in ds["geo"].values:
+            g = ds[count_var].sel(geo="GLOBAL")
+            share = g / g.sum("pattern", min_count=1)
+        if share is not None:
+            w.emit(share, facet, f"{base}_collaboration_pct", f"{dim}::pattern", 100.0)
+
+    for var in ("cost_index", "prompt_tokens_index", "completion_tokens_index"):
+        if has(var):
+            w.emit(ds[var], f"onet_task::{var.removesuffix('_index')}", var, "task::index")
+    if has("flagged_count"):
+        fc = ds["flagged_count"]
+        if "task" in fc.dims:
+            w.emit(fc, _EXT_FACET, "flagged_task_count", "task")
+        else:
+            w.emit(fc, _EXT_FACET, "flagged_count", "geo")
+    if "soc_major" in ds.coords and "task" in ds.dims:
+        soc = pd.Series(_label(ds["soc_major"].values))
+        digit = soc.str.fullmatch(r"\d+").to_numpy()
+        w.emit_rows(
+            _EXT_FACET,
+            "task_soc_major",
+            _label(ds["task"].values)[digit],
+            soc[digit].astype(float).to_numpy(),
+        )
+    if "parent_request" in ds.coords and "request" in ds.dims:
+        par = _label(ds["parent_request"].values)
+        has_par = par != ""
+        child = _label(ds["request"].values)[has_par]
+        w.emit_rows(
+            _EXT_FACET,
+            "request_parent",
+            np.char.add(np.char.add(child, "::"), par[has_par]),
+            np.ones(int(has_par.sum())),
+        )
+    w.write(out)
+    return out
