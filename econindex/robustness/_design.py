@@ -27,7 +27,7 @@ class RegressionLike(Protocol):
     """The part of :class:`econindex.regression.RegressionResult` the robustness tools use."""
 
     @property
-    def X(self) -> np.ndarray: ...  # noqa: N802 - the contract's name
+    def X(self) -> np.ndarray: ...
     @property
     def y(self) -> np.ndarray: ...
     @property
@@ -166,7 +166,8 @@ def design_of(result: Any) -> Design:
     if w is not None and np.allclose(w, 1.0):
         w = None
     params = obj.params
-    names = tuple(str(n) for n in getattr(obj, "names", None) or getattr(params, "index", range(X.shape[1])))
+    raw_names: Any = getattr(obj, "names", None) or getattr(params, "index", None) or range(X.shape[1])
+    names = tuple(str(n) for n in raw_names)
     obs = getattr(obj, "obs_names", None)
     obs_arr = np.asarray(obs if obs is not None else np.arange(X.shape[0])).astype(str)
     cov_type = str(getattr(obj, "cov_type", "nonrobust"))
@@ -238,7 +239,8 @@ def estimate_of(result: Any, level: float = 0.95) -> dict[str, float]:
     if slope is not None and se_ is not None and np.isscalar(slope):
         est, se = float(slope), float(se_)
         lo, hi = _ci_of(result, level, est, se)
-        return {"estimate": est, "std_error": se, "ci_lower": lo, "ci_upper": hi, "nobs": float(result.nobs)}
+        nobs = float(np.asarray(result.nobs, dtype=float).item())
+        return {"estimate": est, "std_error": se, "ci_lower": lo, "ci_upper": hi, "nobs": nobs}
     d = design_of(result)
     j = d.term_index(None)
     fit = d.refit(np.ones((1, d.nobs), bool))

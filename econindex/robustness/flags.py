@@ -54,7 +54,9 @@ def _as_flags(ds: xr.Dataset, flags: Any) -> tuple[str, xr.DataArray | None]:
             raise SchemaError(f"flags must have a 'geo' dimension; got dims {flags.dims}")
         extra = set(flags.dims) - _FLAG_DIMS
         if extra:
-            raise SchemaError(f"flags has unexpected dims {sorted(extra)}; allowed: {sorted(_FLAG_DIMS)}")
+            raise SchemaError(
+                f"flags has unexpected dims {sorted(map(str, extra))}; allowed: {sorted(_FLAG_DIMS)}"
+            )
         unknown = [str(g) for g in flags[GEO].values if g not in ds.indexes[GEO]]
         if unknown:
             raise DataValueError(f"flags name geos not in the dataset: {unknown[:10]}")
@@ -68,7 +70,8 @@ def _as_flags(ds: xr.Dataset, flags: Any) -> tuple[str, xr.DataArray | None]:
         unknown = [g for g in names if g not in ds.indexes[GEO]]
         if unknown:
             raise DataValueError(f"flags name geos not in the dataset: {unknown}")
-        mask = xr.DataArray(np.isin(ds[GEO].values.astype(str), names), dims=GEO, coords={GEO: ds[GEO].values})
+        mask = xr.DataArray(np.isin(ds[GEO].values.astype(str), names), dims=GEO,
+                            coords={GEO: ds[GEO].values})
         return "mask", mask
     raise OptionError(
         f"flags={type(flags).__name__} is not valid; give a DataArray of flagged counts, a boolean "
@@ -97,29 +100,31 @@ def removed_traffic(ds: xr.Dataset, flags: Any = None) -> xr.Dataset:
     8340.0
     """
     kind, fl = _as_flags(ds, flags)
-    removed, _ = _removal(ds, kind, fl)
+    removed, _ = _removal(ds, kind, fl, own=flags is None)
     return removed
 
 
-def _removal(ds: xr.Dataset, kind: str, fl: xr.DataArray | None) -> tuple[xr.Dataset, dict[str, Any]]:
+def _removal(
+    ds: xr.Dataset, kind: str, fl: xr.DataArray | None, own: bool = False
+) -> tuple[xr.Dataset, dict[str, Any]]:
     counts = [v for v in ("usage_count", *_GEO_COUNTS, "flagged_count") if v in ds.data_vars]
     info: dict[str, Any] = {}
     if kind == "none" or fl is None:
         return xr.Dataset({v: xr.zeros_like(ds[v]).where(ds[v].notnull()) for v in counts}), info
     if kind == "mask":
-        out = {}
+        masked: dict[str, xr.DataArray] = {}
         for v in counts:
             if set(fl.dims) <= set(ds[v].dims):  # cells of a geo (x period) mask that the variable has
-                out[v] = ds[v].where(fl.broadcast_like(ds[v]), 0.0).where(ds[v].notnull())
+                masked[v] = ds[v].where(fl.broadcast_like(ds[v]), 0.0).where(ds[v].notnull())
             else:
-                out[v] = xr.zeros_like(ds[v]).where(ds[v].notnull())
-        return xr.Dataset(out), info
+                masked[v] = xr.zeros_like(ds[v]).where(ds[v].notnull())
+        return xr.Dataset(masked), info
     # counts
     if "usage_count" not in ds.data_vars:
         raise SchemaError("flagged counts can only be removed from a dataset with 'usage_count'")
     fl = fl.reindex({GEO: ds[GEO].values}, fill_value=0.0)
-    missing = [str(g) for g in fl[GEO].values[np.asarray(fl.isnull().any([d for d in fl.dims if d != GEO]).values
-                                                         if fl.ndim > 1 else fl.isnull().values)]]
+    isnull = fl.isnull().any([d for d in fl.dims if d != GEO]) if fl.ndim > 1 else fl.isnull()
+    missing = [str(g) for g in fl[GEO].values[np.asarray(isnull.values, bool)]]
     if missing:
         info["flags_missing"] = missing
     fl = fl.fillna(0.0)
@@ -158,7 +163,8 @@ def _removal(ds: xr.Dataset, kind: str, fl: xr.DataArray | None) -> tuple[xr.Dat
             over_t = (flt.values > tc.values * (1 + 1e-12)) | (~np.isfinite(tc.values) & (flt.values > 0))
         if over_t.any():
             raise DataValueError(
-                f"flagged traffic exceeds task_count at {_where(tc, over_t)}: cannot remove more than observed"
+                f"flagged traffic exceeds task_count at {_where(tc, over_t)}: "
+                "cannot remove more than was observed"
             )
         out["task_count"] = flt.where(tc.notnull())
         info["allocation"]["task_count"] = "flagged counts by task"
@@ -197,7 +203,7 @@ def _removal(ds: xr.Dataset, kind: str, fl: xr.DataArray | None) -> tuple[xr.Dat
             info["allocation"][v] = "proportional to the geo's mix (shares unchanged)"
     if "flagged_count" in ds.data_vars:
         fc = ds["flagged_count"]
-        if fl is ds["flagged_count"] or fl.identical(fc.reindex({GEO: ds[GEO].values}, fill_value=0.0).fillna(0)):
+        if own:
             out["flagged_count"] = fc.where(fc.notnull())
             info["allocation"]["flagged_count"] = "all removed"
         else:
@@ -281,7 +287,7 @@ def exclude_flagged(ds: xr.Dataset, flags: Any = None) -> xr.Dataset:
     source = "flagged_count" if flags is None else ("mask" if kind == "mask" else "user counts")
     if kind == "none" or fl is None or not bool(np.asarray(fl.fillna(0).values, dtype=float).any()):
         return ds.copy()
-    removed, info = _removal(ds, kind, fl)
+    removed, info = _removal(ds, kind, fl, own=flags is None)
     record: dict[str, Any] = {"source": source, **info}
     if kind == "mask":
         clean = _apply_mask(ds, fl, record)
@@ -344,7 +350,8 @@ def _update_derived(ds: xr.Dataset, clean: xr.Dataset, removed: xr.Dataset, *, b
             if base == "all":
                 den = pc.sum(PATTERN)
             else:
-                den = pc.sel({PATTERN: [p for p in CLASSIFIED_PATTERNS if p in pc[PATTERN].values]}).sum(PATTERN)
+                classified = [p for p in CLASSIFIED_PATTERNS if p in pc[PATTERN].values]
+                den = pc.sel({PATTERN: classified}).sum(PATTERN)
             new = (num / den.where(den > 0)).broadcast_like(ds["automation_share"])
             clean["automation_share"] = xr.where(touched_geo, new, ds["automation_share"]).transpose(
                 *ds["automation_share"].dims)
@@ -443,7 +450,8 @@ def _fit(estimator: Any, ds: xr.Dataset, level: str, fit_kwargs: dict[str, Any])
 def _row(spec: str, dropped: str, res: Any, ci_level: float) -> dict[str, Any]:
     est = estimate_of(res, ci_level)
     p = getattr(res, "pvalue", np.nan)
-    return {"spec": spec, "dropped": dropped, **est, "pvalue": float(p) if np.isscalar(p) else np.nan}
+    pv = float(p) if isinstance(p, int | float | np.floating) else np.nan
+    return {"spec": spec, "dropped": dropped, **est, "pvalue": pv}
 
 
 def flag_sensitivity(
@@ -497,15 +505,19 @@ def flag_sensitivity(
     """
     flagged = list(geos) if geos is not None else flagged_geos(ds, level)
     if not flagged:
-        raise DataValueError(f"no flagged geos at level {level!r}: no flagged_count, abuse_flagged or exclusions")
+        raise DataValueError(
+            f"no flagged geos at level {level!r}: no flagged_count, abuse_flagged or shipped exclusions"
+        )
     rows = [_row("all traffic", "", _fit(estimator, ds, level, fit_kwargs), ci_level)]
     if "flagged_count" in ds.data_vars and geos is None:
         clean = exclude_flagged(ds)
     else:
         clean = exclude_flagged(ds, _flag_mask(ds, flagged))
-    rows.append(_row("flagged removed", ",".join(flagged), _fit(estimator, clean, level, fit_kwargs), ci_level))
+    res = _fit(estimator, clean, level, fit_kwargs)
+    rows.append(_row("flagged removed", ",".join(flagged), res, ci_level))
     for g in flagged:  # one refit per flagged geo: a handful at most
-        rows.append(_row(f"drop {g}", g, _fit(estimator, exclude_flagged(ds, [g]), level, fit_kwargs), ci_level))
+        res = _fit(estimator, exclude_flagged(ds, [g]), level, fit_kwargs)
+        rows.append(_row(f"drop {g}", g, res, ci_level))
     tab = pd.DataFrame(rows)
     base = tab["estimate"].iloc[0]
     tab["change_from_baseline"] = tab["estimate"] - base

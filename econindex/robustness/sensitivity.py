@@ -49,8 +49,9 @@ def bias_adjusted(estimate: float, se: float, dof: float, r2dz_x: float, r2yz_dx
                   *, reduce: bool = True) -> tuple[float, float]:
     """Estimate and standard error adjusted for a confounder with the given partial R-squared.
 
-    :math:`|\\mathrm{bias}| = \\mathrm{se}\\sqrt{df\\,R^2_{Y\\sim Z|D,X}R^2_{D\\sim Z|X}/(1-R^2_{D\\sim Z|X})}`,
-    :math:`\\mathrm{se}^* = \\mathrm{se}\\sqrt{\\frac{1-R^2_{Y\\sim Z|D,X}}{1-R^2_{D\\sim Z|X}}\\frac{df}{df-1}}`.
+    With :math:`a = R^2_{Y\\sim Z|D,X}` and :math:`b = R^2_{D\\sim Z|X}`:
+    :math:`|\\mathrm{bias}| = \\mathrm{se}\\sqrt{df\\,a\\,b/(1-b)}` and
+    :math:`\\mathrm{se}^* = \\mathrm{se}\\sqrt{\\frac{1-a}{1-b}\\frac{df}{df-1}}`.
 
     Examples
     --------
@@ -100,9 +101,11 @@ class OVBResult:
         """A short text report."""
         lines = [
             f"Omitted-variable sensitivity of {self.treatment!r} (Cinelli and Hazlett 2020)",
-            f"  estimate {self.estimate:.4g}, se {self.se:.4g} (classical), t {self.t_stat:.3f}, df {self.dof:g}",
+            f"  estimate {self.estimate:.4g}, se {self.se:.4g} (classical), t {self.t_stat:.3f},"
+            f" df {self.dof:g}",
             f"  partial R2 of the outcome with the treatment: {self.partial_r2:.3%}",
-            f"  robustness value RV_q={self.q:g}: {self.rv_q:.3%}; RV_q,alpha={self.alpha:g}: {self.rv_qa:.3%}",
+            f"  robustness value RV_q={self.q:g}: {self.rv_q:.3%};"
+            f" RV_q,alpha={self.alpha:g}: {self.rv_qa:.3%}",
         ]
         for _, r in self.bounds.iterrows():
             lines.append(
@@ -181,7 +184,8 @@ def omitted_variable_sensitivity(
     Examples
     --------
     >>> import econindex as ei
-    >>> auto = ei.TaskMixAutomation(units="fraction").fit(ei.datasets.load_countries_2025_08(), level="country")
+    >>> countries = ei.datasets.load_countries_2025_08()
+    >>> auto = ei.TaskMixAutomation(units="fraction").fit(countries, level="country")
     >>> ovb = omitted_variable_sensitivity(auto, benchmark="expected_automation", kd=1)
     >>> ovb.treatment, round(ovb.partial_r2, 3)
     ('usage_index', 0.395)

@@ -47,7 +47,8 @@ class SpecificationCurve:
         alpha = 1 - self.ci_level
         return (
             f"Specification curve of {self.term} ({self.level}): {len(t)} specifications\n"
-            f"  median {t['estimate'].median():.4g}, range [{t['estimate'].min():.4g}, {t['estimate'].max():.4g}]\n"
+            f"  median {t['estimate'].median():.4g}, "
+            f"range [{t['estimate'].min():.4g}, {t['estimate'].max():.4g}]\n"
             f"  positive: {(t['estimate'] > 0).mean():.1%}; significant at {alpha:g}: "
             f"{(t['pvalue'] < alpha).mean():.1%}"
         )
@@ -67,7 +68,9 @@ def _var(ds: xr.Dataset, name: str, geos: list[str]) -> np.ndarray:
         raise SchemaError(f"the specification curve needs {name!r} in the dataset")
     da = ds[name]
     if da.dims != (GEO,):
-        raise SchemaError(f"{name!r} must be over 'geo' only (select a period/platform first); dims {da.dims}")
+        raise SchemaError(
+            f"{name!r} must be over 'geo' only (select a period/platform first); dims {da.dims}"
+        )
     return np.asarray(da.sel({GEO: geos}).values, dtype=float)
 
 
@@ -225,7 +228,8 @@ def specification_curve(
     Wm = W[spec["weights"].to_numpy()]
     fit = batch_wls(X, y, mask, weights=Wm, cov_type=tuple(spec["cov_type"]))
     est, se = fit.params[:, 1], fit.bse[:, 1]
-    q = stats.t.ppf(0.5 + ci_level / 2, fit.df_resid) if use_t else np.full(S, stats.norm.ppf(0.5 + ci_level / 2))
+    z = float(stats.norm.ppf(0.5 + ci_level / 2))
+    q = stats.t.ppf(0.5 + ci_level / 2, fit.df_resid) if use_t else np.full(S, z)
     spec["weights"] = [w_names[i] or "none" for i in spec["weights"]]
     spec["reference"] = spec["reference"].astype(str)
     spec.insert(0, "spec_id", np.arange(S))
