@@ -237,7 +237,7 @@ def estimate_of(result: Any, level: float = 0.95) -> dict[str, float]:
     slope = next((getattr(result, a) for a in ("slope", "beta", "estimate") if hasattr(result, a)), None)
     se_ = next((getattr(result, a) for a in ("se", "std_error") if hasattr(result, a)), None)
     if slope is not None and se_ is not None and np.isscalar(slope):
-        est, se = float(slope), float(se_)
+        est, se = float(np.asarray(slope, dtype=float)), float(np.asarray(se_, dtype=float))
         lo, hi = _ci_of(result, level, est, se)
         nobs = float(np.asarray(result.nobs, dtype=float).item())
         return {"estimate": est, "std_error": se, "ci_lower": lo, "ci_upper": hi, "nobs": nobs}

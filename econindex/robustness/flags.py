@@ -190,12 +190,9 @@ def _removal(
                 rp = pc * frac
                 info["allocation"]["pattern_count"] = "proportional to the geo's pattern mix"
             rp = rp.broadcast_like(pc).transpose(*pc.dims)
-            with np.errstate(invalid="ignore"):
-                over_p = np.asarray(rp.values) > np.asarray(pc.values) * (1 + 1e-9) + 1e-9
-            if over_p.any():
-                raise DataValueError(
-                    f"flagged traffic allocated to patterns exceeds pattern_count at {_where(pc, over_p)}"
-                )
+            rp, capped = _cap_to_observed(rp, pc.fillna(0.0))
+            if capped:
+                info["pattern_capped"] = capped
             out["pattern_count"] = rp.where(pc.notnull())
     for v in _GEO_COUNTS:
         if v in ds.data_vars and v not in out:
@@ -210,6 +207,36 @@ def _removal(
             out["flagged_count"] = xr.zeros_like(fc).where(fc.notnull())
             info["allocation"]["flagged_count"] = "kept (flags given by the user)"
     return xr.Dataset({k: v.transpose(*ds[k].dims) for k, v in out.items()}), info
+
+
+def _cap_to_observed(alloc: xr.DataArray, observed: xr.DataArray) -> tuple[xr.DataArray, list[str]]:
+    """Cap an allocation of removed counts over ``pattern`` at the observed counts.
+
+    An allocation from the global task x pattern mix can ask more of a
+    pattern than the geo has; the excess is moved to the geo's other
+    patterns in proportion to what remains in them (water-filling), so the
+    total removed is unchanged whenever the geo has enough pattern counts.
+    """
+    over = (alloc - observed).clip(min=0.0)
+    capped_geos = over.sum(PATTERN) > 1e-9 * (1 + observed.sum(PATTERN))
+    if not bool(capped_geos.any()):
+        return alloc, []
+    r = xr.where(alloc > observed, observed, alloc)
+    excess = over.sum(PATTERN)
+    for _ in range(len(observed[PATTERN])):  # at most one pass per pattern saturates it
+        room = (observed - r).clip(min=0.0)
+        total_room = room.sum(PATTERN)
+        take = xr.where(total_room > 0, excess.clip(max=total_room) / total_room, 0.0)
+        r = r + room * take
+        excess = (excess - (room * take).sum(PATTERN)).clip(min=0.0)
+        if float(excess.max()) <= 1e-9:
+            break
+    if float(excess.max()) > 1e-6:
+        where = _where(excess, np.asarray(excess.values) > 1e-6)
+        raise DataValueError(f"flagged traffic exceeds the pattern counts at {where}")
+    hit = capped_geos.any([d for d in capped_geos.dims if d != GEO]) if capped_geos.ndim > 1 else capped_geos
+    geos = [str(g) for g in np.asarray(hit[GEO].values)[np.asarray(hit.values, bool)]]
+    return r.transpose(*alloc.dims), geos
 
 
 def exclude_flagged(ds: xr.Dataset, flags: Any = None) -> xr.Dataset:
@@ -254,7 +281,9 @@ def exclude_flagged(ds: xr.Dataset, flags: Any = None) -> xr.Dataset:
     the geo's mixes are left unchanged. Flags by task are removed from
     ``task_count`` cell by cell; their pattern counts follow each task's own
     pattern mix (``task_pattern_count``) or else the global
-    ``task_pattern_share``; requests stay proportional.
+    ``task_pattern_share`` (capped at the geo's observed pattern counts,
+    the excess moved to its other patterns, and recorded); requests stay
+    proportional.
 
     Derived figures are never patched: ``usage_index`` is recomputed from the
     cleaned counts with the dataset's reference held fixed (the index is
