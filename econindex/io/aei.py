@@ -497,11 +497,11 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
                 rows, v, base_idx = rows[ok], v[ok], base_idx[ok]
                 labels = {d: (t, i[ok]) for d, (t, i) in labels.items()}
             # keep only the labels these rows use
-            for dim, (tab, i) in list(labels.items()):
-                used_lab = np.flatnonzero(np.bincount(i, minlength=len(tab)))
+            for dim, (tab, li) in list(labels.items()):
+                used_lab = np.flatnonzero(np.bincount(li, minlength=len(tab)))
                 remap = np.zeros(len(tab), dtype=np.int64)
                 remap[used_lab] = np.arange(used_lab.size)
-                labels[dim] = (tab[used_lab], remap[i])
+                labels[dim] = (tab[used_lab], remap[li])
             if len(spec.dims) == 2:
                 base_idx = labels[spec.dims[0]][1]
             if "request" in spec.dims:
@@ -715,13 +715,10 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
     status = _Status(offset)
     reasons: list[str] = [""]
     for fr, st in zip(files, statuses, strict=True):
-        remap = np.array(
-            [
-                reasons.index(r) if r in reasons else (reasons.append(r) or len(reasons) - 1)
-                for r in st.reasons
-            ],
-            dtype=np.int16,
-        )
+        for r in st.reasons:
+            if r not in reasons:
+                reasons.append(r)
+        remap = np.array([reasons.index(r) for r in st.reasons], dtype=np.int16)
         status.code[fr.offset : fr.offset + fr.n_rows] = remap[st.code]
     status.reasons = reasons
     return _assemble(files, status)
@@ -812,7 +809,7 @@ def _assemble(files: list[_FileRows], status: _Status) -> xr.Dataset:
             dims.append("period")
         if has_platform:
             dims.append("platform")
-        sizes = {
+        sizes: dict[str, int] = {
             "geo": len(geo_labels),
             "period": len(all_periods),
             "platform": len(all_platforms),
@@ -982,7 +979,7 @@ def _resolve_duplicates(
     if disagree.any():
         j = int(np.flatnonzero(disagree)[0])
         cell = np.unravel_index(int(ls[j]), shape)
-        labels = {"period": periods, "platform": platforms, "geo": geo_labels, **dim_labels}
+        labels: dict[str, Any] = {"period": periods, "platform": platforms, "geo": geo_labels, **dim_labels}
         where = ", ".join(f"{d}={labels[d][i]!r}" for d, i in zip(dims, cell, strict=True))
         ra, rb = int(r[order][j - 1]), int(r[order][j])
         fa, fb = _locate(files, ra), _locate(files, rb)
@@ -1106,10 +1103,10 @@ class _Writer:
         mask = np.isfinite(vals)
         if not mask.any():
             return
-        idx = dict(zip(core + extra, np.nonzero(mask), strict=True))
+        idx: dict[str, np.ndarray] = dict(zip([*core, *extra], np.nonzero(mask), strict=True))
         n = int(mask.sum())
         zeros = np.zeros(n, dtype=np.int32)
-        gi = idx.get("geo", zeros if "geo" not in core else None)
+        gi: np.ndarray = idx.get("geo", zeros)
         if "geo" not in core:
             glob = np.flatnonzero(_label(self.ds["geo"].values) == "GLOBAL")
             geo_ids, geographies, geo_names = np.array(["GLOBAL"]), np.array(["global"]), np.array(["Global"])
@@ -1140,8 +1137,8 @@ class _Writer:
                 ci = ids[0].astype(np.int64) * len(tabs[1]) + ids[1]
             if "request" in parts and "request_level" in da.coords:
                 lv = np.asarray(da["request_level"].values)
-                level_tab, level_idx = np.unique(lv.astype(str), return_inverse=True)
-                level_idx = level_idx[idx["request"]]
+                level_tab, level_inv = np.unique(lv.astype(str), return_inverse=True)
+                level_idx = np.asarray(level_inv[idx["request"]], dtype=np.int32)
 
         self._add(
             geo_ids,
