@@ -94,28 +94,40 @@ class RegressionResult(CoefficientResult):
         keep = [j for j in range(k) if j != self.const_idx]
         return np.eye(k)[keep]
 
+    def _wald(self) -> tuple[float, int]:
+        """Wald statistic / rank and the rank of the restricted covariance (statsmodels' convention:
+        a pseudo-inverse and the numerical rank when the covariance is singular, e.g. with fewer
+        clusters than coefficients)."""
+        R = self.wald_matrix
+        if R.shape[0] == 0:
+            return float("nan"), 0
+        rb = R @ self.coef
+        v = R @ self.cov @ R.T
+        rank = int(np.linalg.matrix_rank(v))
+        if rank == 0:
+            return float("nan"), 0
+        stat = float(rb @ (np.linalg.solve(v, rb) if rank == R.shape[0] else np.linalg.pinv(v) @ rb))
+        return stat / rank, rank
+
     @property
     def fvalue(self) -> float:
         """Wald F statistic that every non-constant coefficient is zero, with the stored covariance.
 
         With ``nonrobust`` covariance this is the classical ``(ESS/df_model)/(SSR/df_resid)``.
+        A singular restricted covariance (e.g. fewer clusters than coefficients) is
+        handled as statsmodels does: pseudo-inverse, numerator dof = its rank.
         """
-        R = self.wald_matrix
-        if R.shape[0] == 0:
-            return float("nan")
-        rb = R @ self.coef
-        v = R @ self.cov @ R.T
-        return float(rb @ np.linalg.solve(v, rb)) / R.shape[0]
+        return self._wald()[0]
 
     @property
     def f_pvalue(self) -> float:
         """p-value of :attr:`fvalue` (F with ``df_wald`` denominator dof, or chi-square / q)."""
-        q = self.wald_matrix.shape[0]
+        f, q = self._wald()
         if q == 0:
             return float("nan")
         if self.df_wald is None:
-            return float(stats.chi2.sf(self.fvalue * q, q))
-        return float(stats.f.sf(self.fvalue, q, self.df_wald))
+            return float(stats.chi2.sf(f * q, q))
+        return float(stats.f.sf(f, q, self.df_wald))
 
     @property
     def scale(self) -> float:
