@@ -725,7 +725,10 @@ class TaskMixAutomation:
             )
         from econindex.indices import usage_index
 
-        return usage_index(ds, level=level), "econindex.usage_index from usage_count"
+        # the whole dataset, not the level's subset: the index keeps unlocated usage in its total;
+        # keep_all so that min_count is this estimator's (excluded geos are named, not dropped)
+        idx = usage_index(ds, level=level, keep_all=True)
+        return idx, "econindex.usage_index from usage_count (reference: all geos at the level)"
 
     def _expected(self, ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, int, str]:
         """(expected, covered weight, has task data, tasks rated, source)."""
@@ -808,7 +811,7 @@ class TaskMixAutomation:
         record(~np.isfinite(a), "no automation data")
 
         # usage
-        usage_da, sources["usage"] = self._usage(sub, level)
+        usage_da, sources["usage"] = self._usage(ds, level)
         u = np.asarray(usage_da.reindex({GEO: geos}).values, float)
         record(~np.isfinite(u), "no usage index")
         if self.usage == "log_index":
