@@ -447,7 +447,7 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
         if bad.any():
             i = int(rows[np.flatnonzero(bad)[0]])
             raise DataValueError(
-                f"{name}: {'negative' if values[i] < 0 else 'infinite'} value {values[i]!r} for "
+                f"{name}: {'negative' if values[i] < 0 else 'infinite'} value {float(values[i])!r} for "
                 f"{var!r} in row {i + 1} (line {i + 2}; geo_id={geoid_d[geoid_i[i]]!r}, "
                 f"cluster_name={clu_d[clu_i[i]]!r})"
             )
@@ -598,9 +598,9 @@ def _check_pct(
         g = int(np.flatnonzero(excess)[0])
         row = int(rows[np.flatnonzero(inv == g)[0]])
         where = (
-            f"geography {geography_d[geography_i[row]]!r}"
+            f"geography {str(geography_d[geography_i[row]])!r}"
             if group == "geography"
-            else f"geo {geo_labels[row_geo[row]]!r}"
+            else f"geo {str(geo_labels[row_geo[row]])!r}"
         )
         raise DataValueError(
             f"{name}: {var} sums to {sums[g]:.4g} (> 100 beyond rounding) within {where} "
@@ -747,10 +747,14 @@ def _assemble(files: list[_FileRows], status: _Status) -> xr.Dataset:
     has_platform = len(all_platforms) > 1
 
     # geo table
-    geo_frames = [
-        pd.DataFrame({"geo": f.geo_labels.astype(str), "level": f.geo_levels, "name": f.geo_names})
-        for f in files
-    ]
+    geo_frames = []
+    for f in files:  # a handful of files
+        used_geo = np.zeros(len(f.geo_labels), dtype=bool)
+        for c in f.chunks:
+            used_geo[c.geo] = True
+        geo_frames.append(
+            pd.DataFrame({"geo": f.geo_labels.astype(str), "level": f.geo_levels, "name": f.geo_names})[used_geo]
+        )
     geo_df = (
         pd.concat(geo_frames, ignore_index=True)
         if geo_frames
@@ -990,8 +994,8 @@ def _resolve_duplicates(
             else ""
         )
         raise ReadError(
-            f"duplicate rows disagree for {target} at {where}: {fa[0]} row {fa[1]} has {vs[j - 1]!r}, "
-            f"{fb[0]} row {fb[1]} has {vs[j]!r}.{hint}"
+            f"duplicate rows disagree for {target} at {where}: {fa[0]} row {fa[1]} has {float(vs[j - 1])!r}, "
+            f"{fb[0]} row {fb[1]} has {float(vs[j])!r}.{hint}"
         )
     status.drop(r[order][same_cell], "identical duplicate row")
     keep = np.ones(lin.size, dtype=bool)
