@@ -180,6 +180,25 @@ def _level_geos(ds: xr.Dataset, level: str | None) -> list[str]:
     return geos_at_level(ds, level)
 
 
+def _bare(da: xr.DataArray) -> xr.DataArray:
+    """``da`` without its non-index coordinates (cheap arithmetic; see :func:`_with_geo_coords`)."""
+    return da.drop_vars([c for c in da.coords if c not in da.dims])
+
+
+def _with_geo_coords(da: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
+    """Attach the coordinates of ``ds`` whose dims are all among ``da``'s (for the labels ``da`` has)."""
+    pos = {d: ds.indexes[d].get_indexer(da.indexes[d]) for d in da.dims if d in ds.indexes and d in da.indexes}
+    extra: dict[Hashable, Any] = {}
+    for name, c in ds.coords.items():
+        if name in da.coords or name in ds.dims or not set(c.dims) <= set(pos):
+            continue
+        values = np.asarray(c.values)
+        for axis, d in enumerate(c.dims):
+            values = np.take(values, pos[d], axis=axis)
+        extra[name] = (c.dims, values)
+    return da.assign_coords(extra)
+
+
 def _divide(num: xr.DataArray, den: xr.DataArray | float) -> xr.DataArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return num / den
@@ -281,8 +300,10 @@ def usage_index(
         if "usage_index" in getattr(ds, "data_vars", {})
         else ""
     )
-    usage_all = _require(ds, "usage_count", hint)
-    pop_all = _require(ds, "working_age_pop")
+    # arithmetic on bare arrays (index coords only): merging the many geo coords at every
+    # operation costs more than the arithmetic itself; they are put back at the end
+    usage_all = _bare(_require(ds, "usage_count", hint))
+    pop_all = _bare(_require(ds, "working_age_pop"))
     excluded = _exclude_list(ds, exclude)
     located = [g for g in geos_at_level(ds, level) if g not in set(excluded)]
     if not located:
@@ -362,6 +383,7 @@ def usage_index(
         removed = _labels(aui[GEO].values[~np.asarray(keep.values, dtype=bool)])
         aui = aui.where(eligible).sel({GEO: [g for g in located if g not in set(removed)]})
         below = [g for g in below if g in set(removed)] if eligible.ndim == 1 else below
+    aui = _with_geo_coords(aui, ds)
     aui.name = "usage_index"
     attrs: dict[str, Any] = {
         "long_name": "AI Usage Index (usage share / working-age population share)",
