@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from econindex.datasets import load_us_state_covariates
 from econindex.errors import OptionError
 from econindex.geography import US_STATES, geo_coords, iso_table
 from econindex.schema import (
@@ -92,6 +93,7 @@ _SOC_AUTOMATION = dict.fromkeys(_SOC, 0.5) | {
 _SPECIAL_SHARE = (0.03, 0.05)
 _COUNTRY_CENTER = 9.6  # ln GDP per working-age capita at the centre of the country model
 _STATE_CENTER = float(np.log(1.05e5))
+_MIX_CENTER = 11.0  # ln GDP per capita at which a geo has the base task mix (usage-weighted centre)
 
 _VERBS = (
     "analyze", "prepare", "review", "develop", "maintain", "coordinate", "evaluate", "design",
@@ -168,15 +170,17 @@ def simulate(
     automation_slope: float = -0.03,
     automation_noise: float = 0.02,
     abuse_state: str | None = "UT",
-    abuse_share: float = 0.6,
+    abuse_share: float = 0.7,
     task_mix_income_shift: float = 0.25,
     convergence_rate: float = 0.77,
     convergence_noise: float = 0.1,
     usage_growth: float = 1.15,
     cost_usage_slope: float = 0.3,
     api_usage_ratio: float = 0.8,
+    cost_soc_sd: float = 0.0,
     start_date: str = "2025-08-04",
     task_pattern_count: bool = False,
+    flagged_by_task: bool = False,
 ) -> xr.Dataset:
     """Draw a synthetic AEI release with known true parameters.
 
@@ -379,9 +383,9 @@ def simulate(
     cost: dict[str, np.ndarray] = {}
     api_truth: dict[str, Any] = {}
     if "api" in platforms:
-        cost, api, api_truth = _draw_api(seed, d, periods, cost_usage_slope, api_usage_ratio)
+        cost, api, api_truth = _draw_api(seed, d, periods, cost_usage_slope, api_usage_ratio, cost_soc_sd)
 
-    ds = _assemble(d, periods, api, cost, platforms, opts["dates"], task_pattern_count)
+    ds = _assemble(d, periods, api, cost, platforms, opts["dates"], task_pattern_count, flagged_by_task)
     truth = _truth(
         seed, d, params, periods, abuse_state, abuse_truth, api_truth, cost_usage_slope,
         n_periods, platforms, api_usage_ratio,
@@ -473,8 +477,13 @@ def _design(seed: int, n_countries: int, n_tasks: int, n_requests: int, sd_c: fl
     pop[country_idx] = np.exp(np.clip(rng.normal(np.log(9e6), 1.4, nc), np.log(6e4), np.log(1.0e9)))
     gdp_pc[country_idx] = np.exp(np.clip(rng.normal(_COUNTRY_CENTER, 1.1, nc), np.log(900.0), np.log(1.5e5)))
     ns = len(state_idx)
-    pop[state_idx] = np.exp(np.clip(rng.normal(np.log(3.3e6), 0.95, ns), np.log(3.5e5), np.log(2.6e7)))
-    gdp_pc[state_idx] = np.exp(np.clip(rng.normal(_STATE_CENTER, 0.22, ns), np.log(5e4), np.log(2.5e5)))
+    # states: the real 2024 figures (Census, BEA) jittered by ~10%, so each state keeps its size
+    real = load_us_state_covariates().reindex(states)
+    real_pc = real["gdp"].to_numpy(float) / real["working_age_pop"].to_numpy(float)
+    pop[state_idx] = real["working_age_pop"].to_numpy(float) * np.exp(rng.normal(0.0, 0.1, ns))
+    gdp_pc[state_idx] = np.exp(
+        np.clip(np.log(real_pc) + rng.normal(0.0, 0.1, ns), np.log(5e4), np.log(2.5e5))
+    )
     gdp = pop * gdp_pc
     pop[usa] = pop[state_idx].sum()
     gdp[usa] = gdp[state_idx].sum()
@@ -619,7 +628,7 @@ def _draw_claude(
     k = len(d.tasks)
     loading = np.array([_SOC_INCOME_LOADING[s] for s in _SOC])
     eta = trng.normal(0.0, 0.2, (n_geo, len(_SOC)))
-    xg = np.where(np.isfinite(d.x), d.x - _COUNTRY_CENTER, 0.0)  # unlocated geos get the centre mix
+    xg = np.where(np.isfinite(d.x), d.x - _MIX_CENTER, 0.0)  # unlocated geos get the centre mix
     log_soc = p["task_mix_income_shift"] * xg[:, None] * loading[None, :] + eta
     logw = np.zeros((n_geo, k))
     logw[:, : k - 2] = log_soc[:, d.task_soc]
@@ -629,6 +638,7 @@ def _draw_claude(
 
     # --- abuse: flagged traffic in one geo ---
     flagged = np.zeros(n_geo)
+    flagged_task = np.zeros((n_geo, k))
     abuse: dict[str, Any] = {}
     arng = _rng(seed, "abuse", t)
     fl_task = np.zeros(k)
@@ -637,8 +647,14 @@ def _draw_claude(
     if abuse_pos is not None:
         share = p["abuse_share"]
         f = float(np.round(usage[abuse_pos] * share / (1.0 - share)))
+        # a narrow campaign in moderately used computer/math tasks: the flagged traffic is a large
+        # part, not all, of their global traffic, so the task-mix control absorbs part of its
+        # automation (as with Utah in Aug 2025: 73% actual vs 58% expected)
         comp = np.flatnonzero(d.task_soc == _SOC.index("15"))
         pool = comp if comp.size else np.arange(k - 2)
+        lo, hi = np.quantile(d.task_weight[pool], [0.5, 0.75])
+        band = pool[(d.task_weight[pool] >= lo) & (d.task_weight[pool] <= hi)]
+        pool = band if band.size >= 3 else pool
         a_tasks = arng.choice(pool, size=min(3, pool.size), replace=False)
         fl_task[a_tasks] = _multinomial(
             arng, np.array(f), _normalize(np.array([0.5, 0.3, 0.2][: a_tasks.size]))
@@ -678,6 +694,8 @@ def _draw_claude(
                 arr[d.usa] += add
             arr[0] += add
         flagged = aggregate(flagged)
+        flagged_task[abuse_pos] = fl_task
+        flagged_task = aggregate(flagged_task)
         if abuse_pos in ci:
             flagged[0] = flagged[ci].sum()
         tpc = tpc + fl_tp
@@ -742,6 +760,7 @@ def _draw_claude(
         "pattern_count": pattern_all,
         "request_count": _request_levels(d, leaves_all),
         "flagged_count": flagged,
+        "flagged_task_count": flagged_task,
         "task_pattern_count": tpc,
         "task_pattern_share": tps,
         "_ln_aui": ln_aui,
@@ -769,12 +788,17 @@ def _request_levels(d: _Design, leaves: np.ndarray) -> np.ndarray:
 
 
 def _draw_api(
-    seed: int, d: _Design, periods: list[dict[str, np.ndarray]], slope: float, ratio: float
+    seed: int,
+    d: _Design,
+    periods: list[dict[str, np.ndarray]],
+    slope: float,
+    ratio: float,
+    cost_soc_sd: float,
 ) -> tuple[dict[str, np.ndarray], list[dict[str, np.ndarray]], dict[str, Any]]:
     crng = _rng(seed, "cost")
     k = len(d.tasks)
     kr = k - 2
-    mu = crng.normal(0.0, 0.3, len(_SOC))
+    mu = crng.normal(0.0, cost_soc_sd, len(_SOC))
     ln_cost = mu[d.task_soc] + crng.normal(0.0, 0.5, kr)
     # API SOC shift: targets for three groups, Claude.ai proportions for the rest
     claude_soc = np.bincount(d.task_soc, weights=d.task_weight[:kr], minlength=len(_SOC))
@@ -856,6 +880,7 @@ def _assemble(
     platforms: tuple[str, ...],
     dates: list[tuple[str, str]],
     with_tpc: bool,
+    flagged_by_task: bool,
 ) -> xr.Dataset:
     n_geo = len(d.geos)
     multi_t = len(periods) > 1
@@ -865,7 +890,7 @@ def _assemble(
         "task_count": ("geo", "task"),
         "pattern_count": ("geo", "pattern"),
         "request_count": ("geo", "request"),
-        "flagged_count": ("geo",),
+        "flagged_count": ("geo", "task") if flagged_by_task else ("geo",),
     }
     if with_tpc:
         core["task_pattern_count"] = ("geo", "task", "pattern")
@@ -873,7 +898,7 @@ def _assemble(
     for name, dims in core.items():
         per_t = []
         for t, per in enumerate(periods):
-            claude = per[name]
+            claude = per["flagged_task_count" if name == "flagged_count" and flagged_by_task else name]
             if name == "task_pattern_count":
                 full = np.full((n_geo, *claude.shape), np.nan)
                 full[0] = claude
@@ -927,7 +952,7 @@ def _assemble(
         coords["platform"] = np.array(platforms, dtype=object)
     ds = xr.Dataset(data_vars, coords=coords)
     flagged = ds["flagged_count"]
-    for dim in ("period", "platform"):
+    for dim in ("task", "period", "platform"):
         if dim in flagged.dims:
             flagged = flagged.max(dim)
     # the abuse geo itself (aggregates also carry its flagged traffic but are not flagged)
