@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,7 @@ _FLAG_DIMS = {GEO, TASK, PERIOD, PLATFORM}
 
 def _where(da: xr.DataArray, bad: np.ndarray) -> str:
     idx = np.argwhere(np.asarray(bad))[0]
-    return ", ".join(f"{d}={da[d].values[i]!r}" for d, i in zip(da.dims, idx, strict=True))
+    return ", ".join(f"{d}={str(da[d].values[i])!r}" for d, i in zip(da.dims, idx, strict=True))
 
 
 def _as_flags(ds: xr.Dataset, flags: Any) -> tuple[str, xr.DataArray | None]:
@@ -136,21 +136,8 @@ def _removal(
     for d in (PERIOD, PLATFORM):
         if d in usage.dims and d not in fl.dims:
             raise SchemaError(f"'usage_count' has dim {d!r}; give flags over {d!r} too")
-    total = fl.sum(TASK) if TASK in fl.dims else fl
-    total = total.broadcast_like(usage)
-    u = usage.values
-    f = np.asarray(total.transpose(*usage.dims).values)
-    with np.errstate(invalid="ignore"):
-        over = (f > u * (1 + 1e-12)) | (~np.isfinite(u) & (f > 0))
-    if over.any():
-        where = _where(usage, over)
-        raise DataValueError(
-            f"flagged traffic exceeds usage_count at {where}: cannot remove more than was observed"
-        )
-    frac = xr.where(usage > 0, total / usage, 0.0)
-    out: dict[str, xr.DataArray] = {"usage_count": total.where(usage.notnull())}
     by_task = TASK in fl.dims
-    info["allocation"] = {"usage_count": "flagged counts"}
+    flt_checked: xr.DataArray | None = None
     if by_task:
         if "task_count" not in ds.data_vars:
             raise SchemaError("flags over 'task' need 'task_count' in the dataset")
@@ -166,6 +153,24 @@ def _removal(
                 f"flagged traffic exceeds task_count at {_where(tc, over_t)}: "
                 "cannot remove more than was observed"
             )
+        flt_checked = flt
+    total = fl.sum(TASK) if TASK in fl.dims else fl
+    total = total.broadcast_like(usage)
+    u = usage.values
+    f = np.asarray(total.transpose(*usage.dims).values)
+    with np.errstate(invalid="ignore"):
+        over = (f > u * (1 + 1e-12)) | (~np.isfinite(u) & (f > 0))
+    if over.any():
+        where = _where(usage, over)
+        raise DataValueError(
+            f"flagged traffic exceeds usage_count at {where}: cannot remove more than was observed"
+        )
+    frac = xr.where(usage > 0, total / usage, 0.0)
+    out: dict[str, xr.DataArray] = {"usage_count": total.where(usage.notnull())}
+    info["allocation"] = {"usage_count": "flagged counts"}
+    if by_task:
+        tc = ds["task_count"]
+        flt = cast(xr.DataArray, flt_checked)
         out["task_count"] = flt.where(tc.notnull())
         info["allocation"]["task_count"] = "flagged counts by task"
         tshare = xr.where(tc > 0, flt / tc, 0.0)
