@@ -78,6 +78,18 @@ UNITS: tuple[str, ...] = ("percent", "fraction")
 SOURCES: tuple[str, ...] = ("auto", "published", "counts")
 LEVELS: tuple[str, ...] = ("country", "state_us")
 
+_INPUTS = (
+    "usage_count",
+    "working_age_pop",
+    "usage_index",
+    "pattern_count",
+    "automation_share",
+    "expected_automation",
+    "task_count",
+    "task_share_published",
+    "task_pattern_share",
+    "task_pattern_count",
+)
 _UNCOVERED = "task shares cover no task with an automation rate"
 _NO_TASKS = "no task data"
 
@@ -159,13 +171,13 @@ def task_automation_rate(ds: xr.Dataset) -> xr.DataArray:
             f"{source} has patterns {labels}; automation rates need the automation patterns "
             f"{list(AUTOMATION_PATTERNS)} and the classified patterns {list(CLASSIFIED_PATTERNS)}"
         )
-    num = mix.sel({PATTERN: auto}).sum(PATTERN, skipna=True)
-    den = mix.sel({PATTERN: classified}).sum(PATTERN, skipna=True)
-    rate = (num / den.where(den > 0)).drop_vars(
-        [c for c in ("mode",) if c in num.coords], errors="ignore"
-    )
-    if "not_classified" in rate.indexes.get(TASK, pd.Index([])):
-        rate = rate.drop_sel({TASK: "not_classified"})
+    pats = mix.indexes[PATTERN]
+    num = mix.isel({PATTERN: pats.get_indexer(auto)}).sum(PATTERN, skipna=True)
+    den = mix.isel({PATTERN: pats.get_indexer(classified)}).sum(PATTERN, skipna=True)
+    rate = (num / den.where(den > 0)).drop_vars(["mode"], errors="ignore")
+    tasks = rate.indexes[TASK]
+    if "not_classified" in tasks:
+        rate = rate.isel({TASK: np.flatnonzero(tasks != "not_classified")})
     rate.name = "automation_rate"
     rate.attrs = {
         "units": "1",
@@ -194,9 +206,12 @@ def _expected_parts(
     """(expected, covered weight, has task data, rate, weight source), vectorized over geo."""
     w, wsource = _task_weights(ds)
     r = task_automation_rate(ds) if rate is None else rate
-    keep = [t for t in w.indexes[TASK] if t not in SPECIAL_CLUSTERS]
-    w = w.sel({TASK: keep})
-    r = r.reindex({TASK: w.indexes[TASK]})
+    tasks = w.indexes[TASK]
+    w = w.isel({TASK: np.flatnonzero(~tasks.isin(SPECIAL_CLUSTERS))})
+    if not r.indexes[TASK].equals(w.indexes[TASK]):
+        r = r.reindex({TASK: w.indexes[TASK]})
+    # one task index object for both operands, so xarray's alignment is a no-op
+    r = r.assign_coords({TASK: w[TASK]})
     has_rate = r.notnull()
     # weight of each (geo, task) cell that counts: present and the task has a rate
     wz = w.fillna(0.0).where(has_rate, 0.0)
@@ -730,8 +745,10 @@ class TaskMixAutomation:
         idx = usage_index(ds, level=level, keep_all=True)
         return idx, "econindex.usage_index from usage_count (reference: all geos at the level)"
 
-    def _expected(self, ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, int, str]:
-        """(expected, covered weight, has task data, tasks rated, source)."""
+    def _expected(
+        self, ds: xr.Dataset, full: xr.Dataset
+    ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, int, str]:
+        """(expected, covered weight, has task data, tasks rated, source); rates from ``full``."""
         src = self.expected_source
         if src == "published" or (src == "auto" and "expected_automation" in ds.data_vars):
             if "expected_automation" not in ds.data_vars:
@@ -739,7 +756,7 @@ class TaskMixAutomation:
             e = ds["expected_automation"]
             present = e.notnull()
             return e, present.astype(float), present, 0, "published expected_automation"
-        expected, covered, has_tasks, rate, wsource = _expected_parts(ds)
+        expected, covered, has_tasks, rate, wsource = _expected_parts(ds, task_automation_rate(full))
         other = [d for d in rate.dims if d != TASK]
         n_rated = int(rate.notnull().any(other).sum()) if other else int(rate.notnull().sum())
         return expected, covered, has_tasks, n_rated, f"task mix ({wsource} x automation rates)"
@@ -793,10 +810,13 @@ class TaskMixAutomation:
             Too few geos for the regression.
         """
         check_option("level", level, LEVELS)
+        # only the variables this fit reads (selections below then copy little)
+        wanted = (*_INPUTS, *self.controls)
+        ds = ds[[v for v in ds.data_vars if v in wanted]]
         ds, platform_sel = _select(ds, PLATFORM, platform, "")
         ds, period_sel = _select(ds, PERIOD, period, " or use fit_periods()")
         geos = geos_at_level(ds, level)
-        sub = ds.sel({GEO: geos})
+        sub = ds.isel({GEO: ds.indexes[GEO].get_indexer(geos)})
         scale = 100.0 if self.units == "percent" else 1.0
         sources: dict[str, str] = {}
         reasons: dict[str, list[str]] = {g: [] for g in geos}
@@ -831,7 +851,7 @@ class TaskMixAutomation:
         columns: dict[str, np.ndarray] = {}
         n_rated = 0
         if self.task_control == "expected":
-            e_da, covered, has_tasks, n_rated, sources["expected_automation"] = self._expected(sub)
+            e_da, covered, has_tasks, n_rated, sources["expected_automation"] = self._expected(sub, ds)
             e = np.asarray(e_da.values, float)
             has = np.asarray(has_tasks.values, bool)
             cov = np.asarray(covered.values, float)
