@@ -30,6 +30,7 @@ COLS = [
     "value",
 ]
 CLAUDE = "Claude AI (Free and Pro)"
+G = "GLOBAL"
 
 
 def row(geo, geography, facet, variable, cluster, value, *, level=0, start="2025-08-04",
@@ -173,8 +174,8 @@ def _api_rows() -> list[list[str]]:
         row("GLOBAL", "global", "onet_task", "onet_task_count", "Edit text", 100, **api),
         row("GLOBAL", "global", "onet_task::cost", "cost_index", "Write code::index", 1.2, **api),
         row("GLOBAL", "global", "onet_task::cost", "cost_index", "Edit text::index", 0.4, **api),
-        row("GLOBAL", "global", "onet_task::prompt_tokens", "prompt_tokens_index", "Write code::index", 1.5, **api),
-        row("GLOBAL", "global", "onet_task::completion_tokens", "completion_tokens_index", "Edit text", 0.7, **api),
+        row(G, "global", "onet_task::prompt_tokens", "prompt_tokens_index", "Write code::index", 1.5, **api),
+        row(G, "global", "onet_task::completion_tokens", "completion_tokens_index", "Edit text", 0.7, **api),
         row("GLOBAL", "global", "onet_task::cost", "cost_count", "Edit text::count", 100, **api),
     ]  # fmt: skip
 
@@ -212,17 +213,18 @@ def test_two_platforms_and_two_periods(tmp_path: Path) -> None:
 
 
 def test_intersections_and_request_hierarchy(tmp_path: Path) -> None:
+    tc, rc = "onet_task::collaboration", "request::collaboration"
     rows = [
-        row("GLOBAL", "global", "onet_task::collaboration", "onet_task_collaboration_pct", "Write code::directive", 60),
-        row("GLOBAL", "global", "onet_task::collaboration", "onet_task_collaboration_pct", "Write code::learning", 40),
-        row("GLOBAL", "global", "onet_task::collaboration", "onet_task_collaboration_count", "Write code::directive", 6),
-        row("US", "country", "onet_task::collaboration", "onet_task_collaboration_count", "Write code::learning", 3),
-        row("US", "country", "onet_task::collaboration", "onet_task_collaboration_pct", "Write code::learning", 100),
+        row(G, "global", tc, "onet_task_collaboration_pct", "Write code::directive", 60),
+        row(G, "global", tc, "onet_task_collaboration_pct", "Write code::learning", 40),
+        row(G, "global", tc, "onet_task_collaboration_count", "Write code::directive", 6),
+        row("US", "country", tc, "onet_task_collaboration_count", "Write code::learning", 3),
+        row("US", "country", tc, "onet_task_collaboration_pct", "Write code::learning", 100),
         row("GLOBAL", "global", "request", "request_count", "Fix bugs", 50, level=0),
         row("GLOBAL", "global", "request", "request_count", "Software", 80, level=1),
         row("GLOBAL", "global", "request", "request_count", "Technology", 90, level=2),
-        row("GLOBAL", "global", "request::collaboration", "request_collaboration_pct", "Fix bugs::directive", 70),
-        row("GLOBAL", "global", "request::collaboration", "request_collaboration_count", "Fix bugs::validation", 15),
+        row(G, "global", rc, "request_collaboration_pct", "Fix bugs::directive", 70),
+        row(G, "global", rc, "request_collaboration_count", "Fix bugs::validation", 15),
     ]  # fmt: skip
     ds = read_aei(write_csv(tmp_path / "a.csv", rows))
     assert ds["task_pattern_share"].sel(task="write code", pattern="directive") == pytest.approx(0.6)
@@ -260,7 +262,12 @@ def test_country_state_layout_reads_us_subdivisions(tmp_path: Path) -> None:
 def test_wide_schema_is_refused_saying_why(tmp_path: Path) -> None:
     p = tmp_path / "aei_wide_2026.csv"
     pd.DataFrame(
-        {"geo_id": ["USA"], "geo_name": ["United States"], "usage_pct": [20.0], "usage_per_capita_index": [3.6]}
+        {
+            "geo_id": ["USA"],
+            "geo_name": ["United States"],
+            "usage_pct": [20.0],
+            "usage_per_capita_index": [3.6],
+        }
     ).to_csv(p, index=False)
     with pytest.raises(ReadError, match="wide AEI schema.*no conversation counts") as err:
         read_aei(p)
@@ -304,7 +311,9 @@ def small_dataset() -> xr.Dataset:
     coords["task"] = tasks
     coords["soc_major"] = ("task", ["15", "27", "none"])
     usage = np.array([1000.0, 700, 200, 100, 60, 40])
-    tc = np.array([[600, 300, 100], [420, 210, 70], [120, 60, 20], [60, 30, 10], [30, 20, np.nan], [25, 10, 5]])
+    tc = np.array(
+        [[600, 300, 100], [420, 210, 70], [120, 60, 20], [60, 30, 10], [30, 20, np.nan], [25, 10, 5]]
+    )
     pc = np.array([[500, 300, 100, 100], [350, 210, 70, 70], [100, 60, 20, 20], [50, 30, 10, 10],
                    [30, 18, 6, 6], [20, 12, 4, 4]], dtype=float)  # fmt: skip
     pop = np.array([np.nan, 5.4e7, 1.6e6, np.nan, 2.6e7, 6.5e5])
@@ -330,10 +339,14 @@ def test_write_then_read_returns_the_same_counts(tmp_path: Path) -> None:
     back = read_aei(write_aei(ds, tmp_path / "aei_enriched.csv"))
     for var in ("usage_count", "task_count", "pattern_count"):
         xr.testing.assert_equal(back[var].transpose(*ds[var].dims).reindex_like(ds[var]), ds[var])
-    np.testing.assert_allclose(back["working_age_pop"].reindex_like(ds["working_age_pop"]), ds["working_age_pop"])
+    np.testing.assert_allclose(
+        back["working_age_pop"].reindex_like(ds["working_age_pop"]), ds["working_age_pop"]
+    )
     np.testing.assert_allclose(back["gdp"].reindex_like(ds["gdp"]), ds["gdp"], rtol=1e-12)
     np.testing.assert_allclose(
-        back["task_pattern_share"].reindex_like(ds["task_pattern_share"]), ds["task_pattern_share"], rtol=1e-12
+        back["task_pattern_share"].reindex_like(ds["task_pattern_share"]),
+        ds["task_pattern_share"],
+        rtol=1e-12,
     )
     assert dict(zip(back["task"].values, back["soc_major"].values, strict=True)) == {
         "write code": "15", "edit text": "27", "none": "none",
@@ -354,7 +367,9 @@ def test_written_file_has_release_variables(tmp_path: Path) -> None:
     auto_deu = 350 / (350 + 210 + 70)
     assert v[("DEU", "country", "automation_pct", "automation")] == pytest.approx(100 * auto_deu)
     assert v[("DEU", "country", "augmentation_pct", "augmentation")] == pytest.approx(100 * (1 - auto_deu))
-    assert v[("GLOBAL", "global", "onet_task_collaboration_pct", "write code::directive")] == pytest.approx(60)
+    assert v[("GLOBAL", "global", "onet_task_collaboration_pct", "write code::directive")] == pytest.approx(
+        60
+    )
     # usage share includes the unlocated usage in the country total
     assert v[("DEU", "country", "usage_pct", "DEU")] == pytest.approx(100 * 700 / 1000)
     # the index: usage share (unlocated included) over population share (located)

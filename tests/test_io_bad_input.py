@@ -91,7 +91,9 @@ def test_empty_value_cell_is_counted_not_zero(tmp_path: Path) -> None:
 
 def test_duplicate_rows_that_disagree(tmp_path: Path) -> None:
     text = lines(*GOOD, f"US,country,{W},country,0,usage_count,US,1001")
-    with pytest.raises(ReadError, match=r"duplicate rows disagree for usage_count at geo='USA'.*row 1 has 1000.0"):
+    with pytest.raises(
+        ReadError, match=r"duplicate rows disagree for usage_count at geo='USA'.*row 1 has 1000.0"
+    ):
         read_aei(put(tmp_path, text))
 
 

@@ -690,8 +690,9 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
 
     Examples
     --------
-    >>> import io, tempfile, pathlib
-    >>> csv = '''geo_id,geography,date_start,date_end,platform_and_product,facet,level,variable,cluster_name,value
+    >>> import tempfile, pathlib
+    >>> from econindex.io._layouts import REQUIRED_COLUMNS
+    >>> csv = ",".join(REQUIRED_COLUMNS) + '''
     ... NA,country,2025-08-04,2025-08-11,Claude AI (Free and Pro),country,0,usage_count,NA,250
     ... DE,country,2025-08-04,2025-08-11,Claude AI (Free and Pro),country,0,usage_count,DE,9000
     ... DE,state_us,2025-08-04,2025-08-11,Claude AI (Free and Pro),state_us,0,usage_count,DE,400
@@ -753,7 +754,9 @@ def _assemble(files: list[_FileRows], status: _Status) -> xr.Dataset:
         for c in f.chunks:
             used_geo[c.geo] = True
         geo_frames.append(
-            pd.DataFrame({"geo": f.geo_labels.astype(str), "level": f.geo_levels, "name": f.geo_names})[used_geo]
+            pd.DataFrame({"geo": f.geo_labels.astype(str), "level": f.geo_levels, "name": f.geo_names})[
+                used_geo
+            ]
         )
     geo_df = (
         pd.concat(geo_frames, ignore_index=True)
