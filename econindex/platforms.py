@@ -327,6 +327,10 @@ def _extract(
         alt = f" or {share_var!r}" if share_var else ""
         raise SchemaError(f"comparing shares over {over!r} needs {count_var!r}{alt} in the dataset")
     name = str(da.name)
+    if sel and dim in sel:
+        raise OptionError(f"sel= cannot fix the compared dim {dim!r}; choose its levels with a= and b=")
+    if published and GEO in da.dims and (level is not None or not isinstance(geo, str | None)):
+        raise OptionError(f"published shares ({name!r}) cannot be summed over geos; pick one geo")
     if dim not in da.dims:
         raise SchemaError(f"variable {name!r} does not vary over {dim!r} (dims {da.dims})")
     da, geo_label = _select_geo(da, ds, geo, level, notes)
@@ -950,9 +954,16 @@ class CostUsage:
     level : {"soc_major", "task"}
         Categories: O*NET tasks, or SOC major groups (counts summed; cost
         index the usage-weighted mean of its tasks' indices).
-    weights : {"usage", None}
-        ``"usage"`` weights each category by its conversation count (WLS);
-        ``None`` is unweighted OLS.
+    weights : {None, "usage"}
+        ``None`` (default): unweighted OLS. ``"usage"``: each category weighted
+        by its conversation count (WLS), i.e. by ``exp`` of the dependent
+        variable. Such weights depend on the regression error, so WLS is
+        biased whenever the error is more than sampling noise: on
+        ``simulate(platforms=("claude_ai", "api"), n_tasks=300)`` the
+        usage-weighted task slope averages 0.19 (sd 0.54, 95% coverage 85%)
+        over 40 seeds against a true 0.30, unweighted 0.30 (coverage 95%).
+        Use it to describe the traffic-weighted association, not to estimate
+        the slope.
     controls : tuple of str
         Further task-level variables of the dataset entered in levels
         (aggregated like the cost index at SOC level).
@@ -983,7 +994,7 @@ class CostUsage:
 
     cov_type: str = "HC1"
     level: Literal["soc_major", "task"] = "soc_major"
-    weights: Literal["usage"] | None = "usage"
+    weights: Literal["usage"] | None = None
     controls: tuple[str, ...] = ()
     regressors: tuple[str, ...] = ("cost_index",)
     max_missing: float = 0.5
