@@ -80,8 +80,10 @@ def main() -> None:
     # 4. cost and usage on the API
     api_first = ds.sel(period=first)
     print(f"== Cost and usage on the API (true task-level slope {truth['cost_usage_slope']})")
-    for level, weights in (("task", None), ("task", "usage"), ("soc_major", "usage")):
-        fit = CostUsage(level=level, weights=weights).fit(api_first, platform="api")
+    for est in (CostUsage(level="task"), CostUsage(level="task", weights="usage"),
+                CostUsage(level="soc_major", weights="usage")):
+        fit = est.fit(api_first, platform="api")
+        level, weights = est.level, est.weights
         lo, hi = fit.ci()
         print(f"  {level:<9} weights={weights!s:<5}  slope {fit.slope:+.3f} (se {fit.se:.3f}, "
               f"95% CI [{lo:+.3f}, {hi:+.3f}], N = {fit.nobs}, dropped {len(fit.dropped)})")
