@@ -45,8 +45,14 @@ class Section:
 
 
 def figure_to_png(fig: Any, name: str, caption: str) -> Figure:
-    """Render a matplotlib figure to PNG bytes and close it."""
+    """Render a matplotlib figure (or the figure of an Axes, or of an array of Axes) to PNG and close it."""
     import matplotlib.pyplot as plt
+    import numpy as np
+
+    if isinstance(fig, np.ndarray):
+        fig = fig.ravel()[0]
+    if not hasattr(fig, "savefig") and hasattr(fig, "figure"):
+        fig = fig.figure
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
