@@ -187,7 +187,9 @@ def _bare(da: xr.DataArray) -> xr.DataArray:
 
 def _with_geo_coords(da: xr.DataArray, ds: xr.Dataset) -> xr.DataArray:
     """Attach the coordinates of ``ds`` whose dims are all among ``da``'s (for the labels ``da`` has)."""
-    pos = {d: ds.indexes[d].get_indexer(da.indexes[d]) for d in da.dims if d in ds.indexes and d in da.indexes}
+    pos = {
+        d: ds.indexes[d].get_indexer(da.indexes[d]) for d in da.dims if d in ds.indexes and d in da.indexes
+    }
     extra: dict[Hashable, Any] = {}
     for name, c in ds.coords.items():
         if name in da.coords or name in ds.dims or not set(c.dims) <= set(pos):
@@ -768,18 +770,11 @@ def _category_counts(ds: xr.Dataset, over: str, request_level: int) -> tuple[xr.
         return counts, TASK
     if "soc_major" not in ds.coords:
         raise SchemaError("specialization over='soc_major' needs the 'soc_major' coordinate on 'task'")
-    # one-hot aggregation task -> SOC major group: a single matrix product over all geos and slices
-    groups = _labels(ds["soc_major"].values)
-    cats = list(dict.fromkeys(groups))
-    onehot = xr.DataArray(
-        (np.asarray(groups)[:, None] == np.asarray(cats)[None, :]).astype(float),
-        dims=(TASK, "soc_major"),
-        coords={TASK: counts[TASK].values, "soc_major": cats},
-    )
-    observed = counts.notnull()
-    summed = xr.dot(counts.fillna(0.0).drop_vars("soc_major", errors="ignore"), onehot, dim=TASK)
-    any_obs = xr.dot(observed.astype(float).drop_vars("soc_major", errors="ignore"), onehot, dim=TASK) > 0
-    return summed.where(any_obs), "soc_major"
+    # task -> SOC major group with xarray's groupby (min_count=1: a group with no observed
+    # cell stays missing); a hand-written np.add.reduceat was only ~1.3x faster, not worth it
+    soc = ds["soc_major"].sel({TASK: counts[TASK].values}).astype(str)
+    summed = _bare(counts).assign_coords(soc_major=soc).groupby("soc_major").sum(min_count=1)
+    return summed, "soc_major"
 
 
 def specialization(
