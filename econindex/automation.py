@@ -816,7 +816,7 @@ class TaskMixAutomation:
         ds, platform_sel = _select(ds, PLATFORM, platform, "")
         ds, period_sel = _select(ds, PERIOD, period, " or use fit_periods()")
         geos = geos_at_level(ds, level)
-        sub = ds.isel({GEO: ds.indexes[GEO].get_indexer(geos)})
+        sub = ds.isel({GEO: ds.indexes[GEO].get_indexer(pd.Index(geos))})
         scale = 100.0 if self.units == "percent" else 1.0
         sources: dict[str, str] = {}
         reasons: dict[str, list[str]] = {g: [] for g in geos}
