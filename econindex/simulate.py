@@ -808,7 +808,7 @@ def _draw_api(
     target[fixed] = [_API_SOC_TARGET[s] for s in np.asarray(_SOC)[fixed]]
     free = ~fixed & (claude_soc > 0)
     target[free] = claude_soc[free] / claude_soc[free].sum() * (1.0 - target[fixed].sum())
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         gamma = np.where(claude_soc > 0, np.log(target / claude_soc), 0.0)
     w_reg = d.task_weight[:kr] * np.exp(gamma[d.task_soc] + slope * ln_cost)
     w_reg = (1.0 - sum(_SPECIAL_SHARE)) * w_reg / w_reg.sum()
