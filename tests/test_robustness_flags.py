@@ -1,4 +1,4 @@
-"""exclude_flagged, flag_sensitivity, leave_one_group_out: conservation, bad input, real and simulated data."""
+"""exclude_flagged, flag_sensitivity, leave_one_group_out: conservation, bad input, real and sim data."""
 
 from __future__ import annotations
 

@@ -38,9 +38,11 @@ __all__ = [
 def _closed_form(X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> dict[str, np.ndarray]:
     """Leverage and leave-one-out quantities of a WLS fit from one factorisation.
 
-    Uses the shared kernels (``econindex._kernels.influence``) where they exist,
-    and the same Sherman-Morrison formulas otherwise.
+    Leverage and leave-one-out coefficients come from the shared kernels
+    (``econindex._kernels.influence``); the rest from one QR of the whitened design.
     """
+    from econindex._kernels import influence as kern
+
     sw = np.ones(len(y)) if w is None else np.sqrt(w)
     Xw = X * sw[:, None]
     yw = y * sw
@@ -50,13 +52,13 @@ def _closed_form(X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> dict[str
     beta = np.linalg.solve(r, q.T @ yw)
     rinv = np.linalg.inv(r)
     xtx_inv = rinv @ rinv.T
-    h = np.einsum("ij,ij->i", q, q)
+    h = kern.leverage(X, w)
     e = yw - Xw @ beta  # whitened residuals
     n, k = X.shape
     if np.any(h > 1 - 1e-10):
         bad = int(np.argmax(h))
         raise EstimationError(f"observation {bad} has leverage 1: leaving it out makes the design singular")
-    dfbeta = (Xw @ xtx_inv) * (e / (1 - h))[:, None]  # b - b_(i)
+    dfbeta = beta[None, :] - kern.loo_params(X, y, w)  # b - b_(i), Sherman-Morrison in the shared kernel
     s2 = e @ e / (n - k)
     s2_loo = ((n - k) * s2 - e**2 / (1 - h)) / (n - k - 1)
     return {"beta": beta, "xtx_inv": xtx_inv, "h": h, "e": e, "dfbeta": dfbeta, "s2": s2, "s2_loo": s2_loo}
@@ -303,7 +305,8 @@ Target = Literal["sign", "significance", "significant_opposite"]
 
 
 def dropping_a_little_data(
-    result: Any, *, term: str | None = None, alpha: float = 0.05, max_fraction: float = 0.5
+    result: Any, *, term: str | None = None, alpha: float = 0.05, max_fraction: float = 0.5,
+    approximation: Literal["dfbeta", "linear"] = "dfbeta",
 ) -> pd.DataFrame:
     """Approximate maximum influence perturbation (Broderick, Giordano and Meager 2023).
 
@@ -322,6 +325,12 @@ def dropping_a_little_data(
         Significance level.
     max_fraction : float
         Largest fraction of geos to consider removing.
+    approximation : {"dfbeta", "linear"}
+        Influence score of each geo: ``"linear"`` is Broderick, Giordano and
+        Meager's first-order (infinitesimal jackknife) score
+        :math:`\\psi_i`; ``"dfbeta"`` (default) the exact leave-one-out change
+        :math:`\\psi_i/(1-h_i)` from :func:`influence`, which is exact for one
+        geo and does not understate high-leverage geos as the linear score does.
 
     Returns
     -------
@@ -336,9 +345,10 @@ def dropping_a_little_data(
 
     Notes
     -----
-    The influence of geo :math:`i` on :math:`\\hat\\beta_j` is
-    :math:`\\psi_i = [(X'WX)^{-1}x_i w_i e_i]_j`; dropping a set :math:`S`
-    moves the estimate by about :math:`-\\sum_{i\\in S}\\psi_i`. Sorting
+    The first-order influence of geo :math:`i` on :math:`\\hat\\beta_j` is
+    :math:`\\psi_i = [(X'WX)^{-1}x_i w_i e_i]_j` (or its exact leave-one-out
+    version); dropping a set :math:`S` moves the estimate by about
+    :math:`-\\sum_{i\\in S}\\psi_i`. Sorting
     :math:`\\psi` in the direction of the estimate, the approximation drops
     geos until :math:`\\hat\\beta - \\sum\\psi` crosses the target: zero for the sign,
     :math:`\\pm z_{1-\\alpha/2}\\,\\mathrm{se}` for significance (holding the standard
@@ -357,7 +367,10 @@ def dropping_a_little_data(
     n = d.nobs
     cf = _closed_form(d.X, d.y, d.weights)
     sw = np.ones(n) if d.weights is None else np.sqrt(d.weights)
+    check_option("approximation", approximation, ("dfbeta", "linear"))
     psi = ((d.X * sw[:, None]) @ cf["xtx_inv"])[:, j] * cf["e"]  # first-order effect of each geo
+    if approximation == "dfbeta":
+        psi = cf["dfbeta"][:, j]  # exact leave-one-out change, psi / (1 - h)
     full = d.refit(np.ones((1, n), bool))
     beta, se = float(full.params[0, j]), float(full.bse[0, j])
     pval = float(full.pvalues(d.use_t)[0, j])
@@ -386,7 +399,8 @@ def dropping_a_little_data(
         k = int(hit[0]) + 1 if hit.size else None
         rows.append(_amip_row(d, j, name, k, order_t, path_t, sgn, alpha, significant, kmax))
     out = pd.DataFrame(rows).set_index("target")
-    out.attrs.update(estimate=beta, std_error=se, pvalue=pval, nobs=n, term=d.names[j])
+    out.attrs.update(estimate=beta, std_error=se, pvalue=pval, nobs=n, term=d.names[j],
+                     approximation=approximation)
     return out
 
 

@@ -1,0 +1,214 @@
+"""influence, jackknife, dropping-a-little-data, breakdown and the batched refit kernel.
+
+References: explicit refits (numpy lstsq / statsmodels) and statsmodels' OLSInfluence.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import econindex as ei
+from econindex.regression import OLS
+from econindex.robustness import (
+    breakdown,
+    dropping_a_little_data,
+    influence,
+    jackknife,
+    loo_params,
+    most_influential,
+)
+from econindex.robustness._batch import batch_wls
+
+
+def _design(seed: int, n: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, k - 1)) * rng.uniform(0.5, 3, k - 1)])
+    y = X @ rng.normal(size=k) + rng.standard_t(4, size=n) * (1 + np.abs(X[:, -1]))
+    w = rng.uniform(0.2, 3.0, n)
+    return X, y, w
+
+
+@settings(max_examples=50, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(8, 60), k=st.integers(2, 5), weighted=st.booleans())
+def test_closed_form_loo_equals_refitting(seed: int, n: int, k: int, weighted: bool) -> None:
+    X, y, w = _design(seed, n, k)
+    weights = w if weighted else None
+    res = OLS(cov_type="HC1").fit(y, X, weights=weights)
+    loo = loo_params(res).to_numpy()
+    sw = np.sqrt(w) if weighted else np.ones(n)
+    for i in range(n):  # the reference: an explicit refit without observation i
+        keep = np.arange(n) != i
+        ref = np.linalg.lstsq(X[keep] * sw[keep, None], y[keep] * sw[keep], rcond=None)[0]
+        np.testing.assert_allclose(loo[i], ref, rtol=1e-10, atol=1e-10 * (1 + np.abs(ref).max()))
+
+
+def _check_vs_statsmodels(res_econ: object, sm_res: object) -> None:
+    infl = influence(res_econ)
+    oi = sm_res.get_influence()  # type: ignore[attr-defined]
+    pairs = {
+        "leverage": oi.hat_matrix_diag,
+        "student_resid": oi.resid_studentized_external,
+        "student_resid_internal": oi.resid_studentized_internal,
+        "cooks_distance": oi.cooks_distance[0],
+        "cooks_pvalue": oi.cooks_distance[1],
+        "dffits": oi.dffits[0],
+        "dfbeta": oi.dfbeta,
+        "dfbetas": oi.dfbetas,
+        "loo_sigma": np.sqrt(oi.sigma2_not_obsi),
+    }
+    for name, ref in pairs.items():
+        np.testing.assert_allclose(infl[name].values, np.asarray(ref), rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(10, 50), k=st.integers(2, 4))
+def test_influence_equals_statsmodels_olsinfluence(seed: int, n: int, k: int) -> None:
+    X, y, _ = _design(seed, n, k)
+    _check_vs_statsmodels(OLS(cov_type="HC3").fit(y, X), sm.OLS(y, X).fit())
+
+
+@pytest.fixture(scope="module")
+def countries() -> object:
+    return ei.datasets.load_countries_2025_08()
+
+
+def test_real_country_elasticity_influence_matches_statsmodels(countries: object) -> None:
+    res = ei.IncomeElasticity(cov_type="HC1").fit(countries, level="country")
+    reg = res.regression
+    ref = sm.OLS(reg.y, reg.X).fit()
+    assert res.nobs == 114
+    _check_vs_statsmodels(res, ref)  # the result itself is accepted (its .regression is used)
+    infl = influence(res)
+    named = json.loads(infl.attrs["most_influential"])
+    assert named[0] == str(reg.obs_names[int(np.argmax(ref.get_influence().cooks_distance[0]))])
+    top = most_influential(infl, 3, term="log_gdp_pc")
+    assert top.index[0] == named[0] and list(top.columns)[-1] == "loo[log_gdp_pc]"
+
+
+def test_real_country_automation_influence_is_tabulated(countries: object) -> None:
+    auto = ei.TaskMixAutomation(units="fraction").fit(countries, level="country")
+    infl = influence(auto)
+    reg = auto.regression
+    loo = infl["loo_params"].sel(term="usage_index").values
+    # the most influential country by DFBETA on the usage slope, checked by refitting without it
+    i = int(np.argmax(np.abs(infl["dfbeta"].sel(term="usage_index").values)))
+    keep = np.arange(reg.nobs) != i
+    ref = sm.OLS(reg.y[keep], reg.X[keep]).fit().params[1]
+    assert loo[i] == pytest.approx(ref, rel=1e-10)
+    tab = most_influential(infl, 5, by="dfbeta", term="usage_index")
+    assert tab.index[0] == str(reg.obs_names[i])
+
+
+def test_jackknife_matches_explicit_refits() -> None:
+    X, y, _ = _design(4, 30, 3)
+    res = OLS(cov_type="HC2").fit(y, X, obs_names=[f"g{i}" for i in range(30)])
+    jk = jackknife(res)
+    fits = [sm.OLS(np.delete(y, i), np.delete(X, i, 0)).fit(cov_type="HC2") for i in range(30)]
+    refs = np.array([f.params for f in fits])
+    ref_se = np.array([f.bse for f in fits])
+    np.testing.assert_allclose(jk.table["estimate"].to_numpy().reshape(30, 3), refs, rtol=1e-10)
+    np.testing.assert_allclose(jk.table["std_error"].to_numpy().reshape(30, 3), ref_se, rtol=1e-9)
+    var = 29 / 30 * ((refs - refs.mean(0)) ** 2).sum(0)
+    np.testing.assert_allclose(jk.se.to_numpy(), np.sqrt(var), rtol=1e-10)
+    # by group
+    groups = np.repeat(["a", "b", "c"], 10)
+    jg = jackknife(res, groups=groups, by="letter")
+    drop_b = jg.table.query("dropped == 'b'")["estimate"].to_numpy()
+    keep = groups != "b"
+    np.testing.assert_allclose(drop_b, sm.OLS(y[keep], X[keep]).fit().params, rtol=1e-10)
+
+
+def test_jackknife_by_census_division_on_real_states() -> None:
+    st_ = ei.datasets.load_us_states_2025_08()
+    res = ei.IncomeElasticity(cov_type="HC1").fit(st_, level="state_us")
+    division = st_["census_division"].to_series()
+    jg = jackknife(res, groups=division, by="census_division")
+    assert set(jg.table["dropped"]) == set(division.unique())
+    row = jg.table.query("dropped == 'Mountain' and term == 'log_gdp_pc'")
+    keep = division.reindex(res.regression.obs_names).to_numpy() != "Mountain"
+    ref = sm.OLS(res.regression.y[keep], res.regression.X[keep]).fit(cov_type="HC1")
+    assert row["estimate"].item() == pytest.approx(ref.params[1], rel=1e-10)
+    assert row["std_error"].item() == pytest.approx(ref.bse[1], rel=1e-9)
+
+
+def test_amip_finds_the_single_geo_that_drives_the_sign() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=40)
+    y = -0.05 * x + rng.normal(scale=0.5, size=40)
+    x = np.append(x, 8.0)
+    y = np.append(y, 12.0)  # one far point drives a positive slope
+    X = np.column_stack([np.ones(41), x])
+    res = OLS(cov_type="HC1").fit(y, X, obs_names=[*(f"g{i}" for i in range(40)), "OUT"])
+    amip = dropping_a_little_data(res)
+    assert amip.loc["sign", "geos"][0] == "OUT"
+    # checked by refitting without the named geos
+    k = int(amip.loc["sign", "n_dropped"])
+    keep = ~np.isin(res.obs_names, amip.loc["sign", "geos"])
+    ref = sm.OLS(y[keep], X[keep]).fit()
+    assert amip.loc["sign", "refit_estimate"] == pytest.approx(ref.params[1], rel=1e-10)
+    assert amip.loc["sign", "achieved"] == bool(ref.params[1] < 0)
+    assert amip.loc["sign", "fraction"] == pytest.approx(k / 41)
+
+
+def test_amip_real_country_elasticity_is_robust(countries: object) -> None:
+    res = ei.IncomeElasticity(cov_type="HC1").fit(countries, level="country")
+    amip = dropping_a_little_data(res)
+    # the elasticity's sign survives dropping any small set of countries
+    assert np.isnan(amip.loc["sign", "n_dropped"]) or amip.loc["sign", "fraction"] > 0.1
+
+
+def test_breakdown_path_matches_refits() -> None:
+    X, y, _ = _design(11, 40, 2)
+    y = y + 0.6 * X[:, 1]
+    res = OLS(cov_type="HC1").fit(y, X)
+    br = breakdown(res)
+    p = br.path
+    for kk in (1, 3, 5):
+        drop = [int(g) for g in p["removed"].iloc[1: kk + 1]]
+        keep = ~np.isin(np.arange(40), drop)
+        ref = sm.OLS(y[keep], X[keep]).fit(cov_type="HC1", use_t=True)
+        assert p["estimate"].iloc[kk] == pytest.approx(ref.params[1], rel=1e-10)
+        assert p["pvalue"].iloc[kk] == pytest.approx(ref.pvalues[1], rel=1e-8)
+    sign0 = np.sign(p["estimate"].iloc[0])
+    if br.n_sign is not None:
+        assert np.sign(p["estimate"].iloc[br.n_sign]) != sign0
+        assert (np.sign(p["estimate"].iloc[: br.n_sign]) == sign0).all()
+    if br.n_insignificant is not None:
+        assert p["pvalue"].iloc[br.n_insignificant] >= 0.05
+        assert (p["pvalue"].iloc[: br.n_insignificant] < 0.05).all()
+
+
+def test_breakdown_real_state_automation_slope() -> None:
+    st_ = ei.datasets.load_us_states_2025_08()
+    auto = ei.TaskMixAutomation(units="fraction").fit(st_, level="state_us")
+    br = breakdown(auto)
+    # the positive all-traffic slope is driven by Utah: the first removal is Utah and flips the sign
+    assert br.path["removed"].iloc[1] == "UT"
+    assert br.n_sign == 1
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"])
+def test_batch_wls_equals_statsmodels(cov_type: str) -> None:
+    X, y, w = _design(7, 50, 3)
+    rng = np.random.default_rng(1)
+    mask = rng.random((6, 50)) > 0.25
+    groups = rng.integers(0, 7, 50)
+    fit = batch_wls(X, y, mask, weights=w, cov_type=cov_type, clusters=groups)
+    for s in range(6):
+        m = mask[s]
+        kw = {"cov_kwds": {"groups": groups[m]}} if cov_type == "cluster" else {}
+        ref = sm.WLS(y[m], X[m], weights=w[m]).fit(cov_type=cov_type, **kw)
+        np.testing.assert_allclose(fit.params[s], ref.params, rtol=1e-10)
+        np.testing.assert_allclose(fit.bse[s], ref.bse, rtol=1e-9)
+        np.testing.assert_allclose(fit.pvalues(ref.use_t)[s], ref.pvalues, rtol=1e-8)
+
+
+def test_influence_rejects_objects_without_a_regression() -> None:
+    with pytest.raises(ei.EconIndexError, match="no regression"):
+        influence(object())
