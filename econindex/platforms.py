@@ -170,7 +170,8 @@ def _bootstrap(
     }
     # a replicate with a zero share gives an infinite or undefined ratio; a
     # ratio interval is only reported where both observed counts are positive
-    r = np.percentile(np.where(np.isnan(ratio), np.inf, ratio), q, axis=0)
+    # "nearest" avoids interpolating between infinite replicates (inf - inf)
+    r = np.percentile(np.where(np.isnan(ratio), np.inf, ratio), q, axis=0, method="nearest")
     bad = (ca <= 0) | (cb <= 0)
     out["ratio"] = np.where(bad[None, :], np.nan, r)
     return out
