@@ -110,7 +110,7 @@ def run(quick: bool) -> list[Record]:
         target=f"compare_shares multinomial bootstrap, {ca.size} tasks x {n_boot} replicates",
         reference="loop over replicates, one multinomial draw per side each, same four intervals",
         ratio=t_loop / t_boot,
-        threshold=0.9,
+        threshold=0.75,
         detail=f"econindex {t_boot * 1e3:.0f} ms (whole comparison), loop {t_loop * 1e3:.0f} ms",
     )
     return [rec1, rec2]
