@@ -193,3 +193,18 @@ def test_plot_runs(panel):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_recovers_simulated_convergence_beta_and_abuse_matters():
+    import json
+
+    ds = ei.simulate(seed=1, n_countries=150, n_tasks=40, n_requests=20, n_periods=2)
+    truth = json.loads(ds.attrs["truth"])["convergence_beta"]
+    countries = convergence(ds, level="country")
+    assert abs(countries.beta - truth) < 4 * countries.se
+    assert all(r == "below min_count" for r in countries.dropped.values())
+    # the simulated abusive state (UT) drags the state slope; excluding it recovers the truth
+    states = convergence(ds, level="state_us", exclude="abuse_flagged")
+    assert states.dropped == {"UT": "excluded (abuse_flagged)"}
+    assert abs(states.beta - truth) < 4 * states.se
+    assert states.half_life == pytest.approx(math.log(0.5) / math.log(states.beta))
