@@ -273,6 +273,8 @@ def expected_automation(
     >>> expected_automation(ds).round(3).values.tolist()
     [0.65, 0.35]
     """
+    if rate is None:
+        rate = task_automation_rate(ds)  # from the whole dataset: a GLOBAL geo may carry the mix
     if level is not None:
         ds = ds.sel({GEO: geos_at_level(ds, level)})
     expected, _, _, _, wsource = _expected_parts(ds, rate)
@@ -829,6 +831,10 @@ class TaskMixAutomation:
         actual, sources["automation"] = self._actual(sub)
         a = np.asarray(actual.values, float)
         record(~np.isfinite(a), "no automation data")
+        if not np.isfinite(a).any():
+            sel = (("platform", platform_sel), ("period", period_sel))
+            where = "".join(f", {k}={v!r}" for k, v in sel if v)
+            raise EstimationError(f"no automation data for any geo at level {level!r}{where}")
 
         # usage
         usage_da, sources["usage"] = self._usage(ds, level)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
 import numpy as np
 import pandas as pd
 import plain_automation as plain
 import pytest
 import statsmodels.api as sm
 import xarray as xr
+from hypothesis import given, settings
 
 import econindex as ei
 from econindex.automation import (
@@ -487,3 +490,50 @@ def test_plot_smoke() -> None:
     assert len(labels) == 4
     big = res.table["resid_usage"].abs().idxmax()
     assert big in labels
+
+
+def test_expected_level_uses_global_task_pattern_counts() -> None:
+    ds = simulate(seed=2, n_countries=30, n_tasks=100, task_pattern_count=True)
+    # the GLOBAL geo's task x pattern counts give the same rates as the global shares
+    counts_only = ds.drop_vars("task_pattern_share")
+    e_counts = expected_automation(counts_only, level="country")
+    e_shares = expected_automation(ds, level="country")
+    np.testing.assert_allclose(e_counts.values, e_shares.values, rtol=1e-10)
+    assert e_counts.sizes["geo"] == 30
+
+
+@given(
+    w=hnp.arrays(np.float64, (4, 6), elements=st.one_of(st.just(np.nan), st.floats(0, 1e4))),
+    r=hnp.arrays(np.float64, 6, elements=st.one_of(st.just(np.nan), st.floats(0, 1))),
+)
+@settings(max_examples=60, deadline=None)
+def test_expected_matches_loop_and_is_a_mean(w: np.ndarray, r: np.ndarray) -> None:
+    tasks = [f"t{i}" for i in range(6)]
+    rate = xr.DataArray(r, dims="task", coords={"task": tasks})
+    counts = xr.DataArray(w, dims=("geo", "task"), coords={"geo": list("ABCD"), "task": tasks})
+    got = expected_automation(xr.Dataset({"task_count": counts}), rate=rate).values
+    for g in range(4):
+        num = den = 0.0
+        for t in range(6):
+            if np.isnan(r[t]) or np.isnan(w[g, t]):
+                continue
+            num += w[g, t] * r[t]
+            den += w[g, t]
+        if den > 0:
+            assert got[g] == pytest.approx(num / den, rel=1e-9, abs=1e-12)
+            used = r[~np.isnan(r) & ~np.isnan(w[g]) & (np.nan_to_num(w[g]) > 0)]
+            assert used.min() - 1e-12 <= got[g] <= used.max() + 1e-12
+        else:
+            assert np.isnan(got[g])
+
+
+def test_simulated_periods_and_platforms() -> None:
+    ds = simulate(seed=1, n_countries=60, n_tasks=150, n_periods=2, platforms=("claude_ai", "api"))
+    results = TaskMixAutomation().fit_periods(ds, level="country", platform="claude_ai")
+    frame = periods_frame(results)
+    assert len(frame) == 2 and (frame["nobs"] == 60).all()
+    first = TaskMixAutomation().fit(ds.isel(period=0), level="country", platform="claude_ai")
+    assert frame["slope"].iloc[0] == pytest.approx(first.slope, rel=1e-12)
+    # the API has data for GLOBAL only: no country can enter, and the error names the reasons
+    with pytest.raises(EstimationError, match="no automation data"):
+        TaskMixAutomation().fit(ds, level="country", platform="api", period=str(ds["period"].values[0]))
