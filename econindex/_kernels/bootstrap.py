@@ -71,6 +71,7 @@ def _hc_se(
     X: np.ndarray,
     E: np.ndarray,
     W: np.ndarray,
+    wmodel: np.ndarray,
     inv: np.ndarray,
     hat: np.ndarray | None,
     kind: str,
@@ -80,7 +81,10 @@ def _hc_se(
     """Per-replicate sandwich SEs, shape (B, k).
 
     ``E`` (B, N) residuals, ``W`` (B, N) observation weights (multiplicity times
-    model weight), ``inv`` (B, k, k) or (k, k) bread. ``kind`` is an HC type or
+    model weight), ``wmodel`` (N,) the model weights alone, ``inv`` (B, k, k) or
+    (k, k) bread. The HC meat is built from the whitened design and residuals,
+    ``sum_i m_i (sqrt(w_i) x_i)(sqrt(w_i) x_i)' (sqrt(w_i) e_i)^2`` with
+    multiplicity ``m_i``, i.e. ``omega_i = W_i w_i e_i^2``. ``kind`` is an HC type or
     ``"CR1"`` (with ``codes``).
     """
     n, k = X.shape
@@ -90,18 +94,26 @@ def _hc_se(
         meat = np.einsum("bgi,bgj->bij", scores, scores)
         factor = n_groups / (n_groups - 1.0) * (n - 1.0) / (n - k)
     else:
-        omega = W * E**2
+        omega = W * wmodel * E**2
         if kind == "HC2" and hat is not None:
             omega = omega / (1.0 - hat)
         elif kind == "HC3" and hat is not None:
             omega = omega / (1.0 - hat) ** 2
-        meat = np.einsum("bn,ni,nj->bij", omega, X, X, optimize=True)
+        xx = (X[:, :, None] * X[:, None, :]).reshape(n, k * k)
+        meat = (omega @ xx).reshape(-1, k, k)
         factor = n / (n - k) if kind in ("HC1", "nonrobust") else 1.0
-    if inv.ndim == 2:
-        cov = np.einsum("ij,bjk,kl->bil", inv, meat, inv, optimize=True)
-    else:
-        cov = np.einsum("bij,bjk,bkl->bil", inv, meat, inv, optimize=True)
+    cov = inv @ meat @ inv
     return np.sqrt(np.clip(factor * np.einsum("bii->bi", cov), 0.0, None))
+
+
+def _resample_counts(rng: np.random.Generator, b: int, n: int) -> np.ndarray:
+    """Multiplicities (b, n) of ``b`` resamples of ``n`` items with replacement.
+
+    Draws ``b * n`` uniform indices and counts them with one ``bincount`` (several
+    times faster than ``Generator.multinomial`` for N ~ 100).
+    """
+    idx = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, None]
+    return np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(float)
 
 
 def pairs_bootstrap(
@@ -117,7 +129,8 @@ def pairs_bootstrap(
 ) -> BootDraws:
     """Pairs (case) bootstrap: resample observations (or whole clusters) with replacement.
 
-    Each replicate is a multinomial vector of multiplicities; the B weighted
+    Each replicate is a vector of multiplicities (uniform indices counted with
+    ``bincount``); the B weighted
     least-squares problems are solved in batches of ``chunk``. Standard errors of
     each replicate (for studentized intervals) are HC1 (``se_kind`` ``"HC0"`` or
     ``"HC1"``; HC2/HC3 are undefined with duplicated rows, so they fall back to
@@ -147,15 +160,15 @@ def pairs_bootstrap(
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
         if codes is None:
-            counts = rng.multinomial(n, np.full(n, 1.0 / n), size=b).astype(float)
+            counts = _resample_counts(rng, b, n)
         else:
-            gcounts = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups), size=b).astype(float)
+            gcounts = _resample_counts(rng, b, n_groups)
             counts = gcounts[:, codes]
         W = counts * base_w
         params, inv = batched_wls(y, X, W)
         E = y[None, :] - params @ X.T
         if codes is None:
-            se = _hc_se(X, E, W, inv, None, kind, None, 0)
+            se = _hc_se(X, E, W, base_w, inv, None, kind, None, 0)
         else:
             # a cluster drawn m times enters m times: replicate-specific cluster ids are not
             # needed for the CR1 meat because duplicated clusters add identical score sums
@@ -186,7 +199,7 @@ def _cluster_se_dup(
     g = float(n_groups)
     n_eff = (gcounts[:, codes]).sum(axis=1)
     factor = g / (g - 1.0) * (n_eff - 1.0) / (n_eff - k)
-    cov = np.einsum("bij,bjk,bkl->bil", inv, meat, inv, optimize=True)
+    cov = inv @ meat @ inv
     return np.sqrt(np.clip(factor[:, None] * np.einsum("bii->bi", cov), 0.0, None))
 
 
@@ -234,7 +247,6 @@ def wild_bootstrap(
     hat = np.einsum("ij,ij->i", q, q)
     e_t = e / np.sqrt(np.clip(1.0 - hat, 1e-12, None))
     P = bread @ (X * wv[:, None]).T  # (k, N)
-    Hmat = X @ P  # (N, N) weighted hat: fitted = H y
     codes = None
     n_groups = 0
     if clusters is not None:
@@ -251,8 +263,8 @@ def wild_bootstrap(
             V = wild_weights(rng, (bsz, n_groups), weights)[:, codes]
         U = V * e_t  # (B, N) bootstrap errors
         params = b[None, :] + U @ P.T
-        Estar = U - U @ Hmat.T  # residuals of the bootstrap fits
-        se = _hc_se(X, Estar, np.broadcast_to(Wfix, Estar.shape), bread, hat, se_kind, codes, n_groups)
+        Estar = U - (U @ P.T) @ X.T  # residuals of the bootstrap fits: (I - H) U
+        se = _hc_se(X, Estar, np.broadcast_to(Wfix, Estar.shape), wv, bread, hat, se_kind, codes, n_groups)
         out_b.append(params)
         out_se.append(se)
     params = np.concatenate(out_b)

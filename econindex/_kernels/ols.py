@@ -211,15 +211,15 @@ def batched_wls(y: np.ndarray, X: np.ndarray, W: np.ndarray) -> tuple[np.ndarray
     mu = X.mean(axis=0)
     const = (np.ptp(X, axis=0) == 0) & (X[0] != 0)
     Xc = np.where(const, X, X - mu) if const.any() else X
-    xtwx = np.einsum("bn,ni,nj->bij", W, Xc, Xc, optimize=True)
+    k = X.shape[1]
+    # one BLAS matmul for all B normal equations: (B, N) @ (N, k*k)
+    xx = (Xc[:, :, None] * Xc[:, None, :]).reshape(X.shape[0], k * k)
+    xtwx = (W @ xx).reshape(-1, k, k)
     if y.ndim == 1:
         xtwy = W @ (Xc * y[:, None])
     else:
         xtwy = np.einsum("bn,ni,bn->bi", W, Xc, y, optimize=True)
-    k = X.shape[1]
-    inv = np.full_like(xtwx, np.nan)
-    det_ok = np.linalg.cond(xtwx) < 1e12
-    inv[det_ok] = np.linalg.inv(xtwx[det_ok])
+    inv = _batched_inv(xtwx)
     bc = np.einsum("bij,bj->bi", inv, xtwy)
     # undo the centring: X b = Xc bc  =>  b_j = bc_j (non-constant), b_c = bc_c - sum mu_j bc_j
     b = bc.copy()
@@ -230,5 +230,18 @@ def batched_wls(y: np.ndarray, X: np.ndarray, W: np.ndarray) -> tuple[np.ndarray
         T = np.eye(k)
         T[c, nonconst] = -mu[nonconst] / X[0, c]
         # Xc = X @ T^{-1}-ish: with b = T bc, inv(X'WX) = T inv(Xc'WXc) T'
-        inv = np.einsum("ij,bjk,lk->bil", T, inv, T)
+        inv = T @ inv @ T.T
     return b, inv
+
+
+def _batched_inv(A: np.ndarray) -> np.ndarray:
+    """Inverses of a batch of symmetric PSD matrices; NaN where a matrix is (near) singular."""
+    scale = np.sqrt(np.einsum("bii->bi", A))
+    ok = (scale > 0).all(axis=1)
+    s = np.where(ok[:, None], scale, 1.0)
+    R = A / (s[:, :, None] * s[:, None, :])  # unit diagonal: conditioning is judged scale-free
+    ok &= np.linalg.det(R) > 1e-10
+    out = np.full_like(A, np.nan)
+    if ok.any():
+        out[ok] = np.linalg.inv(R[ok]) / (s[ok][:, :, None] * s[ok][:, None, :])
+    return out
