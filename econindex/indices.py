@@ -468,6 +468,8 @@ def task_share(
     counts = counts.sel({GEO: _level_geos(ds, level)})
     out = _share(counts, TASK, exclude, "task_share", "Share of conversations per O*NET task")
     out.attrs["source"] = source
+    if "task_cells_note" in ds.attrs:
+        out.attrs["caveat"] = str(ds.attrs["task_cells_note"])
     return out
 
 
@@ -876,6 +878,8 @@ def specialization(
     }
     if over == "request":
         lq.attrs["request_level"] = int(request_level)
+    if over != "request" and "task_cells_note" in ds.attrs:
+        lq.attrs["caveat"] = str(ds.attrs["task_cells_note"])
     return lq
 
 

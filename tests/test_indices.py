@@ -568,3 +568,24 @@ def test_real_tables_index_is_positive_and_finite(level):
             ds["usage_count"].sel(geo=b) / ds["working_age_pop"].sel(geo=b)
         )
         assert (aui.sel(geo=a) / aui.sel(geo=b)).item() == pytest.approx(ratio.item(), rel=1e-12)
+
+
+def test_specialization_on_real_state_task_slice():
+    from econindex.datasets import data_path
+
+    ds = ei.read_aei(str(data_path("us_state_tasks_collaboration_2025-08.csv.gz")))
+    lq = specialization(ds, "soc_major", level="state_us", reference="pooled")
+    assert lq.sizes["geo"] == 51
+    assert "caveat" in lq.attrs  # task cells below 15 conversations are absent: truncated mixes
+    # identity of the pooled reference: the usage-weighted mean of the LQ over states is 1 per group
+    counts = ds["task_count"].to_pandas().T
+    counts["soc"] = ds["soc_major"].values
+    by_soc = (
+        counts.groupby("soc").sum(min_count=1).T.drop(columns=["none", "not_classified"], errors="ignore")
+    )
+    n_g = by_soc.sum(axis=1)
+    lqp = lq.to_pandas().reindex(index=by_soc.index, columns=by_soc.columns)
+    weighted = (lqp.fillna(0.0).mul(n_g, axis=0)).sum() / n_g.sum()
+    np.testing.assert_allclose(weighted.to_numpy(), 1.0, rtol=1e-12)
+    # a missing cell is missing, not a zero
+    assert np.isnan(lqp.to_numpy()[by_soc.isna().to_numpy()]).all()
