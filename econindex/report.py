@@ -75,18 +75,25 @@ def _section_usage_index(ctx: _Context, countries: xr.Dataset, states: xr.Datase
     from econindex.datasets import COUNTRY_REFERENCE_RATIO_2025_08, STATE_REFERENCE_RATIO_2025_08
     from econindex.plots._maps import plot_ranked_bar, plot_state_tile_map
 
-    aui_c = ei.usage_index(countries, level="country", reference={"usage_count": COUNTRY_REFERENCE_RATIO_2025_08,
-                                                                   "working_age_pop": 1.0})
-    aui_s = ei.usage_index(states, level="state_us", reference={"usage_count": STATE_REFERENCE_RATIO_2025_08,
-                                                                "working_age_pop": 1.0})
+    aui_c = ei.usage_index(
+        countries,
+        level="country",
+        reference={"usage_count": COUNTRY_REFERENCE_RATIO_2025_08, "working_age_pop": 1.0},
+    )
+    aui_s = ei.usage_index(
+        states,
+        level="state_us",
+        reference={"usage_count": STATE_REFERENCE_RATIO_2025_08, "working_age_pop": 1.0},
+    )
     sc = aui_c.to_series().dropna().sort_values(ascending=False)
     ss = aui_s.to_series().dropna().sort_values(ascending=False)
     names_c = countries["geo_name"].to_series()
     names_s = states["geo_name"].to_series()
 
     def top_bottom(s: pd.Series, names: pd.Series, n: int = 5) -> pd.DataFrame:
-        rows = [("top", g, names[g], v) for g, v in s.head(n).items()]
-        rows += [("bottom", g, names[g], v) for g, v in s.tail(n).items()]
+        lookup = names.to_dict()
+        rows = [("top", g, lookup[g], v) for g, v in s.head(n).items()]
+        rows += [("bottom", g, lookup[g], v) for g, v in s.tail(n).items()]
         return pd.DataFrame(rows, columns=["end", "geo", "name", "usage_index"])
 
     ctx.headline["aui_top_country"] = str(sc.index[0])
@@ -101,10 +108,20 @@ def _section_usage_index(ctx: _Context, countries: xr.Dataset, states: xr.Datase
     )
     sec.tables["aui_countries_top_bottom"] = top_bottom(sc, names_c)
     sec.tables["aui_states_top_bottom"] = top_bottom(ss, names_s)
-    sec.figures.append(_fig(lambda: plot_ranked_bar(aui_c, top=20, label="AUI"), "aui_countries",
-                            "AUI by country, 20 highest and 20 lowest (dashed line: parity)"))
-    sec.figures.append(_fig(lambda: plot_state_tile_map(aui_s, label="AUI"), "aui_states_map",
-                            "AUI of US states, tile-grid map"))
+    sec.figures.append(
+        _fig(
+            lambda: plot_ranked_bar(aui_c, top=20, label="AUI"),
+            "aui_countries",
+            "AUI by country, 20 highest and 20 lowest (dashed line: parity)",
+        )
+    )
+    sec.figures.append(
+        _fig(
+            lambda: plot_state_tile_map(aui_s, label="AUI"),
+            "aui_states_map",
+            "AUI of US states, tile-grid map",
+        )
+    )
     return sec
 
 
@@ -114,7 +131,8 @@ def _section_elasticity(ctx: _Context, countries: xr.Dataset, states: xr.Dataset
 
     seed = ctx.config.seed
     ols_c = ei.IncomeElasticity(cov_type="HC1", bootstrap="wild", n_boot=2000, seed=seed).fit(
-        countries, level="country")
+        countries, level="country"
+    )
     ppml_c = ei.IncomeElasticity(cov_type="HC1", method="ppml").fit(countries, level="country")
     ols_s = ei.IncomeElasticity(cov_type="HC1").fit(states, level="state_us")
     no_ut = exclude_flagged(states, flags=["UT"])
@@ -123,7 +141,12 @@ def _section_elasticity(ctx: _Context, countries: xr.Dataset, states: xr.Dataset
         [ols_c, ppml_c, ols_s, ols_s_clean],
         names=["Countries OLS", "Countries PPML", "States OLS", "States OLS, no Utah"],
     )
-    for key, res in (("country", ols_c), ("country_ppml", ppml_c), ("state", ols_s), ("state_no_utah", ols_s_clean)):
+    for key, res in (
+        ("country", ols_c),
+        ("country_ppml", ppml_c),
+        ("state", ols_s),
+        ("state_no_utah", ols_s_clean),
+    ):
         lo, hi = res.ci(0.95)
         ctx.headline[f"elasticity_{key}"] = float(res.slope)
         ctx.headline[f"elasticity_{key}_ci"] = [float(lo), float(hi)]
@@ -140,13 +163,30 @@ def _section_elasticity(ctx: _Context, countries: xr.Dataset, states: xr.Dataset
     )
     sec.preformatted.append(table.to_markdown())
     sec.tables["elasticities"] = pd.concat(
-        [r.to_frame().assign(model=n) for n, r in
-         zip(["countries_ols", "countries_ppml", "states_ols", "states_ols_no_utah"],
-             [ols_c, ppml_c, ols_s, ols_s_clean], strict=True)], ignore_index=True)
-    sec.figures.append(_fig(lambda: ols_c.plot(), "elasticity_countries",
-                            "ln AUI against ln GDP per working-age capita, countries, OLS fit and 95% band"))
-    sec.figures.append(_fig(lambda: ols_s.plot(), "elasticity_states",
-                            "ln AUI against ln GDP per working-age capita, US states"))
+        [
+            r.to_frame().assign(model=n)
+            for n, r in zip(
+                ["countries_ols", "countries_ppml", "states_ols", "states_ols_no_utah"],
+                [ols_c, ppml_c, ols_s, ols_s_clean],
+                strict=True,
+            )
+        ],
+        ignore_index=True,
+    )
+    sec.figures.append(
+        _fig(
+            lambda: ols_c.plot(),
+            "elasticity_countries",
+            "ln AUI against ln GDP per working-age capita, countries, OLS fit and 95% band",
+        )
+    )
+    sec.figures.append(
+        _fig(
+            lambda: ols_s.plot(),
+            "elasticity_states",
+            "ln AUI against ln GDP per working-age capita, US states",
+        )
+    )
     return sec
 
 
@@ -176,13 +216,26 @@ def _section_automation(ctx: _Context, auto_countries: xr.Dataset, states: xr.Da
         f"Utah's abusive traffic (N = {res_s.nobs} and {res_s_clean.nobs})."
     )
     sec.tables["automation"] = pd.concat(
-        [r.to_frame().assign(model=n) for n, r in
-         zip(["countries", "states", "states_no_utah"], [res, res_s, res_s_clean], strict=True)],
-        ignore_index=True)
-    sec.figures.append(_fig(lambda: res.plot(), "automation_partial",
-                            "Partial regression: automation against usage index, task mix held fixed"))
-    sec.figures.append(_fig(lambda: res_s.plot(), "automation_partial_states",
-                            "Partial regression across US states (Utah included)"))
+        [
+            r.to_frame().assign(model=n)
+            for n, r in zip(["countries", "states", "states_no_utah"], [res, res_s, res_s_clean], strict=True)
+        ],
+        ignore_index=True,
+    )
+    sec.figures.append(
+        _fig(
+            lambda: res.plot(),
+            "automation_partial",
+            "Partial regression: automation against usage index, task mix held fixed",
+        )
+    )
+    sec.figures.append(
+        _fig(
+            lambda: res_s.plot(),
+            "automation_partial_states",
+            "Partial regression across US states (Utah included)",
+        )
+    )
     return sec
 
 
@@ -191,17 +244,33 @@ def _section_convergence(ctx: _Context, panel: xr.Dataset) -> Section:
 
     rows = []
     results = {}
-    for start, end in (("2025-08-04", "2025-11-13"), ("2025-11-13", "2026-02-05"), ("2026-02-05", "2026-04-01")):
+    for start, end in (
+        ("2025-08-04", "2025-11-13"),
+        ("2025-11-13", "2026-02-05"),
+        ("2026-02-05", "2026-04-01"),
+    ):
         for weights in (None, "working_age_pop"):
             for drop_wy in (False, True):
                 exclude = ["WY"] if drop_wy else None
-                r = ei.convergence(panel, level="state_us", start=start, end=end, weights=weights,
-                                   exclude=exclude)
+                r = ei.convergence(
+                    panel, level="state_us", start=start, end=end, weights=weights, exclude=exclude
+                )
                 results[(start, end, weights, drop_wy)] = r
                 lo, hi = r.ci
-                rows.append({"start": start, "end": end, "weights": weights or "none",
-                             "without_wyoming": drop_wy, "beta": r.beta, "std_error": r.se,
-                             "ci_lower": lo, "ci_upper": hi, "half_life_quarters": r.half_life_quarters, "nobs": r.nobs})
+                rows.append(
+                    {
+                        "start": start,
+                        "end": end,
+                        "weights": weights or "none",
+                        "without_wyoming": drop_wy,
+                        "beta": r.beta,
+                        "std_error": r.se,
+                        "ci_lower": lo,
+                        "ci_upper": hi,
+                        "half_life_quarters": r.half_life_quarters,
+                        "nobs": r.nobs,
+                    }
+                )
     table = pd.DataFrame(rows)
     ctx.headline["convergence_beta_first"] = float(table.iloc[0]["beta"])
     sec = Section("convergence", "Convergence across releases (US states)")
@@ -212,8 +281,7 @@ def _section_convergence(ctx: _Context, panel: xr.Dataset) -> Section:
     )
     sec.tables["convergence"] = table
     first = results[("2025-08-04", "2025-11-13", None, False)]
-    sec.figures.append(_fig(first.plot, "convergence",
-                            "ln AUI Nov 2025 against Aug 2025, US states"))
+    sec.figures.append(_fig(first.plot, "convergence", "ln AUI Nov 2025 against Aug 2025, US states"))
     return sec
 
 
@@ -227,8 +295,8 @@ def _section_robustness(ctx: _Context, countries: xr.Dataset, states: xr.Dataset
     infl = rb.influence(res)
     top = rb.most_influential(infl, 5)
     curve = rb.specification_curve(countries, level="country")
-    spec_table = curve.to_frame() if hasattr(curve, "to_frame") else pd.DataFrame(curve)
-    ctx.headline["spec_curve_n"] = int(len(spec_table))
+    spec_table = curve.to_frame()
+    ctx.headline["spec_curve_n"] = len(spec_table)
     sec = Section("robustness", "Robustness")
     sec.paragraphs.append(
         "Flag sensitivity refits each estimator with all traffic, without the flagged traffic and without "
@@ -239,8 +307,13 @@ def _section_robustness(ctx: _Context, countries: xr.Dataset, states: xr.Dataset
     sec.tables["flag_sensitivity_elasticity_states"] = sens_el
     sec.tables["most_influential_countries"] = top.reset_index()
     sec.tables["specification_curve"] = spec_table
-    sec.figures.append(_fig(lambda: curve.plot(), "specification_curve",
-                            "Specification curve of the country income elasticity"))
+    sec.figures.append(
+        _fig(
+            lambda: curve.plot(),
+            "specification_curve",
+            "Specification curve of the country income elasticity",
+        )
+    )
     return sec
 
 
@@ -280,10 +353,19 @@ def _section_simulated(ctx: _Context) -> Section:
     glob = float(shares.sel(geo="GLOBAL")) if "GLOBAL" in shares["geo"].values else float("nan")
     rows = [
         ("country elasticity", truth.get("country_elasticity"), el_c.slope, *el_c.ci(0.95)),
-        ("state elasticity (flagged traffic removed)", truth.get("state_elasticity"), el_s.slope, *el_s.ci(0.95)),
+        (
+            "state elasticity (flagged traffic removed)",
+            truth.get("state_elasticity"),
+            el_s.slope,
+            *el_s.ci(0.95),
+        ),
         ("state elasticity (all traffic)", truth.get("state_elasticity"), el_s_all.slope, *el_s_all.ci(0.95)),
-        ("automation slope (points per unit index)", 100 * float(truth.get("automation_slope", np.nan)),
-         auto.slope, *auto.ci()),
+        (
+            "automation slope (points per unit index)",
+            100 * float(truth.get("automation_slope", np.nan)),
+            auto.slope,
+            *auto.ci(),
+        ),
     ]
     table = pd.DataFrame(rows, columns=["parameter", "truth", "estimate", "ci_lower", "ci_upper"])
     sec = Section("simulated", "Simulated release: estimates next to the truth", simulated=True)
@@ -305,9 +387,18 @@ def _platform_tables(ctx: _Context, sim: xr.Dataset) -> dict[str, pd.DataFrame]:
     cost = ei.CostUsage(cov_type="HC1").fit(sim, platform="api")
     truth = json.loads(sim.attrs["truth"])
     ctx.headline["cost_usage_slope"] = float(cost.slope)
-    cost_row = pd.DataFrame([{"term": "ln cost_index", "truth": truth.get("cost_usage_slope"),
-                              "estimate": cost.slope, "std_error": cost.se,
-                              "ci_lower": cost.ci(0.95)[0], "ci_upper": cost.ci(0.95)[1]}])
+    cost_row = pd.DataFrame(
+        [
+            {
+                "term": "ln cost_index",
+                "truth": truth.get("cost_usage_slope"),
+                "estimate": cost.slope,
+                "std_error": cost.se,
+                "ci_lower": cost.ci(0.95)[0],
+                "ci_upper": cost.ci(0.95)[1],
+            }
+        ]
+    )
     return {"platform_shares_soc_major": comp.to_frame(), "cost_usage": cost_row}
 
 
@@ -315,10 +406,16 @@ def _section_ingest(ctx: _Context, datasets: dict[str, xr.Dataset]) -> Section:
     rows = []
     for name, ds in datasets.items():
         rep = json.loads(ds.attrs.get("ingest_report", "{}") or "{}")
-        rows.append({"dataset": name, "source": ds.attrs.get("source", ""),
-                     "files": ds.attrs.get("files", rep.get("files", "")),
-                     "rows_read": rep.get("rows_read"), "rows_kept": rep.get("rows_kept"),
-                     "rows_dropped": json.dumps(rep.get("rows_dropped", {}))})
+        rows.append(
+            {
+                "dataset": name,
+                "source": ds.attrs.get("source", ""),
+                "files": ds.attrs.get("files", rep.get("files", "")),
+                "rows_read": rep.get("rows_read"),
+                "rows_kept": rep.get("rows_kept"),
+                "rows_dropped": json.dumps(rep.get("rows_dropped", {})),
+            }
+        )
     sec = Section("ingest", "Data and ingest report")
     sec.paragraphs.append("Every input row is accounted for: kept, or dropped with a reason.")
     sec.tables["ingest_report"] = pd.DataFrame(rows)
@@ -327,8 +424,19 @@ def _section_ingest(ctx: _Context, datasets: dict[str, xr.Dataset]) -> Section:
 
 def _section_versions(ctx: _Context) -> Section:
     rows = [{"package": "python", "version": _platform.python_version()}]
-    for pkg in ("econindex", "numpy", "scipy", "pandas", "xarray", "statsmodels", "linearmodels",
-                "pymc", "arviz", "nutpie", "matplotlib"):
+    for pkg in (
+        "econindex",
+        "numpy",
+        "scipy",
+        "pandas",
+        "xarray",
+        "statsmodels",
+        "linearmodels",
+        "pymc",
+        "arviz",
+        "nutpie",
+        "matplotlib",
+    ):
         try:
             rows.append({"package": pkg, "version": metadata.version(pkg)})
         except metadata.PackageNotFoundError:
@@ -347,8 +455,14 @@ def _section_headline(ctx: _Context, simulated: bool) -> Section:
     def add(name: str, key: str, published: str) -> None:
         if key in h:
             ci = h.get(f"{key}_ci")
-            rows.append({"figure": name, "estimate": h[key],
-                         "ci_95": _ci_text(*ci) if ci else "", "published": published})
+            rows.append(
+                {
+                    "figure": name,
+                    "estimate": h[key],
+                    "ci_95": _ci_text(*ci) if ci else "",
+                    "published": published,
+                }
+            )
 
     add("Country income elasticity (OLS, HC1)", "elasticity_country", "about 0.7 (0.6895 in the data)")
     add("Country income elasticity (PPML)", "elasticity_country_ppml", "")
@@ -381,16 +495,19 @@ def _user_sections(ctx: _Context, ds: xr.Dataset) -> list[Section]:
     sections: list[Section] = []
     if ctx.config.exclude_flagged and "flagged_count" in ds:
         ds = exclude_flagged(ds)
-    levels = [ctx.config.level] if ctx.config.level else [
-        lv for lv in GEO_LEVELS[1:] if (ds["geo_level"] == lv).any()]
+    levels = (
+        [ctx.config.level]
+        if ctx.config.level
+        else [lv for lv in GEO_LEVELS[1:] if (ds["geo_level"] == lv).any()]
+    )
     for level in levels:
         label = "countries" if level == "country" else "US states"
         sec = Section(f"release_{level}", f"Your release: {label}")
         with ctx.progress.step(f"usage index and elasticity ({label})"):
             aui = ei.usage_index(ds, level=level)
             sec.tables[f"usage_index_{level}"] = aui.to_series().rename("usage_index").reset_index()
-            sec.figures.append(_fig(lambda a=aui: plot_ranked_bar(a, top=20, label="AUI"),
-                                    f"aui_{level}", f"AUI, {label}"))
+            bar = plot_ranked_bar(aui, top=20, label="AUI")
+            sec.figures.append(figure_to_png(bar, f"aui_{level}", f"AUI, {label}"))
             if "gdp" in ds and "working_age_pop" in ds:
                 el = ei.IncomeElasticity(cov_type="HC1", zeros="drop").fit(ds, level=level)
                 ctx.headline[f"elasticity_{level}"] = float(el.slope)
@@ -416,7 +533,9 @@ def _user_sections(ctx: _Context, ds: xr.Dataset) -> list[Section]:
 # --- orchestration -------------------------------------------------------------------------
 
 
-def build_sections(config: ReportConfig, progress: Progress | None = None) -> tuple[list[Section], dict[str, Any]]:
+def build_sections(
+    config: ReportConfig, progress: Progress | None = None
+) -> tuple[list[Section], dict[str, Any]]:
     """Compute every section of the report; returns the sections and the headline numbers."""
     import econindex as ei
 
@@ -428,8 +547,12 @@ def build_sections(config: ReportConfig, progress: Progress | None = None) -> tu
             if "working_age_pop" not in ds:
                 ds = _attach_embedded_covariates(ds)
         body = _user_sections(ctx, ds)
-        return [_section_headline(ctx, simulated=False), *body, _section_ingest(ctx, {"release": ds}),
-                _section_versions(ctx)], ctx.headline
+        return [
+            _section_headline(ctx, simulated=False),
+            *body,
+            _section_ingest(ctx, {"release": ds}),
+            _section_versions(ctx),
+        ], ctx.headline
 
     with progress.step("loading the embedded real data"):
         countries = ei.datasets.load_countries_2025_08()
@@ -453,10 +576,18 @@ def build_sections(config: ReportConfig, progress: Progress | None = None) -> tu
     for label, make in steps:
         with progress.step(label):
             sections.append(make())
-    datasets = {"countries": countries, "country_automation": auto_countries, "us_states": states,
-                "us_state_panel": panel}
-    return [_section_headline(ctx, simulated=False), *sections, _section_ingest(ctx, datasets),
-            _section_versions(ctx)], ctx.headline
+    datasets = {
+        "countries": countries,
+        "country_automation": auto_countries,
+        "us_states": states,
+        "us_state_panel": panel,
+    }
+    return [
+        _section_headline(ctx, simulated=False),
+        *sections,
+        _section_ingest(ctx, datasets),
+        _section_versions(ctx),
+    ], ctx.headline
 
 
 def _attach_embedded_covariates(ds: xr.Dataset) -> xr.Dataset:
