@@ -89,6 +89,9 @@ _SOC_AUTOMATION = dict.fromkeys(_SOC, 0.5) | {
     "15": 0.56, "43": 0.62, "13": 0.52, "25": 0.30, "19": 0.38, "27": 0.45, "21": 0.35,
     "29": 0.40, "23": 0.45, "41": 0.58, "11": 0.50,
 }  # fmt: skip
+# Per-period trend of SOC log shares (times soc_trend): education and sciences grow,
+# management and business shrink (the report's change between early and August 2025).
+_SOC_TREND_LOADING = {"25": 1.0, "19": 1.0, "11": -1.0, "13": -1.0}
 # Share of conversations whose task is "none" / "not_classified".
 _SPECIAL_SHARE = (0.03, 0.05)
 _COUNTRY_CENTER = 9.6  # ln GDP per working-age capita at the centre of the country model
@@ -142,7 +145,8 @@ class _Design:
     tasks: list[str]
     task_soc: np.ndarray  # group index (0..21) per regular task
     task_weight: np.ndarray  # base task probabilities within the Claude.ai mix, length K (incl. specials)
-    pi: np.ndarray  # true (K, 7) pattern mix per task (Claude.ai)
+    pi: np.ndarray  # true (K, 7) pattern mix per task (Claude.ai, first period)
+    pi_parts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # its logits (auto, directive, aug, q)
     pi_api: np.ndarray
     requests: list[str]
     request_level: np.ndarray
@@ -178,6 +182,8 @@ def simulate(
     cost_usage_slope: float = 0.3,
     api_usage_ratio: float = 0.8,
     cost_soc_sd: float = 0.0,
+    soc_trend: float = 0.0,
+    directive_trend: float = 0.0,
     start_date: str = "2025-08-04",
     task_pattern_count: bool = False,
     flagged_by_task: bool = False,
@@ -246,10 +252,21 @@ def simulate(
         tasks (see Notes for the SOC-group level).
     api_usage_ratio : float
         Expected API conversations relative to global Claude.ai conversations.
+    cost_soc_sd : float
+        Standard deviation of a SOC-group component of ln cost (0: task costs
+        are independent across tasks; see Notes).
+    soc_trend : float
+        Per-period change of the log share of education and sciences (up) and
+        management and business (down); 0 keeps task mixes stable over periods.
+    directive_trend : float
+        Per-period change of the logit of the directive share within
+        automation, for every task.
     start_date : str
         ``date_start`` of the first window (ISO date).
     task_pattern_count : bool
         Also return ``task_pattern_count`` for ``GLOBAL`` (NaN elsewhere).
+    flagged_by_task : bool
+        Give ``flagged_count`` over (``geo``, ``task``) instead of ``geo``.
 
     Returns
     -------
@@ -307,7 +324,10 @@ def simulate(
     **Periods.** In period t+1, each located geo's expected log index is
     ``beta * ln AUI_t + N(0, convergence_noise)`` where ``AUI_t`` is the
     realized clean index (zero counts get 0.5); the elasticities hold in the
-    first period only.
+    first period only. ``soc_trend`` and ``directive_trend`` move the task and
+    pattern mixes across periods; the expected GLOBAL shares of each period
+    are in ``truth["claude_soc_share_by_period"]`` and
+    ``truth["claude_pattern_share_by_period"]``.
 
     **API.** Only ``GLOBAL`` has API data (NaN for other geos on ``api``). The
     API's task probabilities are ``base_k * exp(gamma_soc + b ln cost_k)``
@@ -361,6 +381,8 @@ def simulate(
         "automation_slope": float(automation_slope),
         "automation_noise": float(automation_noise),
         "task_mix_income_shift": float(task_mix_income_shift),
+        "soc_trend": float(soc_trend),
+        "directive_trend": float(directive_trend),
         "convergence_rate": float(convergence_rate),
         "convergence_noise": float(convergence_noise),
         "usage_growth": float(usage_growth),
@@ -514,7 +536,8 @@ def _design(seed: int, n_countries: int, n_tasks: int, n_requests: int, sd_c: fl
     z_d = trng.normal(0.0, 0.3, k_all)
     z_aug = trng.normal(0.0, 0.25, (k_all, 3))
     z_q = trng.normal(0.0, 0.3, k_all)
-    pi = _pattern_mix(_logit(base_r) + z_r, _logit(0.72) + z_d, z_aug, _logit(0.08) + z_q)
+    pi_parts = (_logit(base_r) + z_r, _logit(0.72) + z_d, z_aug, _logit(0.08) + z_q)
+    pi = _pattern_mix(*pi_parts)
     pi_api = _pattern_mix(_logit(base_r) + z_r + 1.9, _logit(0.72) + z_d + 0.6, z_aug, _logit(0.11) + z_q)
 
     # request hierarchy: level 0 (top), 1 (mid), 2 (leaves)
@@ -535,7 +558,8 @@ def _design(seed: int, n_countries: int, n_tasks: int, n_requests: int, sd_c: fl
         geos=geos, levels=levels, country_idx=country_idx, usa=usa, unl_country=unl_country,
         state_idx=state_idx, unl_state=unl_state, pop=pop, gdp=gdp, x=x, u=u,
         tasks=[*labels, *SPECIAL_CLUSTERS],
-        task_soc=task_soc, task_weight=task_weight, pi=pi, pi_api=pi_api, requests=requests,
+        task_soc=task_soc, task_weight=task_weight, pi=pi, pi_parts=pi_parts, pi_api=pi_api,
+        requests=requests,
         request_level=request_level, request_parent=request_parent, leaf_to_mid=leaf_to_mid,
         mid_to_top=mid_to_top, request_weight=request_weight, request_top_of_leaf=mid_to_top[leaf_to_mid],
     )  # fmt: skip
@@ -629,7 +653,8 @@ def _draw_claude(
     loading = np.array([_SOC_INCOME_LOADING[s] for s in _SOC])
     eta = trng.normal(0.0, 0.2, (n_geo, len(_SOC)))
     xg = np.where(np.isfinite(d.x), d.x - _MIX_CENTER, 0.0)  # unlocated geos get the centre mix
-    log_soc = p["task_mix_income_shift"] * xg[:, None] * loading[None, :] + eta
+    trend = np.array([_SOC_TREND_LOADING.get(s, 0.0) for s in _SOC]) * p["soc_trend"] * t
+    log_soc = p["task_mix_income_shift"] * xg[:, None] * loading[None, :] + eta + trend[None, :]
     logw = np.zeros((n_geo, k))
     logw[:, : k - 2] = log_soc[:, d.task_soc]
     probs = _normalize(d.task_weight[None, :] * np.exp(logw))
@@ -677,14 +702,16 @@ def _draw_claude(
 
     def aggregate(arr: np.ndarray) -> np.ndarray:
         """Fill USA (states + unlocated US) and GLOBAL (countries + unlocated) rows."""
-        arr[d.usa] = arr[si].sum(axis=0) + arr[d.unl_state]
-        arr[0] = arr[ci].sum(axis=0) + arr[d.unl_country]
+        arr[d.usa] = arr[si[0] : si[-1] + 1].sum(axis=0) + arr[d.unl_state]
+        arr[0] = arr[ci[0] : ci[-1] + 1].sum(axis=0) + arr[d.unl_country]
         return arr
 
     task = aggregate(task)
     # global task x pattern counts: clean traffic from the true mix, plus the flagged traffic
     prng = _rng(seed, "patterns", t)
-    tpc = _multinomial(prng, task[0], d.pi)
+    la, ld, za, lq = d.pi_parts
+    pi_t = d.pi if p["directive_trend"] == 0 else _pattern_mix(la, ld + p["directive_trend"] * t, za, lq)
+    tpc = _multinomial(prng, task[0], pi_t)
     usage_all = usage.copy()
     task_all = task.copy()
     if abuse_pos is not None:
@@ -768,8 +795,17 @@ def _draw_claude(
         "_aui": aui,
         "_expected": expected,
         "_probs": probs,
+        "_exp_soc": _expected_soc(d, (usage[drawn, None] * probs[drawn]).sum(axis=0) + fl_task),
+        "_exp_pattern": ((usage[drawn, None] * pat_p[drawn]).sum(axis=0) + fl_pat) / usage_all[0],
         "_abuse": abuse,  # type: ignore[dict-item]
     }
+
+
+def _expected_soc(d: _Design, task_mass: np.ndarray) -> np.ndarray:
+    """SOC-group shares of the regular tasks from expected conversations per task."""
+    kr = d.task_soc.size
+    soc = np.bincount(d.task_soc, weights=task_mass[:kr], minlength=len(_SOC))
+    return soc / soc.sum()
 
 
 def _request_levels(d: _Design, leaves: np.ndarray) -> np.ndarray:
@@ -1008,6 +1044,15 @@ def _truth(
         "among regular tasks",
         "abuse": {"geo": abuse_state, **abuse} if abuse_state is not None else {"geo": None},
         "abuse_periods": [0] if abuse_state is not None else [],
+        "soc_trend_loading": dict(_SOC_TREND_LOADING),
+        "claude_soc_share_by_period": [
+            dict(zip(_SOC, map(float, per["_exp_soc"]), strict=True)) for per in periods
+        ],
+        "claude_pattern_share_by_period": [
+            dict(zip(PATTERNS, map(float, per["_exp_pattern"]), strict=True)) for per in periods
+        ],
+        "by_period_note": "expected shares of GLOBAL (all traffic, flagged included) given the realized "
+        "usage of each geo; lists follow the period order",
         "n_geo": len(d.geos),
         "n_tasks": kr,
         "n_requests_leaf": int(d.request_weight.size),

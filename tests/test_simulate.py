@@ -414,6 +414,29 @@ def test_api_platform(ds0: xr.Dataset) -> None:
     assert t["platform_soc_share_diff"]["15"] > 0
 
 
+def test_period_trends_match_truth() -> None:
+    ds = simulate(seed=4, n_periods=3, soc_trend=0.2, directive_trend=0.3, n_requests=10)
+    t = truth(ds)
+    soc_truth = t["claude_soc_share_by_period"]
+    pat_truth = t["claude_pattern_share_by_period"]
+    assert soc_truth[2]["25"] > soc_truth[0]["25"] + 0.02 and soc_truth[2]["11"] < soc_truth[0]["11"]
+    assert pat_truth[2]["directive"] > pat_truth[0]["directive"] + 0.02
+    g = ds.sel(geo="GLOBAL")
+    soc = g["task_count"].groupby(ds["soc_major"]).sum().drop_sel(soc_major=list(SPECIAL_CLUSTERS))
+    share = soc / soc.sum("soc_major")
+    pshare = g["pattern_count"] / g["pattern_count"].sum("pattern")
+    for i, period in enumerate(ds["period"].values):
+        n = float(soc.sel(period=period).sum())
+        for code in ("15", "25", "19", "11"):
+            p = soc_truth[i][code]
+            # GLOBAL is a sum of independent multinomials: variance at most the pooled multinomial's
+            assert abs(float(share.sel(period=period, soc_major=code)) - p) < 4 * np.sqrt(p * (1 - p) / n)
+        n = float(g["usage_count"].sel(period=period))
+        for pat in PATTERNS:
+            p = pat_truth[i][pat]
+            assert abs(float(pshare.sel(period=period, pattern=pat)) - p) < 4 * np.sqrt(p * (1 - p) / n)
+
+
 def test_flagged_by_task_option() -> None:
     plain = simulate(seed=2, n_tasks=100, n_requests=10)
     by_task = simulate(seed=2, n_tasks=100, n_requests=10, flagged_by_task=True)
