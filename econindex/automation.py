@@ -661,16 +661,16 @@ class TaskMixAutomation:
     True
     """
 
-    usage: str = "index"
-    base: str = "classified"
+    usage: UsageKind = "index"
+    base: Base = "classified"
     cov_type: str = "HC1"
     controls: tuple[str, ...] = ()
-    task_control: str = "expected"
+    task_control: TaskControl = "expected"
     min_count: float | None = None
-    on_uncovered: str = "raise"
-    units: str = "percent"
-    expected_source: str = "auto"
-    usage_source: str = "auto"
+    on_uncovered: OnUncovered = "raise"
+    units: Units = "percent"
+    expected_source: Source = "auto"
+    usage_source: Source = "auto"
     cluster: str | None = None
     cluster_correction: str = "CR1"
     alpha: float = 0.05

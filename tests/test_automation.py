@@ -537,3 +537,16 @@ def test_simulated_periods_and_platforms() -> None:
     # the API has data for GLOBAL only: no country can enter, and the error names the reasons
     with pytest.raises(EstimationError, match="no automation data"):
         TaskMixAutomation().fit(ds, level="country", platform="api", period=str(ds["period"].values[0]))
+
+
+def test_cluster_covariance_matches_statsmodels() -> None:
+    ds = ei.datasets.load_us_states_2025_08()
+    res = TaskMixAutomation(cov_type="cluster", cluster="census_division").fit(ds, level="state_us")
+    t = res.table
+    division = pd.Series(ds["census_division"].values, index=ds["geo"].values)
+    groups = pd.factorize(division.loc[t.index].to_numpy())[0]
+    X = sm.add_constant(np.column_stack([t["usage"], t["expected"]]))
+    ref = sm.OLS(t["actual"].to_numpy(), X).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    assert res.se == pytest.approx(float(ref.bse[1]), rel=1e-10)
+    with pytest.raises(SchemaError, match="nope"):
+        TaskMixAutomation(cov_type="cluster", cluster="nope").fit(ds, level="state_us")
