@@ -71,8 +71,8 @@ def _boot_loop(ca: np.ndarray, cb: np.ndarray, n_boot: int) -> list[np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = qb / qa
     q = [2.5, 97.5]
-    r = np.percentile(np.where(np.isnan(ratio), np.inf, ratio), q, axis=0, method="nearest")
-    return [np.percentile(x, q, axis=0) for x in (qa, qb, qb - qa)] + [r]
+    rq = np.percentile(np.where(np.isnan(ratio), np.inf, ratio), q, axis=0, method="nearest")
+    return [np.percentile(x, q, axis=0) for x in (qa, qb, qb - qa)] + [rq]
 
 
 def run(quick: bool) -> list[Record]:

@@ -392,7 +392,7 @@ def _extract(
 # ---------------------------------------------------------------------------
 # Result
 # ---------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ShareComparison:
     """Result of :func:`compare_shares` (frozen).
 
