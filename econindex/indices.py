@@ -15,6 +15,7 @@ result's ``attrs``.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -318,7 +319,7 @@ def usage_index(
     all_geos = set(_labels(ds[GEO].values))
     ratio: xr.DataArray | float
     if reference is None:
-        U = u.sum(GEO, skipna=True)
+        U = u.sum(GEO, skipna=True, min_count=1)  # all-missing slice (e.g. API): NaN
         if unlocated in all_geos:
             U = U + usage_all.sel({GEO: unlocated}).fillna(0.0).drop_vars(GEO, errors="ignore")
         P = p.where(u.notnull()).sum(GEO, skipna=True)
@@ -366,7 +367,7 @@ def usage_index(
         ru = usage_all.sel({GEO: ref_geos})
         rp = pop_all.sel({GEO: ref_loc})
         _check_population(rp, "reference set")
-        U = ru.sum(GEO, skipna=True)
+        U = ru.sum(GEO, skipna=True, min_count=1)
         P = rp.where(usage_all.sel({GEO: ref_loc}).notnull()).sum(GEO, skipna=True)
         if bool((U <= 0).any()):
             raise DataValueError("reference usage total is zero; the index is undefined")
@@ -724,7 +725,9 @@ def usage_tiers(aui: xr.DataArray, *, eligible: xr.DataArray | None = None) -> x
         eligible = aui.coords["eligible"] if "eligible" in aui.coords else aui.notnull()
     elig = eligible.fillna(False).astype(bool) & aui.notnull()
     vals = aui.where(elig)
-    q = vals.quantile([0.25, 0.5, 0.75], dim=GEO, skipna=True)
+    with warnings.catch_warnings():  # a slice with no eligible geo (e.g. API usage) has no quartiles
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        q = vals.quantile([0.25, 0.5, 0.75], dim=GEO, skipna=True)
     code = 1 + sum((aui > q.isel(quantile=i).drop_vars("quantile")).astype(int) for i in range(3))
     code = xr.where(elig, code, xr.where(aui.notnull(), 0, -1))
     labels = np.array([*TIER_LABELS, NO_DATA], dtype=object)

@@ -589,3 +589,33 @@ def test_specialization_on_real_state_task_slice():
     np.testing.assert_allclose(weighted.to_numpy(), 1.0, rtol=1e-12)
     # a missing cell is missing, not a zero
     assert np.isnan(lqp.to_numpy()[by_soc.isna().to_numpy()]).all()
+
+
+def test_every_function_runs_with_period_and_platform_dims():
+    import warnings
+
+    ds = ei.simulate(
+        seed=2, n_countries=40, n_tasks=60, n_requests=30, n_periods=2, platforms=("claude_ai", "api")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        aui = usage_index(ds, "country")
+        assert set(aui.dims) == {"geo", "period", "platform"}
+        # the API release has no geography: its slice is missing, not zero and not an error
+        assert aui.sel(platform="api").isnull().all()
+        for per in ds["period"].values:
+            one = usage_index(ds.sel(period=per, platform="claude_ai"), "country", keep_all=True)
+            np.testing.assert_allclose(
+                aui.sel(period=per, platform="claude_ai").values,
+                one.where(one["eligible"]).sel(geo=aui["geo"]).values,
+                rtol=1e-14,
+            )
+        assert set(task_share(ds).dims) == {"geo", "task", "period", "platform"}
+        assert set(automation_share(ds, "all").dims) == {"geo", "period", "platform"}
+        assert set(specialization(ds).dims) == {"geo", "soc_major", "period", "platform"}
+        g = gini(ds)
+        assert g.sel(platform="claude_ai").notnull().all() and g.sel(platform="api").isnull().all()
+        tiers = usage_tiers(usage_index(ds, "country", keep_all=True))
+        assert (tiers.sel(platform="api") == "No data").all()
+        top = top_specializations(ds, "USA", n=2)
+        assert set(top["platform"]) == {"claude_ai"}  # the API slice has no finite quotient
