@@ -202,7 +202,7 @@ def test_equals_plain_loop(seed: int) -> None:
 
 def test_equals_plain_loop_after_write_read(tmp_path) -> None:
     """Same input rows (written by write_aei): the estimator on read_aei's dataset equals the plain loops."""
-    ds = simulate(seed=3, n_countries=60, n_tasks=200)
+    ds = simulate(seed=3, n_countries=40, n_tasks=120)
     path = tmp_path / "release.csv"
     ei.write_aei(ds, path)
     back = ei.read_aei(path)
