@@ -242,6 +242,7 @@ def _parse(path: Path) -> pa.Table:
     try:
         table = pacsv.read_csv(
             path,
+            read_options=pacsv.ReadOptions(block_size=4 << 20),  # fewer chunks: fewer dictionaries to unify
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
@@ -281,6 +282,11 @@ def _values(table: pa.Table, name: str) -> np.ndarray:
             f"variable={var!r}); {int(bad.sum())} such row(s)"
         )
     return np.asarray(num.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+
+
+def _used(codes: np.ndarray, size: int) -> np.ndarray:
+    """Sorted distinct values of small non-negative integer codes (O(n), no sort)."""
+    return np.flatnonzero(np.bincount(codes, minlength=size))
 
 
 def _split_last(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -386,7 +392,8 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
     # route rows by variable
     var_d = np.array([str(v).strip() for v in var_d], dtype=object)
     facet_d = np.array([str(f).strip() for f in facet_d], dtype=object)
-    order = np.argsort(var_i, kind="stable")
+    # a stable radix sort on small integer codes
+    order = np.argsort(var_i.astype(np.int16) if len(var_d) < 2**15 else var_i, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(var_i, minlength=len(var_d)))])
     var_rows = {str(var_d[k]): order[bounds[k] : bounds[k + 1]] for k in range(len(var_d))}
     n_geo = len(geo_labels)
@@ -434,7 +441,7 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
             continue
         spec = SPECS.get(var)
         if spec is None:
-            facets = sorted(set(facet_d[np.unique(facet_i[rows])]))
+            facets = sorted(set(facet_d[_used(facet_i[rows], len(facet_d))]))
             status.drop(rows, f"variable not in the econindex data model: {'/'.join(facets)}:{var}")
             continue
         rows = rows[status.code[rows] == 0]
@@ -469,27 +476,31 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
         ok = np.ones(rows.size, dtype=bool)
         base_idx = np.zeros(rows.size, dtype=np.int64)
         if spec.dims:
-            clus = clu_str
+            # string work only on the dictionary entries these rows use
+            used_c = _used(local, len(clu_str))
+            pos = np.zeros(len(clu_str), dtype=np.int64)
+            pos[used_c] = np.arange(used_c.size)
+            lp = pos[local]
+            sub = clu_str[used_c]
             if len(spec.dims) == 2:
-                base, cat, has_sep = split()
-                ok &= has_sep[local]
+                base, cat, has_sep = _split_last(sub)
+                ok &= has_sep[lp]
                 parts = {spec.dims[0]: base, spec.dims[1]: cat}
             elif spec.target in ("cost_index", "prompt_tokens_index", "completion_tokens_index"):
-                base, cat, has_sep = split()
+                base, cat, has_sep = _split_last(sub)
                 strip = has_sep & pd.Index(cat).isin(["index", "count", "mean"])
-                parts = {"task": np.where(strip, base, clus)}
+                parts = {"task": np.where(strip, base, sub)}
             else:
-                parts = {spec.dims[0]: clus}
+                parts = {spec.dims[0]: sub}
             for dim, table_labels in parts.items():
                 lab = pd.Series(table_labels, dtype=object).astype(str)
-                if dim == "task":
+                if dim in ("task", "pattern"):
                     lab = lab.str.lower()
-                elif dim == "pattern":
-                    lab = lab.str.lower()
-                    known_pat = lab.isin(PATTERNS).to_numpy()
-                    ok &= known_pat[local]
-                uniq, inv = np.unique(lab.to_numpy(dtype=str), return_inverse=True)
-                labels[dim] = (uniq.astype(object), inv[local])
+                lab_arr = lab.to_numpy(dtype=object)
+                if dim == "pattern":
+                    ok &= pd.Index(lab_arr).isin(PATTERNS)[lp]
+                codes, uniq = pd.factorize(lab_arr)
+                labels[dim] = (np.asarray(uniq, dtype=object), codes[lp])
             if len(spec.dims) == 2:
                 base_idx = labels[spec.dims[0]][1]
             if not ok.all():
@@ -514,8 +525,10 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
                 req_level = np.zeros(len(tab), dtype=np.int64)
                 req_level[idx] = levels_int[lvl_i[rows]]
                 # a name used at two levels: keep per-(name, level) labels apart
-                pair_nl = np.unique(np.stack([idx, levels_int[lvl_i[rows]]]), axis=1)
-                if pair_nl.shape[1] != len(np.unique(idx)):
+                lv_rows = lvl_i[rows]
+                nl_code = _used(idx.astype(np.int64) * len(lvl_d) + lv_rows, len(tab) * len(lvl_d))
+                pair_nl = np.stack([nl_code // len(lvl_d), levels_int[nl_code % len(lvl_d)]])
+                if pair_nl.shape[1] != len(tab):
                     nl = pd.DataFrame({"name": tab[pair_nl[0]], "level": pair_nl[1]})
                     low = nl.groupby("name")["level"].transform("min")
                     nl["label"] = nl["name"].where(
@@ -589,10 +602,16 @@ def _check_pct(
     if group == "geo_level":
         parts.append(lvl_i[rows])
     parts += [ds_i[rows], pl_i[rows]]
-    key = _mixed_key(*[(p, int(p.max()) + 1 if p.size else 1) for p in parts])
-    uniq, inv = np.unique(key, return_inverse=True)
-    sums = np.bincount(inv, weights=v, minlength=len(uniq))
-    counts = np.bincount(inv, minlength=len(uniq))
+    sizes = [int(p.max()) + 1 if p.size else 1 for p in parts]
+    key = _mixed_key(*zip(parts, sizes, strict=True))
+    total = int(np.prod(sizes, dtype=np.float64))
+    if total <= 4 * key.size + 1_000_000:  # dense groups: O(n) without a sort
+        inv, n_groups = key, total
+    else:
+        _, inv = np.unique(key, return_inverse=True)
+        n_groups = int(inv.max()) + 1
+    sums = np.bincount(inv, weights=v, minlength=n_groups)
+    counts = np.bincount(inv, minlength=n_groups)
     excess = sums - 100.0 > 0.01 + 0.005 * counts
     if excess.any():
         g = int(np.flatnonzero(excess)[0])
@@ -728,7 +747,9 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
 def _assemble(files: list[_FileRows], status: _Status) -> xr.Dataset:
     names = [f.name for f in files]
     # periods
-    used_periods = [{str(f.periods[k]) for c in f.chunks for k in np.unique(c.period)} for f in files]
+    used_periods = [
+        {str(f.periods[k]) for c in f.chunks for k in _used(c.period, len(f.periods))} for f in files
+    ]
     all_periods = sorted(set().union(*used_periods)) if used_periods else []
     if len(files) > 1 and "" in all_periods:
         raise ReadError(
@@ -742,7 +763,7 @@ def _assemble(files: list[_FileRows], status: _Status) -> xr.Dataset:
                 if ends.setdefault(str(s), str(e)) != str(e):
                     raise ReadError(f"date window starting {s!r} ends on both {ends[str(s)]!r} and {e!r}")
     all_platforms = sorted(
-        {str(f.platforms[p]) for f in files for c in f.chunks for p in np.unique(c.platform)}
+        {str(f.platforms[p]) for f in files for c in f.chunks for p in _used(c.platform, len(f.platforms))}
     )
     has_period = len(all_periods) > 1
     has_platform = len(all_platforms) > 1
