@@ -1174,6 +1174,20 @@ class ConvergenceResult:
         ci_lower, ci_upper``), from :meth:`econindex.regression.RegressionResult.to_frame`."""
         return self.regression.to_frame(alpha)
 
+    def to_xarray(self, alpha: float = 0.05) -> xr.Dataset:
+        """Coefficients along a ``stat`` dim (the regression's export); convergence figures in attrs."""
+        out = self.regression.to_xarray(alpha)
+        out.attrs.update(
+            start=self.start,
+            end=self.end,
+            step_quarters=self.step_quarters,
+            half_life=self.half_life,
+            half_life_quarters=self.half_life_quarters,
+            quarterly_rate=self.quarterly_rate,
+            dropped=[f"{g}: {r}" for g, r in self.dropped.items()],
+        )
+        return out
+
     def summary(self) -> str:
         """Plain-text summary."""
         w = "OLS" if self.weights is None else f"WLS (weights: {self.weights})"

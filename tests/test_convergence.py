@@ -208,3 +208,13 @@ def test_recovers_simulated_convergence_beta_and_abuse_matters():
     assert states.dropped == {"UT": "excluded (abuse_flagged)"}
     assert abs(states.beta - truth) < 4 * states.se
     assert states.half_life == pytest.approx(math.log(0.5) / math.log(states.beta))
+
+
+def test_to_xarray_carries_convergence_figures(panel):
+    res = convergence(panel, exclude="abuse_flagged")
+    x = res.to_xarray()
+    assert x.attrs["half_life"] == res.half_life and x.attrs["start"] == "2025-08-04"
+    assert x.attrs["dropped"] == ["UT: excluded (abuse_flagged)", "WY: excluded (abuse_flagged)"]
+    frame = res.to_frame()
+    est = frame.set_index("term")["estimate"]
+    assert est["ln_aui_start"] == res.beta and est["const"] == res.intercept
