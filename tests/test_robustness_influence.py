@@ -212,3 +212,14 @@ def test_batch_wls_equals_statsmodels(cov_type: str) -> None:
 def test_influence_rejects_objects_without_a_regression() -> None:
     with pytest.raises(ei.EconIndexError, match="no regression"):
         influence(object())
+
+
+def test_closed_form_agrees_with_the_shared_kernels() -> None:
+    from econindex._kernels.influence import leverage
+    from econindex._kernels.influence import loo_params as kernel_loo
+
+    X, y, w = _design(3, 25, 3)
+    res = OLS(cov_type="HC1").fit(y, X, weights=w)
+    infl = influence(res)
+    np.testing.assert_allclose(infl["leverage"].values, leverage(X, w), rtol=1e-10)
+    np.testing.assert_allclose(infl["loo_params"].values, kernel_loo(X, y, w), rtol=1e-10)

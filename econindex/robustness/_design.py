@@ -218,6 +218,8 @@ def _design_statsmodels(res: Any) -> Design:
 
 def _with_use_t(d: Design, obj: Any) -> Design:
     """Whether the result's p-values use Student t: match them against a refit of the full sample."""
+    if hasattr(obj, "df") and hasattr(obj, "coef"):  # econindex CoefficientResult: df None means normal
+        return Design(**{**d.__dict__, "use_t": obj.df is not None})
     pv = getattr(obj, "pvalues", None)
     use_t = d.cov_type == "nonrobust"
     if pv is not None:

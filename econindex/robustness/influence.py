@@ -38,11 +38,9 @@ __all__ = [
 def _closed_form(X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> dict[str, np.ndarray]:
     """Leverage and leave-one-out quantities of a WLS fit from one factorisation.
 
-    Leverage and leave-one-out coefficients come from the shared kernels
-    (``econindex._kernels.influence``); the rest from one QR of the whitened design.
+    Everything comes from one QR of the whitened design (the same formulas as
+    the shared kernels ``econindex._kernels.influence``, checked equal in the tests).
     """
-    from econindex._kernels import influence as kern
-
     sw = np.ones(len(y)) if w is None else np.sqrt(w)
     Xw = X * sw[:, None]
     yw = y * sw
@@ -52,13 +50,15 @@ def _closed_form(X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> dict[str
     beta = np.linalg.solve(r, q.T @ yw)
     rinv = np.linalg.inv(r)
     xtx_inv = rinv @ rinv.T
-    h = kern.leverage(X, w)
+    h = np.einsum("ij,ij->i", q, q)
     e = yw - Xw @ beta  # whitened residuals
     n, k = X.shape
     if np.any(h > 1 - 1e-10):
         bad = int(np.argmax(h))
         raise EstimationError(f"observation {bad} has leverage 1: leaving it out makes the design singular")
-    dfbeta = beta[None, :] - kern.loo_params(X, y, w)  # b - b_(i), Sherman-Morrison in the shared kernel
+    # b - b_(i) by Sherman-Morrison, as econindex._kernels.influence.loo_params (tested equal) but reusing
+    # this QR: the kernel refactorises and validates the design, which doubles the time (bench_influence).
+    dfbeta = (Xw @ xtx_inv) * (e / (1 - h))[:, None]
     s2 = e @ e / (n - k)
     s2_loo = ((n - k) * s2 - e**2 / (1 - h)) / (n - k - 1)
     return {"beta": beta, "xtx_inv": xtx_inv, "h": h, "e": e, "dfbeta": dfbeta, "s2": s2, "s2_loo": s2_loo}
@@ -155,7 +155,8 @@ def influence(result: Any) -> xr.Dataset:
             "loo_params": (("geo", "term"), cf["beta"][None, :] - cf["dfbeta"]),
             "loo_sigma": ("geo", s_loo),
         },
-        coords={"geo": geo, "term": list(d.names)},
+        coords={"geo": pd.Index(geo, dtype=object, name="geo"),
+                "term": pd.Index(list(d.names), dtype=object, name="term")},
         attrs={
             "most_influential": json.dumps([str(g) for g in geo[order][:10]]),
             "cooks_threshold": 4.0 / n,
