@@ -352,6 +352,15 @@ class AutomationResult(CoefficientResult):
         Where each input came from (computed from counts, or published).
     term : str
         Name of the usage coefficient (``usage_index`` or ``log_usage_index``).
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> res = TaskMixAutomation().fit(ei.datasets.load_country_automation_2025_08())
+    >>> [round(v, 2) for v in res.ci()], round(res.se, 3), round(res.naive_se, 3)
+    ([-4.4, -1.83], 0.649, 0.37)
+    >>> res.to_frame()["term"].tolist()
+    ['const', 'usage_index', 'expected_automation']
     """
 
     slope: float
@@ -810,6 +819,16 @@ class TaskMixAutomation:
             A geo's task shares cover no rated task and ``on_uncovered="raise"``.
         EstimationError
             Too few geos for the regression.
+
+        Examples
+        --------
+        >>> import econindex as ei
+        >>> ds = ei.datasets.load_country_automation_2025_08()
+        >>> res = TaskMixAutomation().fit(ds, level="country")
+        >>> round(res.slope, 3), round(res.partial_rsquared, 3), res.nobs
+        (-3.112, 0.394, 111)
+        >>> res.width_ratio > 1.5   # the robust interval is much wider than the naive one
+        True
         """
         check_option("level", level, LEVELS)
         # only the variables this fit reads (selections below then copy little)
@@ -999,6 +1018,14 @@ class TaskMixAutomation:
         ------
         SchemaError
             The dataset has no ``period`` dimension.
+
+        Examples
+        --------
+        >>> from econindex.simulate import simulate
+        >>> ds = simulate(seed=0, n_countries=40, n_tasks=100, n_periods=2)
+        >>> results = TaskMixAutomation().fit_periods(ds, level="country")
+        >>> periods_frame(results)[["period", "nobs"]].to_numpy().tolist()
+        [['2025-08-04', 40], ['2025-11-03', 40]]
         """
         if PERIOD not in ds.dims:
             raise SchemaError("fit_periods needs a dataset with a 'period' dimension")
