@@ -364,7 +364,9 @@ def _extract(
     levels = [str(v) for v in da[dim].values]
     vals = np.asarray(da.values, dtype=float)
     if exclude:
-        unknown = [e for e in exclude if e not in cats]
+        # the special clusters may be absent (some releases remove them upstream); other
+        # unknown labels are likely typos
+        unknown = [e for e in exclude if e not in cats and e not in SPECIAL_CLUSTERS]
         if unknown:
             raise OptionError(f"exclude names categories not in {over!r}: {unknown}")
         keep = np.array([c not in set(exclude) for c in cats])
@@ -1107,7 +1109,11 @@ class CostUsage:
             have = np.all([np.isfinite(cols[v]) for v in needed], axis=0)
             miss_t = tasks[~have & (np.nan_to_num(n_t) > 0)]
             if miss_t.size:
-                notes.append(f"{miss_t.size} used tasks lack {needed} and are left out of their group's mean")
+                lost = float(np.nansum(n_t[~have])) / max(float(np.nansum(n_t)), 1.0)
+                notes.append(
+                    f"{miss_t.size} used tasks ({lost:.1%} of conversations) lack {needed} and are left "
+                    "out of their group's mean (their counts stay in the group's usage)"
+                )
             cats, inv = np.unique(soc, return_inverse=True)
             w = np.where(have, np.nan_to_num(n_t), 0.0)
             usage = np.bincount(inv, weights=np.nan_to_num(n_t), minlength=cats.size)

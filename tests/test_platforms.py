@@ -347,6 +347,9 @@ def test_bad_input_raises_named_errors(ds: xr.Dataset) -> None:
         compare_shares(ds, over="occupation")  # type: ignore[arg-type]
     with pytest.raises(OptionError, match="bogus"):
         compare_shares(ds, over="task", exclude=("bogus",))
+    # the special clusters may be absent from a release: excluding them is not an error
+    no_special = ds.sel(task=TASKS[:5])
+    assert len(compare_shares(no_special, over="task", exclude=("none", "not_classified")).table) == 5
     with pytest.raises(OptionError, match="b='web'"):
         compare_shares(ds, over="task", b="web")
     with pytest.raises(SchemaError, match="request_count"):
@@ -432,6 +435,38 @@ def test_cost_usage_matches_statsmodels_wls() -> None:
     assert unw.se == pytest.approx(ref.bse["log_cost_index"], rel=1e-8)
     coefs = res.to_frame()
     assert list(coefs["term"]) == ["const", "log_cost_index"]
+
+
+def test_cost_usage_token_regressors_and_controls_match_statsmodels() -> None:
+    rng = np.random.default_rng(7)
+    d, _ = cost_ds(rng)
+    k = d.sizes["task"]
+    prompt = np.exp(0.8 * np.log(d.cost_index.values) + rng.normal(0, 0.2, k))
+    ctrl = rng.normal(0, 1, k)
+    d = d.assign(prompt_tokens_index=("task", prompt), novelty=("task", ctrl))
+    res = CostUsage(level="task", regressors=("cost_index", "prompt_tokens_index"),
+                    controls=("novelty",), cov_type="HC2").fit(d)
+    keep = slice(0, k - 2)
+    api = d.task_count.sel(geo="GLOBAL", platform="api").values[keep]
+    X = np.column_stack([np.ones(k - 2), np.log(d.cost_index.values[keep]), np.log(prompt[keep]), ctrl[keep]])
+    ref = sm.OLS(np.log(api / api.sum()), X).fit(cov_type="HC2")
+    np.testing.assert_allclose(res.params.to_numpy(), ref.params, rtol=1e-10)
+    np.testing.assert_allclose(res.bse.to_numpy(), ref.bse, rtol=1e-8)
+    assert list(res.names) == ["const", "log_cost_index", "log_prompt_tokens_index", "novelty"]
+
+
+def test_cost_usage_soc_level_notes_tasks_without_cost() -> None:
+    d, _ = cost_ds(np.random.default_rng(9))
+    cost = d.cost_index.values.copy()
+    cost[[0, 12]] = np.nan  # both in SOC group "11"
+    res = CostUsage(level="soc_major").fit(d.assign(cost_index=("task", cost)))
+    assert res.nobs == 12 and any("2 used tasks" in n for n in res.notes)
+    api = d.task_count.sel(geo="GLOBAL", platform="api").values
+    row = res.data.set_index("category").loc["11"]
+    members = [i for i in range(60) if i % 12 == 0]
+    assert row["usage_count"] == api[members].sum()  # counts kept
+    have = [i for i in members if i not in (0, 12)]
+    assert row["cost_index"] == pytest.approx(np.average(cost[have], weights=api[have]))
 
 
 def test_cost_usage_soc_aggregation_is_usage_weighted_mean() -> None:
