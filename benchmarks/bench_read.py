@@ -56,8 +56,8 @@ def make_release(folder: Path, quick: bool) -> tuple[Path, int]:
     import econindex as ei
     from econindex.io.aei import write_aei
 
-    n_tasks = 150 if quick else 3000
-    ds = ei.simulate(seed=0, n_tasks=n_tasks, n_countries=40 if quick else 120)
+    n_tasks = 800 if quick else 3000
+    ds = ei.simulate(seed=0, n_tasks=n_tasks, n_countries=60 if quick else 120)
     path = write_aei(ds, folder / ("aei_enriched_sim_quick.csv" if quick else "aei_enriched_sim_full.csv"))
     with path.open("rb") as fh:
         rows = sum(1 for _ in fh) - 1

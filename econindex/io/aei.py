@@ -1053,18 +1053,18 @@ def _report(files: list[_FileRows], status: _Status, ds: xr.Dataset, n_unknown_s
             }
         )
     missing: dict[str, list[str]] = {}
+    geo_level = np.asarray(ds["geo_level"].values).astype(str)
+    geo_ids = np.asarray(ds["geo"].values).astype(str)
     for var in ds.data_vars:
         da = ds[var]
         if "geo" not in da.dims:
             continue
-        present = da.notnull()
-        other = [d for d in da.dims if d != "geo"]
-        has = present.any(other) if other else present
-        levels = set(map(str, ds["geo_level"].values[has.values]))
-        at_levels = np.isin(ds["geo_level"].values, list(levels))
-        absent = ds["geo"].values[at_levels & ~has.values]
+        vals = np.moveaxis(np.asarray(da.values), da.dims.index("geo"), 0)
+        has = np.isfinite(vals).reshape(vals.shape[0], -1).any(axis=1)
+        at_levels = np.isin(geo_level, np.unique(geo_level[has]))
+        absent = geo_ids[at_levels & ~has]
         if absent.size:
-            missing[str(var)] = [str(g) for g in absent]
+            missing[str(var)] = absent.tolist()
     report = {
         "files": per_file,
         "rows_read": int(sum(f.n_rows for f in files)),
