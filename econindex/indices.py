@@ -137,10 +137,6 @@ def _labels(values: Any) -> list[str]:
     return [str(v) for v in np.asarray(values).tolist()]
 
 
-def _extra_dims(da: xr.DataArray, core: Sequence[str]) -> list[Hashable]:
-    return [d for d in da.dims if d not in core]
-
-
 def _exclude_list(ds: xr.Dataset, exclude: Any, what: str = "exclude") -> list[str]:
     """Normalize ``exclude`` to the geo labels of ``ds`` it names (unknown labels are ignored)."""
     if exclude is None:
@@ -250,7 +246,8 @@ def usage_index(
         reference set (an explicit reference is used as given). Labels absent
         from ``ds`` are ignored (so :data:`RELEASE_EXCLUDED_COUNTRIES_2025_09`
         can be passed to any country dataset). ``"abuse_flagged"`` uses the
-        ``abuse_flagged`` coordinate.
+        ``abuse_flagged`` coordinate (a geo flagged in any slice is excluded
+        from all; select the slice first to exclude it there only).
     keep_all : bool, default False
         ``False``: return only geos meeting ``min_count`` (with extra dims, a geo
         is kept if it meets it in some slice and its other cells are NaN).
@@ -262,7 +259,8 @@ def usage_index(
     xarray.DataArray
         ``usage_index`` over ``geo`` (plus any extra dims) with the boolean
         coordinate ``eligible``. ``attrs`` record ``reference`` (what it was),
-        ``reference_ratio`` (usage per person of the reference, when scalar),
+        ``reference_ratio`` (usage per person of the reference; a coordinate
+        over the extra dims when it differs by period/platform),
         ``min_count``, ``below_min_count`` (geos removed by the threshold),
         ``missing_usage`` (geos whose usage is NaN) and ``excluded``.
 
@@ -404,6 +402,8 @@ def usage_index(
         attrs["reference_ratio"] = ratio
     elif ratio.ndim == 0:
         attrs["reference_ratio"] = float(ratio)
+    else:  # one ratio per period/platform: a coordinate on those dims
+        aui = aui.assign_coords(reference_ratio=_bare(ratio))
     aui.attrs = attrs
     return aui
 
