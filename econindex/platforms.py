@@ -419,6 +419,27 @@ class ShareComparison:
         The same chi-square test across every level of ``dim``.
     notes : tuple of str
         What was excluded, dropped, or could not be computed, and why.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> from econindex.geography import geo_coords
+    >>> from econindex.schema import pattern_coords
+    >>> counts = np.array([[[50.0, 80.0], [50.0, 20.0]]])  # geo x pattern x period
+    >>> ds = xr.Dataset(
+    ...     {"pattern_count": (("geo", "pattern", "period"), counts)},
+    ...     coords={**geo_coords(["GLOBAL"], ["global"]), **pattern_coords(["directive", "learning"]),
+    ...             "period": ["2025-01-15", "2025-08-04"]},
+    ... )
+    >>> res = compare_shares(ds, dim="period", over="pattern")
+    >>> res.a, res.b, round(res.chi2, 3), res.df
+    ('2025-01-15', '2025-08-04', 19.78, 1.0)
+    >>> res.trend[["category", "period", "share", "change"]].round(2)
+        category      period  share  change
+    0  directive  2025-01-15    0.5     NaN
+    1  directive  2025-08-04    0.8     0.3
+    2   learning  2025-01-15    0.5     NaN
+    3   learning  2025-08-04    0.2    -0.3
     """
 
     dim: str
@@ -863,6 +884,17 @@ class CostUsageResult(CoefficientResult):
         Aggregation and dropping notes.
     identification : str
         What the association does and does not identify (:data:`IDENTIFICATION_NOTE`).
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> ds = ei.simulate(seed=0, platforms=("claude_ai", "api"), n_countries=5, n_tasks=100)
+    >>> res = CostUsage(level="task").fit(ds, platform="api")
+    >>> res.term, res.nobs, list(res.to_frame()["term"])
+    ('log_cost_index', 100, ['const', 'log_cost_index'])
+    >>> lo, hi = res.ci(0.95)
+    >>> bool(lo < res.slope < hi)
+    True
     """
 
     regression: RegressionResult

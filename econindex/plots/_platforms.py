@@ -46,6 +46,24 @@ def plot_dumbbell(res: ShareComparison, ax: Any = None, top: int | None = 15) ->
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np, xarray as xr
+    >>> from econindex.geography import geo_coords
+    >>> from econindex.platforms import compare_shares
+    >>> counts = np.array([[[60.0, 40.0], [30.0, 50.0], [10.0, 10.0]]])
+    >>> ds = xr.Dataset(
+    ...     {"task_count": (("geo", "task", "platform"), counts)},
+    ...     coords={**geo_coords(["GLOBAL"], ["global"]), "task": ["t1", "t2", "t3"],
+    ...             "soc_major": ("task", ["15", "25", "27"]), "platform": ["claude_ai", "api"]},
+    ... )
+    >>> res = compare_shares(ds, dim="platform", over="soc_major")
+    >>> ax = plot_dumbbell(res)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['27', '25', '15']
     """
     t = res.table.assign(_key=np.maximum(res.table["share_a"], res.table["share_b"]))
     t = t.sort_values("_key", ascending=True)
@@ -86,6 +104,24 @@ def plot_trend(res: ShareComparison, ax: Any = None, top: int | None = 8) -> Any
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np, xarray as xr
+    >>> from econindex.geography import geo_coords
+    >>> from econindex.platforms import compare_shares
+    >>> counts = np.array([[[60.0, 40.0], [30.0, 50.0], [10.0, 10.0]]])
+    >>> ds = xr.Dataset(
+    ...     {"task_count": (("geo", "task", "period"), counts)},
+    ...     coords={**geo_coords(["GLOBAL"], ["global"]), "task": ["t1", "t2", "t3"],
+    ...             "soc_major": ("task", ["15", "25", "27"]), "period": ["2025-01-15", "2025-08-04"]},
+    ... )
+    >>> res = compare_shares(ds, dim="period", over="soc_major")
+    >>> ax = plot_trend(res)
+    >>> len(ax.get_lines())
+    3
     """
     tr = res.trend
     dim = res.dim
@@ -131,6 +167,17 @@ def plot_cost_usage(res: CostUsageResult, ax: Any = None, n_bins: int = 10) -> A
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import econindex as ei
+    >>> from econindex.platforms import CostUsage
+    >>> ds = ei.simulate(seed=0, platforms=("claude_ai", "api"), n_countries=5, n_tasks=100)
+    >>> ax = plot_cost_usage(CostUsage(level="task").fit(ds), n_bins=5)
+    >>> ax.get_xlabel()
+    'log cost_index'
     """
     d = res.data
     x = d[res.term].to_numpy()
