@@ -223,3 +223,23 @@ def test_closed_form_agrees_with_the_shared_kernels() -> None:
     infl = influence(res)
     np.testing.assert_allclose(infl["leverage"].values, leverage(X, w), rtol=1e-10)
     np.testing.assert_allclose(infl["loo_params"].values, kernel_loo(X, y, w), rtol=1e-10)
+
+
+def test_influence_table_of_elasticity_and_automation_slope(countries: object) -> None:
+    from econindex.robustness import influence_table
+
+    e = ei.IncomeElasticity(cov_type="HC1").fit(countries, level="country")
+    a = ei.TaskMixAutomation(units="fraction").fit(countries, level="country")
+    tab = influence_table({"elasticity": e, "automation": a})
+    assert len(tab) == 114  # union of the 114 and the automation sample
+    for name, res in (("elasticity", e), ("automation", a)):
+        reg = res.regression
+        col = tab[name].dropna()
+        assert len(col) == reg.nobs
+        g = tab.attrs["most_influential"][name]
+        i = list(reg.obs_names).index(g)
+        keep = np.arange(reg.nobs) != i
+        ref = sm.OLS(reg.y[keep], reg.X[keep]).fit().params[1]
+        assert col.loc[g, "estimate_without"] == pytest.approx(ref, rel=1e-10)
+        assert col.loc[g, "rank"] == 1
+        assert col["change"].abs().max() == pytest.approx(abs(ref - reg.params.iloc[1]), rel=1e-8)

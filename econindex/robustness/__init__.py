@@ -16,13 +16,14 @@ Every check a referee asks for, in one line each:
 from __future__ import annotations
 
 from ._design import EstimateLike, RegressionLike
-from .flags import exclude_flagged, flag_sensitivity, flagged_geos, leave_one_group_out
+from .flags import exclude_flagged, flag_sensitivity, flagged_geos, leave_one_group_out, removed_traffic
 from .influence import (
     BreakdownResult,
     JackknifeResult,
     breakdown,
     dropping_a_little_data,
     influence,
+    influence_table,
     jackknife,
     loo_params,
     most_influential,
@@ -34,11 +35,13 @@ __all__ = [
     "EstimateLike",
     "RegressionLike",
     "exclude_flagged",
+    "removed_traffic",
     "flagged_geos",
     "flag_sensitivity",
     "leave_one_group_out",
     "influence",
     "most_influential",
+    "influence_table",
     "loo_params",
     "jackknife",
     "JackknifeResult",

@@ -10,6 +10,7 @@ estimate loses its sign or its significance.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,6 +27,7 @@ from ._design import Design, design_of
 __all__ = [
     "influence",
     "most_influential",
+    "influence_table",
     "loo_params",
     "jackknife",
     "JackknifeResult",
@@ -199,6 +201,55 @@ def most_influential(infl: xr.Dataset, n: int = 5, *, by: str = "cooks_distance"
         df[f"dfbeta[{term}]"] = infl["dfbeta"].sel(term=term).values[order]
         df[f"loo[{term}]"] = infl["loo_params"].sel(term=term).values[order]
     return df
+
+
+def influence_table(results: Mapping[str, Any], *, terms: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Influence of each geo on several estimates, side by side (one column group per result).
+
+    Parameters
+    ----------
+    results : mapping of name to result
+        Regression results (see :func:`influence`), e.g.
+        ``{"income elasticity": ..., "automation slope": ...}``.
+    terms : mapping of name to term, optional
+        The coefficient of each result; default its first non-constant regressor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``geo`` (the union; NaN where a geo is not in a regression),
+        columns ``(name, measure)`` with measures ``estimate_without`` (the
+        leave-one-out coefficient), ``change`` (:math:`\\hat\beta_{(i)}-\\hat\beta`),
+        ``cooks_distance`` and ``rank`` (1 = largest absolute change). ``attrs``
+        name the most influential geo of each result.
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> c = ei.datasets.load_countries_2025_08()
+    >>> tab = influence_table({"elasticity": ei.IncomeElasticity().fit(c, level="country")})
+    >>> tab.attrs["most_influential"]["elasticity"] == tab[("elasticity", "rank")].idxmin()
+    True
+    """
+    parts = {}
+    top: dict[str, str] = {}
+    for name, res in results.items():  # a handful of results
+        d = design_of(res)
+        term = d.names[d.term_index((terms or {}).get(name))]
+        infl = influence(res)
+        change = -infl["dfbeta"].sel(term=term).to_series()
+        frame = pd.DataFrame({
+            "estimate_without": infl["loo_params"].sel(term=term).to_series(),
+            "change": change,
+            "cooks_distance": infl["cooks_distance"].to_series(),
+            "rank": change.abs().rank(ascending=False, method="first").astype(int),
+        })
+        parts[name] = frame
+        top[name] = str(change.abs().idxmax())
+    out = pd.concat(parts, axis=1)
+    out.index.name = "geo"
+    out.attrs["most_influential"] = top
+    return out
 
 
 @dataclass(frozen=True)
