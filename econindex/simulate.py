@@ -358,6 +358,21 @@ def simulate(
     >>> bool(ds["usage_count"].sel(geo="USA") >= ds["usage_count"].sel(geo=["UT", "CA"]).sum())
     True
     """
+    for name, value in (
+        ("country_elasticity", country_elasticity), ("state_elasticity", state_elasticity),
+        ("automation_slope", automation_slope), ("task_mix_income_shift", task_mix_income_shift),
+        ("convergence_rate", convergence_rate), ("cost_usage_slope", cost_usage_slope),
+        ("soc_trend", soc_trend), ("directive_trend", directive_trend),
+    ):  # fmt: skip
+        if not np.isfinite(float(value)):
+            raise OptionError(f"{name}={value!r} must be a finite number")
+    for name, value in (
+        ("country_usage_noise", country_usage_noise), ("state_usage_noise", state_usage_noise),
+        ("automation_noise", automation_noise), ("convergence_noise", convergence_noise),
+        ("cost_soc_sd", cost_soc_sd),
+    ):  # fmt: skip
+        if not np.isfinite(float(value)) or value < 0:
+            raise OptionError(f"{name}={value!r} must be a non-negative number")
     opts = _check_options(
         n_countries=n_countries, n_tasks=n_tasks, n_requests=n_requests, n_periods=n_periods,
         platforms=platforms, abuse_share=abuse_share, unlocated_share=unlocated_share,
@@ -368,10 +383,14 @@ def simulate(
     d = _design(seed, n_countries, n_tasks, n_requests, country_usage_noise, state_usage_noise)
     abuse_pos = None
     if abuse_state is not None:
-        if abuse_state not in d.geos or abuse_state in ("GLOBAL", "USA", *UNLOCATED.values()):
+        if (
+            not isinstance(abuse_state, str)
+            or abuse_state not in d.geos
+            or abuse_state in ("GLOBAL", "USA", *UNLOCATED.values())
+        ):
             raise OptionError(
-                f"abuse_state={abuse_state!r} is not a US state code or a simulated country "
-                f"(e.g. 'UT', or one of {d.geos[d.country_idx[0]]!r}..)"
+                f"abuse_state={abuse_state!r} is not a US state code (e.g. 'UT') or the ISO-3 code of "
+                f"a simulated country other than 'USA' (or None for no abuse)"
             )
         abuse_pos = d.geos.index(abuse_state)
 
@@ -877,7 +896,6 @@ def _draw_api(
             }
         )
     used = out[0]["task_count"][:kr] > 0
-    wmean = np.exp(np.sum(p_api[:kr] * ln_cost) / p_api[:kr].sum())
 
     def index(z: np.ndarray) -> np.ndarray:
         vals = np.full(k, np.nan)
@@ -900,7 +918,6 @@ def _draw_api(
         "api_automation_share_classified": float(api_mix[auto].sum() / api_mix[cls].sum()),
         "api_task_probabilities_note": "base_k * exp(gamma_soc + b ln cost_k), normalized",
         "cost_soc_log_mean": dict(zip(_SOC, map(float, mu), strict=True)),
-        "cost_geometric_mean_weighted": float(wmean),
         "prompt_tokens_on_cost": 0.8,
         "completion_tokens_on_cost": 0.6,
     }
@@ -1041,9 +1058,11 @@ def _truth(
         ),
         "soc_income_loading": loading,
         "soc_automation_mean": {s: float(v) for s, v in _SOC_AUTOMATION.items()},
-        "claude_soc_share": dict(zip(_SOC, map(float, claude_soc), strict=True)),
-        "claude_soc_share_note": "expected Claude.ai SOC mix of GLOBAL clean traffic in the first period, "
-        "among regular tasks",
+        "claude_soc_share": dict(zip(_SOC, map(float, p0["_exp_soc"]), strict=True)),
+        "claude_soc_share_clean": dict(zip(_SOC, map(float, claude_soc), strict=True)),
+        "claude_soc_share_note": "expected Claude.ai SOC mix of GLOBAL among regular tasks in the first "
+        "period: claude_soc_share with all traffic (as released, flagged included), "
+        "claude_soc_share_clean without the flagged traffic; platform_soc_share_diff = api - all traffic",
         "abuse": {"geo": abuse_state, **abuse} if abuse_state is not None else {"geo": None},
         "abuse_periods": [0] if abuse_state is not None else [],
         "soc_trend_loading": dict(_SOC_TREND_LOADING),

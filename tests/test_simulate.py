@@ -205,6 +205,9 @@ def test_task_pattern_count_option() -> None:
         {"n_countries": 10_000},
         {"n_requests": 2.5},
         {"start_date": "Aug 2025"},
+        {"country_elasticity": float("nan")},
+        {"automation_noise": -0.1},
+        {"abuse_state": 5},
     ],
 )
 def test_bad_options(kwargs: dict) -> None:
@@ -407,6 +410,12 @@ def test_api_platform(ds0: xr.Dataset) -> None:
     for code in ("15", "25", "27", "43"):
         p = t["api_soc_share"][code]
         assert abs(float(share.sel(soc_major=code)) - p) < 4 * np.sqrt(p * (1 - p) / n)
+    nc = float(claude.sum())
+    for code in ("15", "25", "27", "43"):
+        p = t["claude_soc_share"][code]
+        assert abs(float(claude_share.sel(soc_major=code)) - p) < 4 * np.sqrt(p * (1 - p) / nc)
+        diff = float(share.sel(soc_major=code) - claude_share.sel(soc_major=code))
+        assert diff == pytest.approx(t["platform_soc_share_diff"][code], abs=0.01)
     pc = api["pattern_count"].sel(geo="GLOBAL")
     auto_all = float(pc.sel(pattern=list(AUTOMATION_PATTERNS)).sum() / pc.sum())
     assert auto_all == pytest.approx(t["api_automation_share_all"], abs=0.01)
