@@ -103,6 +103,10 @@ def test_soc_major_shares_match_hand_computation(ds: xr.Dataset) -> None:
     assert res.chi2 == pytest.approx(chi2, rel=1e-10)
     assert res.gtest == pytest.approx(g, rel=1e-10)
     assert res.df == 2
+    x = res.to_xarray()
+    np.testing.assert_allclose(x["diff"].values, t["diff"].to_numpy())
+    assert x.attrs["a"] == "claude_ai" and x.attrs["chi2"] == res.chi2
+    assert res.to_frame().attrs["dim"] == "platform"
     assert res.chi2_pvalue == pytest.approx(stats.chi2.sf(chi2, 2), rel=1e-10)
 
 
@@ -340,6 +344,9 @@ def test_bad_input_raises_named_errors(ds: xr.Dataset) -> None:
         compare_shares(ds.sel(platform=["api"]), over="task")
     with pytest.raises(SchemaError, match="'period'"):
         compare_shares(ds, dim="period")
+    one_period = make_ds(TASK_COUNTS[:, :1], dim="period", labels=("2025-08-04",))
+    with pytest.raises(EstimationError, match="only one period"):
+        compare_shares(one_period, dim="period")
     zero = make_ds(np.column_stack([TASK_COUNTS[:, 0], np.zeros(len(TASKS))]))
     with pytest.raises(DataValueError, match="api"):
         compare_shares(zero, over="task")
