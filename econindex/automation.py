@@ -29,6 +29,7 @@ states it (-3.112 across countries in August 2025).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -207,18 +208,21 @@ def _expected_parts(
     w, wsource = _task_weights(ds)
     r = task_automation_rate(ds) if rate is None else rate
     tasks = w.indexes[TASK]
-    w = w.isel({TASK: np.flatnonzero(~tasks.isin(SPECIAL_CLUSTERS))})
-    if not r.indexes[TASK].equals(w.indexes[TASK]):
-        r = r.reindex({TASK: w.indexes[TASK]})
+    if not r.indexes[TASK].equals(tasks):
+        r = r.reindex({TASK: tasks})
+    # none / not_classified never count: give them no rate instead of copying the weights without them
+    special = tasks.isin(SPECIAL_CLUSTERS)
+    if special.any():
+        r = r.where(xr.DataArray(~special, dims=TASK))
     # one task index object for both operands, so xarray's alignment is a no-op
     r = r.assign_coords({TASK: w[TASK]})
-    has_rate = r.notnull()
-    # weight of each (geo, task) cell that counts: present and the task has a rate
-    wz = w.fillna(0.0).where(has_rate, 0.0)
-    covered = wz.sum(TASK)
-    num = xr.dot(wz, r.fillna(0.0), dim=TASK)
+    # a missing cell carries no weight; a task without a rate gets no weight
+    w0 = w.fillna(0.0)
+    has_rate = r.notnull().astype(float)
+    covered = xr.dot(w0, has_rate, dim=TASK)
+    num = xr.dot(w0, r.fillna(0.0), dim=TASK)
     expected = (num / covered.where(covered > 0)).rename("expected_automation")
-    has_tasks = w.notnull().any(TASK)
+    has_tasks = w.isel({TASK: np.flatnonzero(~special)}).notnull().any(TASK)
     return expected, covered, has_tasks, r, wsource
 
 
@@ -767,9 +771,11 @@ class TaskMixAutomation:
             e = ds["expected_automation"]
             present = e.notnull()
             return e, present.astype(float), present, 0, "published expected_automation"
-        expected, covered, has_tasks, rate, wsource = _expected_parts(ds, task_automation_rate(full))
-        other = [d for d in rate.dims if d != TASK]
-        n_rated = int(rate.notnull().any(other).sum()) if other else int(rate.notnull().sum())
+        rate = task_automation_rate(full)
+        expected, covered, has_tasks, _, wsource = _expected_parts(ds, rate)
+        # tasks with a rate (step 1), the special tasks not counted
+        rated = rate.notnull().any([d for d in rate.dims if d != TASK]).values
+        n_rated = int((rated & ~rate.indexes[TASK].isin(SPECIAL_CLUSTERS)).sum())
         return expected, covered, has_tasks, n_rated, f"task mix ({wsource} x automation rates)"
 
     def _soc_shares(self, ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray, int]:
@@ -946,8 +952,10 @@ class TaskMixAutomation:
         slope = float(rx @ ry) / sxx
         syy = float(ry @ ry)
         partial_r2 = float(rx @ ry) ** 2 / (sxx * syy) if syy > 0 else float("nan")
-        naive = _ols("nonrobust", ry, np.column_stack([np.ones(n), rx]), ["const", term], obs, None)
-        naive_se = float(naive.bse[term])
+        # the naive residual-on-residual regression (with a constant, as a two-step user would run it):
+        # rx has mean zero (Z holds the constant), so its intercept is 0 and its SSR is the full model's
+        resid_naive = ry - slope * rx
+        naive_se = math.sqrt(float(resid_naive @ resid_naive) / (n - 2) / sxx)
 
         geo_names = (
             np.asarray(sub["geo_name"].values, dtype=object)[keep] if "geo_name" in sub.coords else obs
