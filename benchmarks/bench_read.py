@@ -21,11 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-try:
-    from benchmarks._common import Record, best_time, main
-except ImportError:  # run as a script from the benchmarks folder
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _common import Record, best_time, main  # type: ignore[no-redef]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Record, best_time, main
 
 _MEMORY_CHILD = r"""
 import json, sys

@@ -252,7 +252,8 @@ def _parse(path: Path) -> pa.Table:
         raise ReadError(f"{name}: cannot parse the CSV (truncated or malformed?): {exc}") from exc
     if bad_rows:
         first = bad_rows[0]
-        where = f"line {first.number}" if first.number is not None else "a row"
+        number = first.number if first.number is not None else _find_line(path, first.text)
+        where = f"line {number}" if number is not None else "a row"
         raise ReadError(
             f"{name}: {len(bad_rows)} malformed row(s) (truncated file?); {where} has "
             f"{first.actual_columns} of {first.expected_columns} columns: {first.text[:120]!r}"
@@ -260,6 +261,16 @@ def _parse(path: Path) -> pa.Table:
     if table.num_rows == 0:
         raise ReadError(f"{name}: the file has a header but no data rows")
     return table
+
+
+def _find_line(path: Path, text: str) -> int | None:
+    """Line number (1-based, header = 1) of the first line equal to ``text`` (error path only)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
+        for number, line in enumerate(fh, start=1):
+            if line.rstrip("\r\n") == text:
+                return number
+    return None
 
 
 def _values(table: pa.Table, name: str) -> np.ndarray:
