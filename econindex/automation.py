@@ -976,11 +976,11 @@ class TaskMixAutomation:
             },
             index=pd.Index(obs, name=GEO),
         )
-        dropped = [g for g in geos if reasons[g]]
+        dropped = [g for g, k in zip(geos, keep, strict=True) if not k]
+        all_names = np.asarray(sub["geo_name"].values, dtype=object) if "geo_name" in sub.coords else None
         excluded = pd.DataFrame(
             {
-                "geo_name": [str(sub["geo_name"].sel({GEO: g}).values) if "geo_name" in sub.coords else g
-                             for g in dropped],
+                "geo_name": list(all_names[~keep]) if all_names is not None else dropped,
                 "reason": ["; ".join(reasons[g]) for g in dropped],
             },
             index=pd.Index(dropped, name=GEO),
