@@ -20,6 +20,7 @@ def _bare(ds: xr.Dataset) -> xr.Dataset:
     return ds.drop_vars(["working_age_pop", "gdp"])
 
 
+@pytest.mark.realdata
 def test_us_states_from_the_shared_csvs(shared_aei: Path) -> None:
     ds = _bare(ei.datasets.load_us_states_2025_08())
     out = attach_covariates(

@@ -56,6 +56,7 @@ def assert_accounted(ds: xr.Dataset) -> None:
 
 
 # --- the real slice -----------------------------------------------------------------------------------
+@pytest.mark.realdata
 def test_real_state_slice_every_row_accounted(shared_aei: Path) -> None:
     path = shared_aei / "us_state_tasks_collaboration_2025-08.csv"
     raw = pd.read_csv(path, keep_default_na=False, dtype=str)

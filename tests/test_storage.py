@@ -36,6 +36,7 @@ def _assert_lossless(ds: xr.Dataset, back: xr.Dataset) -> None:
     assert json.loads(back.attrs["ingest_report"]) == json.loads(ds.attrs["ingest_report"])
 
 
+@pytest.mark.realdata
 def test_read_aei_output_round_trips(shared_aei: Path, tmp_path: Path) -> None:
     ds = read_aei(shared_aei / "us_state_tasks_collaboration_2025-08.csv")
     _assert_lossless(ds, _roundtrip(ds, tmp_path / "slice.nc"))
