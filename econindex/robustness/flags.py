@@ -180,20 +180,25 @@ def _removal(
             info["allocation"]["task_pattern_count"] = "each task's flagged share of its own pattern mix"
         if "pattern_count" in ds.data_vars:
             pc = ds["pattern_count"]
-            if "task_pattern_count" in out:
-                rp = out["task_pattern_count"].sum(TASK)
-                info["allocation"]["pattern_count"] = "sum over tasks of the removed task x pattern counts"
-            elif "task_pattern_share" in ds.data_vars:
+            how = []
+            if "task_pattern_share" in ds.data_vars:
                 tps = ds["task_pattern_share"].reindex({TASK: tc[TASK].values})
                 has_mix = tps.notnull().any(PATTERN)
                 unalloc = flt.where(~has_mix, 0.0).sum(TASK)
                 if float(unalloc.sum()) > 0:
                     info["pattern_unallocated"] = _totals(unalloc)
                 rp = (flt * tps.fillna(0.0)).sum(TASK)
-                info["allocation"]["pattern_count"] = "flagged task counts x global task_pattern_share"
+                how.append("flagged task counts x global task_pattern_share")
             else:
                 rp = pc * frac
-                info["allocation"]["pattern_count"] = "proportional to the geo's pattern mix"
+                how.append("proportional to the geo's pattern mix")
+            if "task_pattern_count" in out:
+                # geos with their own task x pattern counts use them; the others keep the rule above
+                tpc = ds["task_pattern_count"]
+                own_mix = tpc.notnull().any([TASK, PATTERN])
+                rp = xr.where(own_mix, out["task_pattern_count"].sum(TASK), rp)
+                how.insert(0, "sum over tasks of the removed task x pattern counts where the geo has them")
+            info["allocation"]["pattern_count"] = "; else ".join(how)
             rp = rp.broadcast_like(pc).transpose(*pc.dims)
             rp, capped = _cap_to_observed(rp, pc.fillna(0.0))
             if capped:
