@@ -24,12 +24,14 @@ import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
-from econindex.datasets import load_us_state_covariates
+from econindex.datasets import data_path, load_us_state_covariates
 from econindex.errors import OptionError
 from econindex.geography import US_STATES, geo_coords, iso_table
 from econindex.schema import (
@@ -487,14 +489,45 @@ def _check_options(**kw: Any) -> dict[str, Any]:
 # --- fixed design -----------------------------------------------------------------------------------
 
 
-def _task_labels(soc: np.ndarray, rng: np.random.Generator) -> list[str]:
-    verbs = np.asarray(_VERBS)[rng.integers(0, len(_VERBS), soc.size)]
-    objs = np.asarray(_OBJECTS)[rng.integers(0, len(_OBJECTS), soc.size)]
-    titles = [SOC_MAJOR_GROUPS[_SOC[s]].lower().replace(",", "") for s in soc]
-    return [
-        f"{v} {o} in {ti} work (task {i + 1:05d})"
-        for i, (v, o, ti) in enumerate(zip(verbs, objs, titles, strict=True))
-    ]
+@lru_cache(maxsize=1)
+def _onet_pool() -> tuple[tuple[str, ...], ...]:
+    """Real lower-cased O*NET task statements per SOC group (the vendored subset; empty if absent)."""
+    try:
+        with data_path("onet_task_soc_major.csv.gz").open("rb") as fh:
+            df = pd.read_csv(fh, compression="gzip", dtype=str, keep_default_na=False, na_values=[])
+    except (FileNotFoundError, OSError):
+        return tuple(() for _ in _SOC)
+    df = df[~df["task_text_lower"].isin(SPECIAL_CLUSTERS) & ~df["task_text_lower"].str.contains("::")]
+    groups = df.groupby("soc_major_group")["task_text_lower"]
+    return tuple(tuple(sorted(set(groups.get_group(s)))) if s in groups.groups else () for s in _SOC)
+
+
+def _tasks(n_tasks: int, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """SOC group of each task and its label: real statements first, synthetic ones if a group runs out.
+
+    Tasks are allocated to groups in proportion to the vendored O*NET subset
+    (largest remainders, so every group gets one from 22 tasks up).
+    """
+    pool = _onet_pool()
+    sizes = np.array([len(p) for p in pool], dtype=float)
+    weights = sizes if sizes.sum() > 0 else np.ones(len(_SOC))
+    exact = n_tasks * weights / weights.sum()
+    alloc = np.floor(exact).astype(np.int64)
+    alloc[np.argsort(alloc - exact, kind="stable")[: n_tasks - int(alloc.sum())]] += 1
+    task_soc = np.repeat(np.arange(len(_SOC)), alloc)
+    labels: list[str] = []
+    synthetic = 0
+    for g, n in enumerate(alloc):  # 22 groups
+        real = [pool[g][i] for i in rng.permutation(len(pool[g]))[:n]]
+        extra = n - len(real)
+        verbs = np.asarray(_VERBS)[rng.integers(0, len(_VERBS), extra)]
+        objs = np.asarray(_OBJECTS)[rng.integers(0, len(_OBJECTS), extra)]
+        title = SOC_MAJOR_GROUPS[_SOC[g]].lower().replace(",", "")
+        labels += real
+        labels += [f"{v} {o} in {title} work (synthetic task {synthetic + i + 1:05d})"
+                   for i, (v, o) in enumerate(zip(verbs, objs, strict=True))]  # fmt: skip
+        synthetic += extra
+    return task_soc, labels
 
 
 def _design(seed: int, n_countries: int, n_tasks: int, n_requests: int, sd_c: float, sd_s: float) -> _Design:
@@ -535,13 +568,9 @@ def _design(seed: int, n_countries: int, n_tasks: int, n_requests: int, sd_c: fl
     u[country_idx] = rng.normal(0.0, sd_c, nc)
     u[state_idx] = rng.normal(0.0, sd_s, ns)
 
-    # tasks: every group gets at least one task when n_tasks >= 22
+    # tasks: real O*NET statements where the vendored subset has enough, synthetic beyond
     trng = _rng(seed, "tasks", 10_000)
-    n_per = np.array([30, 45, 60, 55, 70, 30, 15, 60, 45, 80, 30, 20, 15, 10, 25, 30, 70, 15, 40, 45, 60, 30])
-    first = np.arange(min(n_tasks, len(_SOC)))
-    rest = trng.choice(len(_SOC), size=max(0, n_tasks - len(_SOC)), p=n_per / n_per.sum())
-    task_soc = np.sort(np.concatenate([first, rest]))
-    labels = _task_labels(task_soc, trng)
+    task_soc, labels = _tasks(n_tasks, trng)
     w = np.exp(trng.normal(0.0, 1.0, n_tasks))
     soc_total = np.bincount(task_soc, weights=w, minlength=len(_SOC))
     soc_share = _normalize(_CLAUDE_SOC_SHARE * (soc_total > 0))

@@ -169,6 +169,24 @@ def test_tasks_and_patterns(ds0: xr.Dataset) -> None:
     np.testing.assert_allclose(tps.sum("pattern").dropna("task").values, 1.0, rtol=1e-12)
 
 
+def test_tasks_are_real_onet_statements_with_their_soc_group(ds0: xr.Dataset) -> None:
+    import pandas as pd
+
+    from econindex.datasets import data_path
+
+    with data_path("onet_task_soc_major.csv.gz").open("rb") as fh:
+        onet = pd.read_csv(fh, compression="gzip", dtype=str, keep_default_na=False)
+    table = dict(zip(onet["task_text_lower"], onet["soc_major_group"], strict=True))
+    regular = ds0.drop_sel(task=list(SPECIAL_CLUSTERS))
+    pairs = zip(map(str, regular["task"].values), map(str, regular["soc_major"].values), strict=True)
+    assert all(table.get(t) == s for t, s in pairs)
+    # beyond the vendored subset, synthetic statements fill in
+    big = simulate(seed=0, n_tasks=3000, n_countries=5, n_requests=5)
+    labels = [str(t) for t in big["task"].values]
+    assert len(set(labels)) == 3002
+    assert sum("synthetic task" in t for t in labels) == 3000 - len(table)
+
+
 def test_request_hierarchy(ds0: xr.Dataset) -> None:
     rc = ds0["request_count"]
     level = ds0["request_level"]
