@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 import hypothesis.extra.numpy as hnp
 import hypothesis.strategies as st
@@ -550,3 +551,20 @@ def test_cluster_covariance_matches_statsmodels() -> None:
     assert res.se == pytest.approx(float(ref.bse[1]), rel=1e-10)
     with pytest.raises(SchemaError, match="nope"):
         TaskMixAutomation(cov_type="cluster", cluster="nope").fit(ds, level="state_us")
+
+
+@pytest.mark.parametrize("base", ["classified", "all"])
+def test_actual_share_agrees_with_indices(base: Literal["classified", "all"]) -> None:
+    from econindex.indices import automation_share
+
+    ds = simulate(seed=4, n_countries=30, n_tasks=80)
+    res = TaskMixAutomation(base=base).fit(ds, level="state_us")
+    ref = automation_share(ds, base=base, level="state_us").to_pandas()
+    np.testing.assert_allclose(res.table["actual"] / 100, ref.loc[res.table.index], rtol=1e-12)
+
+
+def test_public_names() -> None:
+    assert ei.TaskMixAutomation is TaskMixAutomation
+    assert ei.AutomationResult is AutomationResult
+    assert ei.expected_automation is expected_automation
+    assert ei.task_automation_rate is task_automation_rate
