@@ -130,6 +130,13 @@ class ElasticityResult(CoefficientResult):
         return self.r2
 
     @property
+    def rsquared_note(self) -> str | None:
+        """What :attr:`rsquared` is when it is not the OLS R-squared."""
+        if self.method == "ppml":
+            return "PPML R-squared: squared correlation of conversation counts and fitted means"
+        return None
+
+    @property
     def slope_mde(self) -> float:
         """Minimum detectable slope at 80% power, two-sided 5% (see :meth:`mde`)."""
         return float(self.mde()[SLOPE])
@@ -673,11 +680,16 @@ class IncomeElasticity:
             n_cl = len(np.unique(cl[keep]))  # type: ignore[index]
             label = f"cluster (CR1, {n_cl} clusters)"
             desc = "cluster-robust (Liang-Zeger) times G/(G-1)*(N-1)/(N-k) (statsmodels GLM sandwich)"
+        elif self.cov_type == "nonrobust":
+            label = "nonrobust (Poisson)"
+            desc = "model-based Poisson information matrix (valid only if Var(u) = E(u))"
         else:
-            label = self.cov_type
-            desc = covariance.describe(self.cov_type) + " (GLM sandwich, statsmodels)"
-            if self.cov_type == "nonrobust":
-                desc = "model-based Poisson information matrix (valid only if Var(u) = E(u))"
+            label = f"{self.cov_type} (PPML sandwich)"
+            desc = (
+                "Poisson pseudo-likelihood sandwich inv(X'MX) X' diag((u-mu)^2) X inv(X'MX)"
+                + (" times N/(N-k)" if self.cov_type == "HC1" else "")
+                + " (statsmodels GLM)"
+            )
         return ElasticityResult(
             names=names,
             coef=np.asarray(res.params),

@@ -175,6 +175,11 @@ class CoefficientResult:
         """R-squared where the estimator defines one (NaN otherwise)."""
         return float("nan")
 
+    @property
+    def rsquared_note(self) -> str | None:
+        """Explanation shown by :func:`compare` when :attr:`rsquared` is not the OLS R-squared."""
+        return None
+
     def _extra_stats(self) -> dict[str, Any]:
         """Model statistics shown under the coefficient table (subclasses extend)."""
         out: dict[str, Any] = {"N": self.nobs}
@@ -438,12 +443,13 @@ def compare(
         ]
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=names)
     notes = ["Standard errors in parentheses; * p<0.10, ** p<0.05, *** p<0.01."]
-    seen_labels: set[str] = set()
+    seen_notes: set[str] = set()
     for r in results:
-        if r.cov_label not in seen_labels:
-            seen_labels.add(r.cov_label)
-            dist = "t" if r.use_t else "normal"
-            notes.append(f"{r.cov_label}: {r.cov_description} ({dist} reference distribution).")
+        dist = "t" if r.use_t else "normal"
+        for note in (f"{r.cov_label}: {r.cov_description} ({dist} reference distribution).", r.rsquared_note):
+            if note and note not in seen_notes:
+                seen_notes.add(note)
+                notes.append(note)
     notes.append(
         "MDE 80%: minimum detectable effect at 80% power, two-sided 5% test: (q_0.975 + q_0.80) x SE."
     )

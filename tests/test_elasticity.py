@@ -259,7 +259,8 @@ def test_compare_country_state_ols_ppml(countries, states):
         states, level="state_us"
     )
     t = compare([a, b, c], names=["Countries OLS", "Countries PPML", "States OLS"], terms=[SLOPE])
-    assert t.frame.loc["SE type"].tolist() == ["HC1", "HC1", "cluster (CR2, 9 clusters)"]
+    assert t.frame.loc["SE type"].tolist() == ["HC1", "HC1 (PPML sandwich)", "cluster (CR2, 9 clusters)"]
+    assert any(n.startswith("PPML R-squared") for n in t.notes)
     assert t.frame.loc["N"].tolist() == ["114", "114", "51"]
     assert t.frame.loc["R-squared", "Countries OLS"] == f"{a.rsquared:.3f}"
     assert any("Bell-McCaffrey" in n for n in t.notes)
