@@ -266,6 +266,7 @@ def test_real_countries_reproduce_report() -> None:
     assert "interval width, reported / naive" in res.summary()
 
 
+@pytest.mark.realdata
 def test_real_countries_from_shared_csv(shared_aei) -> None:
     df = pd.read_csv(shared_aei / "country_automation_2025-08.csv", keep_default_na=False, na_values=[""])
     y = df["automation_pct"].to_numpy()
