@@ -262,3 +262,17 @@ def test_task_flags_on_simulated_release_clean_tasks_exactly_and_fix_the_automat
     slope = json.loads(dirty.attrs["truth"])["automation_slope"]
     assert tab.loc[0, "estimate"] > 0 > slope  # abuse (90 % directive) flips the state slope
     assert tab.loc[1, "estimate"] < 0
+
+
+def test_leave_one_income_tercile_out_on_real_countries() -> None:
+    c = ei.datasets.load_countries_2025_08()
+    est = ei.IncomeElasticity(cov_type="HC3")
+    tab = leave_one_group_out(est, c, level="country", by="sample_gdp_tercile")
+    assert sorted(tab["dropped"].iloc[1:]) == ["High", "Low", "Mid"]
+    keep = c["sample_gdp_tercile"].values != "Low"
+    sub = c.isel(geo=keep)
+    x = np.log(sub["gdp"].values / sub["working_age_pop"].values)
+    ref = sm.OLS(np.log(sub["usage_index"].values), sm.add_constant(x)).fit(cov_type="HC3")
+    row = tab.set_index("dropped").loc["Low"]
+    assert row["estimate"] == pytest.approx(ref.params[1], rel=1e-8)
+    assert row["n_dropped"] == int((~keep).sum())

@@ -243,3 +243,20 @@ def test_influence_table_of_elasticity_and_automation_slope(countries: object) -
         assert col.loc[g, "estimate_without"] == pytest.approx(ref, rel=1e-10)
         assert col.loc[g, "rank"] == 1
         assert col["change"].abs().max() == pytest.approx(abs(ref - reg.params.iloc[1]), rel=1e-8)
+
+
+def test_amip_linear_scores_are_the_first_order_influence() -> None:
+    X, y, _ = _design(5, 60, 2)
+    y = y + 0.25 * X[:, 1]
+    res = OLS(cov_type="HC1").fit(y, X)
+    amip = dropping_a_little_data(res, approximation="linear", max_fraction=0.9)
+    # independent first-order scores: (X'X)^-1 x_i e_i
+    b = np.linalg.lstsq(X, y, rcond=None)[0]
+    psi = (X @ np.linalg.inv(X.T @ X))[:, 1] * (y - X @ b)
+    row = amip.loc["sign"]
+    assert not np.isnan(row["n_dropped"])
+    drop = np.array([int(g) for g in row["geos"]])
+    assert row["approx_estimate"] == pytest.approx(b[1] - psi[drop].sum(), rel=1e-10)
+    assert np.sign(row["approx_estimate"]) != np.sign(b[1])
+    # minimal: one fewer of the same ordering does not cross zero in the approximation
+    assert np.sign(b[1] - psi[drop[:-1]].sum()) == np.sign(b[1])
