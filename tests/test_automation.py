@@ -569,3 +569,12 @@ def test_public_names() -> None:
     assert ei.AutomationResult is AutomationResult
     assert ei.expected_automation is expected_automation
     assert ei.task_automation_rate is task_automation_rate
+
+
+def test_real_usage_table_names_the_countries_without_automation() -> None:
+    # the 114-country usage table: 4 countries lack automation figures, and Palestine (in the
+    # automation table) is not among its rows, so 110 enter and the 4 are named
+    res = TaskMixAutomation().fit(ei.datasets.load_countries_2025_08(), level="country")
+    assert res.nobs == 110
+    assert sorted(res.excluded.index) == ["BHR", "LUX", "MLT", "PRI"]
+    assert set(res.excluded["reason"]) == {"no automation data; no expected automation"}
