@@ -777,7 +777,7 @@ def _category_counts(ds: xr.Dataset, over: str, request_level: int) -> tuple[xr.
         raise SchemaError("specialization over='soc_major' needs the 'soc_major' coordinate on 'task'")
     # task -> SOC major group with xarray's groupby (min_count=1: a group with no observed
     # cell stays missing); a hand-written np.add.reduceat was only ~1.3x faster, not worth it
-    soc = ds["soc_major"].sel({TASK: counts[TASK].values}).astype(str)
+    soc = ds["soc_major"].sel({TASK: counts[TASK].values}).compute().astype(str)  # labels, never lazy
     summed = _bare(counts).assign_coords(soc_major=soc).groupby("soc_major").sum(min_count=1)
     return summed, "soc_major"
 

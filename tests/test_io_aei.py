@@ -436,3 +436,20 @@ def test_property_simulate_write_read_round_trip(tmp_path_factory, seed, n_count
                          task_pattern_count=bool(seed % 2))  # fmt: skip
     path = tmp_path_factory.mktemp("rt") / "aei_enriched_sim.csv"
     _assert_same_counts(ds, read_aei(write_aei(ds, path)))
+
+
+def test_write_warns_about_variables_it_cannot_hold(tmp_path: Path) -> None:
+    ds = ei.datasets.load_us_states_2025_08()
+    with pytest.warns(UserWarning, match=r"\['median_hh_income', 'pct_bachelors_plus', 'pct_broadband'\]"):
+        path = write_aei(ds, tmp_path / "states.csv")
+    back = read_aei(path)
+    np.testing.assert_array_equal(back["usage_count"].reindex_like(ds["usage_count"]), ds["usage_count"])
+    # published index and automation figures (no pattern counts) survive as published figures
+    np.testing.assert_allclose(
+        back["automation_share"].reindex_like(ds["automation_share"]), ds["automation_share"], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        back["expected_automation"].reindex_like(ds["expected_automation"]),
+        ds["expected_automation"],
+        rtol=1e-12,
+    )

@@ -242,7 +242,10 @@ def _parse(path: Path) -> pa.Table:
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(block_size=4 << 20),  # fewer chunks: fewer dictionaries to unify
+            # blocks of 1-8 MB: enough to keep the threads busy, few enough dictionaries to unify
+            read_options=pacsv.ReadOptions(
+                block_size=int(min(max(path.stat().st_size // 48, 1 << 20), 8 << 20))
+            ),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
@@ -510,8 +513,8 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
                 lab_arr = lab.to_numpy(dtype=object)
                 if dim == "pattern":
                     ok &= pd.Index(lab_arr).isin(PATTERNS)[lp]
-                codes, uniq = pd.factorize(lab_arr)
-                labels[dim] = (np.asarray(uniq, dtype=object), codes[lp])
+                fcodes, uniq = pd.factorize(lab_arr)
+                labels[dim] = (np.asarray(uniq, dtype=object), fcodes[lp])
             if len(spec.dims) == 2:
                 base_idx = labels[spec.dims[0]][1]
             if not ok.all():
@@ -1317,6 +1320,15 @@ def _usage_index_inline(ds: xr.Dataset) -> xr.DataArray:
     return (usage_share / pop_share).where(ds["geo_level"] != "global")
 
 
+_WRITTEN = {
+    "usage_count", "usage_index", "usage_share_published", "working_age_pop", "gdp", "task_count",
+    "task_share_published", "pattern_count", "pattern_share_published", "automation_share",
+    "expected_automation", "request_count", "request_share_published", "task_pattern_count",
+    "task_pattern_share", "request_pattern_count", "request_pattern_share", "cost_index",
+    "prompt_tokens_index", "completion_tokens_index", "flagged_count",
+}  # fmt: skip
+
+
 def write_aei(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     """Write ``ds`` as an enriched AEI long-format CSV (``.csv`` or ``.csv.gz``).
 
@@ -1480,6 +1492,13 @@ def write_aei(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
             w.emit(fc, _EXT_FACET, "flagged_task_count", "task")
         else:
             w.emit(fc, _EXT_FACET, "flagged_count", "geo")
+    skipped = sorted(set(map(str, ds.data_vars)) - _WRITTEN)
+    if skipped:
+        warnings.warn(
+            f"write_aei: variable(s) {skipped} have no place in the AEI long format and are not written",
+            UserWarning,
+            stacklevel=2,
+        )
     if "soc_major" in ds.coords and "task" in ds.dims:
         soc = pd.Series(_label(ds["soc_major"].values))
         digit = soc.str.fullmatch(r"\d+").to_numpy()
