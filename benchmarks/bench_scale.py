@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Record, main  # noqa: E402
+from _common import Record, main
 
 CHILD = r"""
 import json, resource, sys, time
@@ -101,7 +101,7 @@ def run(quick: bool) -> list[Record]:
     dense_gb = periods[-1] * n_geos * (n_tasks + 2) * 8 / 1e9
     detail = (
         f"{periods[-1]} releases x {n_geos} geos x {n_tasks} tasks x 7 patterns: peak {peak_gb:.2f} GB, "
-        f"lazy={biggest['lazy']}, seconds by releases {dict(zip(periods, np.round(secs, 2).tolist()))}, "
+        f"lazy={biggest['lazy']}, seconds by releases {dict(zip(periods, np.round(secs, 2).tolist(), strict=True))}, "
         f"total {time.perf_counter() - t0:.0f} s"
     )
     print(f"time ~ releases^{exponent:.2f}")
