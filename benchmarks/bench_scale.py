@@ -99,9 +99,10 @@ def run(quick: bool) -> list[Record]:
     biggest = rows[periods[-1]]
     peak_gb = biggest["peak_bytes"] / 1e9
     dense_gb = periods[-1] * n_geos * (n_tasks + 2) * 8 / 1e9
+    by_releases = dict(zip(periods, np.round(secs, 2).tolist(), strict=True))
     detail = (
         f"{periods[-1]} releases x {n_geos} geos x {n_tasks} tasks x 7 patterns: peak {peak_gb:.2f} GB, "
-        f"lazy={biggest['lazy']}, seconds by releases {dict(zip(periods, np.round(secs, 2).tolist(), strict=True))}, "
+        f"lazy={biggest['lazy']}, seconds by releases {by_releases}, "
         f"total {time.perf_counter() - t0:.0f} s"
     )
     print(f"time ~ releases^{exponent:.2f}")
