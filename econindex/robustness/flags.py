@@ -47,6 +47,12 @@ def _as_flags(ds: xr.Dataset, flags: Any) -> tuple[str, xr.DataArray | None]:
         return "counts", ds["flagged_count"]
     if isinstance(flags, str):
         flags = [flags]
+    if isinstance(flags, np.ndarray) and flags.dtype == bool:
+        if flags.shape != (ds.sizes[GEO],):
+            raise SchemaError(
+                f"a boolean mask must have one value per geo ({ds.sizes[GEO]}); got shape {flags.shape}"
+            )
+        flags = xr.DataArray(flags, dims=GEO, coords={GEO: ds[GEO].values})
     if isinstance(flags, pd.Series):
         flags = xr.DataArray.from_series(flags.rename_axis(GEO))
     if isinstance(flags, xr.DataArray):
@@ -261,8 +267,8 @@ def exclude_flagged(ds: xr.Dataset, flags: Any = None) -> xr.Dataset:
           dataset without it is returned unchanged (equal, attrs included).
         * numeric DataArray over ``geo`` (optionally ``task``, ``period``,
           ``platform``): flagged conversations to remove.
-        * boolean DataArray over ``geo``, or a list of geo labels: drop
-          those geos entirely. A boolean mask over ``geo`` x ``period``
+        * boolean DataArray (or NumPy array) over ``geo``, or a list of geo
+          labels: drop those geos entirely. A boolean mask over ``geo`` x ``period``
           sets those geo-period cells to NaN (a geo cannot be dropped from
           one period only).
 
