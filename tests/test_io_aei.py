@@ -393,8 +393,6 @@ def test_write_countries_keeps_the_published_index(tmp_path: Path) -> None:
 
 
 def test_simulated_release_round_trip(tmp_path: Path) -> None:
-    if not hasattr(ei, "simulate"):
-        pytest.skip("econindex.simulate not available")
     ds = ei.simulate(seed=3, n_countries=12, n_tasks=40, n_requests=24, platforms=("claude_ai", "api"),
                      n_periods=2, task_pattern_count=True)  # fmt: skip
     back = read_aei(write_aei(ds, tmp_path / "sim.csv"))
@@ -427,8 +425,6 @@ def _assert_same_counts(ds: xr.Dataset, back: xr.Dataset) -> None:
 )
 def test_property_simulate_write_read_round_trip(tmp_path_factory, seed, n_countries, n_tasks, n_requests,
                                                  n_periods, api) -> None:  # fmt: skip
-    if not hasattr(ei, "simulate"):
-        pytest.skip("econindex.simulate not available")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ds = ei.simulate(seed=seed, n_countries=n_countries, n_tasks=n_tasks, n_requests=n_requests,

@@ -56,8 +56,6 @@ def test_panel_with_period_round_trips(tmp_path: Path) -> None:
 
 
 def test_simulated_release_with_all_dims_round_trips(tmp_path: Path) -> None:
-    if not hasattr(ei, "simulate"):
-        pytest.skip("econindex.simulate not available")
     ds = ei.simulate(
         seed=2, n_countries=8, n_tasks=30, n_requests=24, n_periods=2, platforms=("claude_ai", "api")
     )
