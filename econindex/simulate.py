@@ -282,10 +282,11 @@ def simulate(
     -----
     **Geos.** ``GLOBAL``; the countries (sorted) and ``not_classified``; the
     51 US states (real codes, Census regions and divisions) and
-    ``not_classified_us``. ``working_age_pop`` and ``gdp`` are drawn
-    log-normal (country GDP per capita about 1e3..1.5e5 USD, states
-    5e4..2.5e5); the ``USA`` row is the sum of its states. Covariates are NaN
-    for ``GLOBAL`` and the unlocated geos.
+    ``not_classified_us``. Countries' ``working_age_pop`` and ``gdp`` are
+    drawn log-normal (GDP per working-age capita about 1e3..1.5e5 USD);
+    states take the real 2024 Census and BEA figures jittered by about 10%
+    (GDP per capita clipped to 5e4..2.5e5). The ``USA`` row is the sum of its
+    states. Covariates are NaN for ``GLOBAL`` and the unlocated geos.
 
     **Usage.** For a located country with working-age population P and GDP
     per capita y, ``usage ~ Poisson(P * usage_per_capita * exp(e_c (ln y - 9.6)
@@ -295,8 +296,11 @@ def simulate(
     exactly; ``GLOBAL`` = countries + ``not_classified``. Hence OLS of
     ln AUI on ln GDP per capita recovers ``e_c`` and ``e_s``.
 
-    **Tasks.** Each geo's task mix is multinomial with probabilities
-    ``base_k * exp(shift * loading_soc(k) * (ln y - 9.6) + eta_{g,soc})``
+    **Tasks.** Task labels are real lower-cased O*NET statements with their
+    SOC major group (the vendored subset of 2,556; synthetic statements beyond
+    it), allocated to groups in proportion to that subset. Each geo's task mix
+    is multinomial with probabilities
+    ``base_k * exp(shift * loading_soc(k) * (ln y - 11) + eta_{g,soc})``
     (``eta`` ~ N(0, 0.2) geo x group specialization); ``USA`` and ``GLOBAL``
     are sums. ``task_pattern_share`` is the realized global pattern mix per
     task (all traffic), NaN for a task nobody used.
