@@ -69,8 +69,10 @@ def partial_regression_plot(result: AutomationResult, *, ax: Any = None, label_e
     ax.set_xlabel(f"{result.term} | controls (residual)")
     ax.set_ylabel(f"automation share, {unit} | controls (residual)")
     ax.set_title(
-        f"Task-mix controlled automation, {result.level} (N = {result.nobs}, "
-        f"partial R² = {result.partial_rsquared:.3f})"
+        f"Task-mix controlled automation, {result.level}\n"
+        f"N = {result.nobs}, partial R² = {result.partial_rsquared:.3f}",
+        fontsize=10,
     )
+    ax.margins(x=0.08)
     ax.legend(loc="best", fontsize=8, frameon=False)
     return ax
