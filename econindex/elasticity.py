@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -337,6 +338,10 @@ class IncomeElasticity:
         check_option("method", self.method, ("ols", "ppml"))
         check_option("zeros", self.zeros, ("raise", "drop"))
         check_option("index", self.index, ("auto", "computed", "published"))
+        if self.exclude is not None and not isinstance(self.exclude, str):
+            object.__setattr__(self, "exclude", tuple(str(g) for g in self.exclude))
+        if isinstance(self.reference, list):
+            object.__setattr__(self, "reference", tuple(self.reference))
         if isinstance(self.controls, str):
             object.__setattr__(self, "controls", (self.controls,))
         else:
@@ -434,7 +439,10 @@ class IncomeElasticity:
         var = ds[name]
         extra = [d for d in var.dims if d != GEO]
         if GEO not in var.dims or extra:
-            raise SchemaError(f"{what} {name!r} must have the single dim 'geo', has {var.dims}")
+            raise SchemaError(
+                f"{what} {name!r} must have the single dim 'geo', has {var.dims}; "
+                "select one slice first, e.g. ds.sel(period=...) or ds.sel(platform=...)"
+            )
         return np.asarray(var.values, dtype=float)[_positions(ds, geos)]
 
     def _collect(
@@ -616,7 +624,7 @@ class IncomeElasticity:
             index_source=source,
             index_reference=ref,
             geos=tuple(used),
-            dropped=dropped,
+            dropped=MappingProxyType(dropped),
             x=x[keep],
             y=yk,
             fitted=reg.fittedvalues,
@@ -706,7 +714,7 @@ class IncomeElasticity:
             index_source="counts",
             index_reference="offset ln(working_age_pop); reference ratio absorbed by the constant",
             geos=tuple(used),
-            dropped=dropped,
+            dropped=MappingProxyType(dropped),
             x=x[keep],
             y=uk,
             fitted=mu,

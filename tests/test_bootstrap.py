@@ -133,13 +133,13 @@ def _coverage(reps, n=111, seed=123):
         X = np.column_stack([np.ones(n), x])
         y = -7 + 0.7 * x + rng.normal(size=n) * (0.1 + 0.6 * np.abs(x - 9.7))
         res = OLS(cov_type="HC3").fit(y, X)
-        lo, hi = res.conf_int().loc["x"]
-        hits["HC3"] += lo <= 0.7 <= hi
-        lo, hi = res.with_cov("nonrobust").conf_int().loc["x"]
-        hits["nonrobust"] += lo <= 0.7 <= hi
+        lo, hi = res.conf_int().loc["x"].to_numpy()
+        hits["HC3"] += int(lo <= 0.7 <= hi)
+        lo, hi = res.with_cov("nonrobust").conf_int().loc["x"].to_numpy()
+        hits["nonrobust"] += int(lo <= 0.7 <= hi)
         d = boot.wild_bootstrap(y, X, None, n_boot=199, rng=rng, se_kind="HC3")
         ci = boot.studentized_interval(res.coef, res.bse.to_numpy(), d.params, d.se, 0.95)
-        hits["wild"] += ci[1, 0] <= 0.7 <= ci[1, 1]
+        hits["wild"] += int(ci[1, 0] <= 0.7 <= ci[1, 1])
     return {k: v / reps for k, v in hits.items()}
 
 

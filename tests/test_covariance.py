@@ -138,6 +138,7 @@ def test_bell_mccaffrey_dof_matches_bruteforce(weighted):
     g = np.array([0] * 4 + [1] * 12 + [2] * 6 + [3] * 10 + [4] * 8)  # unequal sizes
     res = OLS(cov_type="cluster", cluster_correction="CR2").fit(y, X, weights=w, clusters=g)
     expected = [_bm_dof_bruteforce(X, w, g, j) for j in range(3)]
+    assert res.df is not None
     np.testing.assert_allclose(res.df, expected, rtol=1e-9)
     assert np.all(res.df < 4)  # never more than G - 1 for a single coefficient
 

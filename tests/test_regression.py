@@ -322,8 +322,8 @@ def test_compare_table_rows_and_se_type_notes():
     t = compare([a, b], names=["robust", "classical"])
     assert list(t.frame.columns) == ["robust", "classical"]
     assert t.frame.loc["x_1 (se)", "robust"] == f"({a.bse['x_1']:.3f})"
-    assert t.frame.loc["SE type"].tolist() == ["HC1", "nonrobust"]
-    assert t.frame.loc["N"].tolist() == ["60", "60"]
+    assert list(t.frame.loc["SE type"]) == ["HC1", "nonrobust"]
+    assert list(t.frame.loc["N"]) == ["60", "60"]
     assert any("N/(N-k)" in n for n in t.notes)
     tex = t.to_latex()
     assert r"x\_1" in tex and r"\bottomrule" in tex
