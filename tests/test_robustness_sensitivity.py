@@ -155,3 +155,20 @@ def test_flag_sensitivity_and_influence_plots() -> None:
     auto = ei.TaskMixAutomation(units="fraction").fit(st_, level="state_us")
     ax2 = plot_influence(influence(auto), label=1)
     assert [t.get_text() for t in ax2.texts] == ["UT"]
+
+
+def test_estimator_curve_loops_any_estimator() -> None:
+    from econindex.robustness import estimator_curve
+
+    st_ = ei.datasets.load_us_states_2025_08()
+    grid = {"units": ["fraction"], "usage": ["index", "log_index"], "cov_type": ["HC1", "HC3"],
+            "flagged": [False, True], "exclude": [(), ("DC",)]}
+    sc = estimator_curve(ei.TaskMixAutomation, st_, level="state_us", grid=grid)
+    assert len(sc.table) == 16
+    row = sc.table.query("usage == 'log_index' and cov_type == 'HC3' and flagged and exclude == \"('DC',)\"")
+    direct = ei.TaskMixAutomation(units="fraction", usage="log_index", cov_type="HC3").fit(
+        st_.drop_sel(geo=["UT", "DC"]), level="state_us")
+    assert row["estimate"].item() == pytest.approx(direct.slope, rel=1e-12)
+    assert row["std_error"].item() == pytest.approx(direct.se, rel=1e-12)
+    ax = sc.plot()
+    assert len(ax.figure.axes) == 2

@@ -29,7 +29,7 @@ from .influence import (
     most_influential,
 )
 from .sensitivity import OVBResult, omitted_variable_sensitivity
-from .specification import SpecificationCurve, specification_curve
+from .specification import SpecificationCurve, estimator_curve, specification_curve
 
 __all__ = [
     "EstimateLike",
@@ -51,5 +51,6 @@ __all__ = [
     "omitted_variable_sensitivity",
     "OVBResult",
     "specification_curve",
+    "estimator_curve",
     "SpecificationCurve",
 ]

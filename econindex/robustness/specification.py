@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from econindex.schema import GEO, check_option, geos_at_level
 from ._batch import BATCH_COV_TYPES, batch_wls
 from .flags import exclude_flagged, flagged_geos
 
-__all__ = ["SpecificationCurve", "specification_curve", "DEFAULT_MIN_COUNTS"]
+__all__ = ["SpecificationCurve", "specification_curve", "estimator_curve", "DEFAULT_MIN_COUNTS"]
 
 DEFAULT_MIN_COUNTS: tuple[int, ...] = tuple(range(50, 501, 50))
 """Minimum-conversation thresholds of the default grid (50, 100, ..., 500)."""
@@ -240,3 +240,81 @@ def specification_curve(
     spec["pvalue"] = fit.pvalues(use_t)[:, 1]
     spec["nobs"] = fit.nobs
     return SpecificationCurve(table=spec, choices=_CHOICES, level=level, ci_level=ci_level, notes=notes)
+
+
+def estimator_curve(
+    make_estimator: Callable[..., Any],
+    ds: xr.Dataset,
+    *,
+    level: str,
+    grid: Mapping[str, Sequence[Any]],
+    ci_level: float = 0.95,
+) -> SpecificationCurve:
+    """Specification curve of any estimator: one fit per combination of ``grid`` (a loop of fits).
+
+    For estimators the batched :func:`specification_curve` does not cover
+    (the task-mix automation regression, PPML, ...). Two grid keys act on
+    the data instead of the estimator: ``flagged`` (bool: remove flagged
+    traffic with :func:`exclude_flagged` / drop the flagged geos) and
+    ``exclude`` (a tuple of geos to drop); every other key is passed to
+    ``make_estimator``.
+
+    Parameters
+    ----------
+    make_estimator : callable
+        ``make_estimator(**options)`` returns an estimator with
+        ``.fit(ds, level=...)`` (usually the estimator class itself).
+    ds : xarray.Dataset
+    level : {"country", "state_us"}
+    grid : mapping of option name to values
+    ci_level : float
+
+    Returns
+    -------
+    SpecificationCurve
+        With ``term`` ``"slope"``; the choices are the grid keys.
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> st = ei.datasets.load_us_states_2025_08()
+    >>> grid = {"units": ["fraction"], "cov_type": ["HC1", "HC3"], "flagged": [False, True]}
+    >>> sc = estimator_curve(ei.TaskMixAutomation, st, level="state_us", grid=grid)
+    >>> len(sc.table), bool((sc.table.query("flagged")["estimate"] < 0).all())
+    (4, True)
+    """
+    from ._design import estimate_of
+
+    keys = list(grid)
+    if not keys:
+        raise OptionError("grid is empty")
+    combos = list(itertools.product(*(grid[k] for k in keys)))
+    flagged_list = flagged_geos(ds, level) if "flagged" in grid else []
+    cache: dict[Any, xr.Dataset] = {}
+    rows = []
+    for combo in combos:  # one estimator fit per specification (not batched; see specification_curve)
+        choice = dict(zip(keys, combo, strict=True))
+        data_key = (bool(choice.get("flagged", False)), tuple(choice.get("exclude", ()) or ()))
+        if data_key not in cache:
+            data = ds
+            if data_key[0] and flagged_list:
+                has_counts = "flagged_count" in ds.data_vars
+                data = exclude_flagged(data) if has_counts else exclude_flagged(data, flagged_list)
+            if data_key[1]:
+                drop = [g for g in data_key[1] if g in data["geo"].values]
+                data = exclude_flagged(data, drop) if drop else data
+            cache[data_key] = data
+        opts = {k: v for k, v in choice.items() if k not in ("flagged", "exclude")}
+        res = make_estimator(**opts).fit(cache[data_key], level=level)
+        est = estimate_of(res, ci_level)
+        p = getattr(res, "pvalue", np.nan)
+        pv = float(p) if isinstance(p, int | float | np.floating) else np.nan
+        if not np.isfinite(pv):
+            z = est["estimate"] / est["std_error"] if est["std_error"] > 0 else np.nan
+            pv = float(2 * stats.norm.sf(abs(z)))
+        rows.append({**{k: (v if np.isscalar(v) or v is None else str(v)) for k, v in choice.items()},
+                     **est, "pvalue": pv})
+    table = pd.DataFrame(rows)
+    table.insert(0, "spec_id", np.arange(len(table)))
+    return SpecificationCurve(table=table, choices=tuple(keys), level=level, term="slope", ci_level=ci_level,
+                              notes={"flagged_geos": flagged_list})
