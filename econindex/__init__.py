@@ -50,6 +50,9 @@ _API: dict[str, str] = {
     "lorenz_curve": "econindex.indices",
     "top_k_share": "econindex.indices",
     "convergence": "econindex.indices",
+    "ConvergenceResult": "econindex.indices",
+    "tiers_categorical": "econindex.indices",
+    "RELEASE_EXCLUDED_COUNTRIES_2025_09": "econindex.indices",
     # estimators
     "OLS": "econindex.regression",
     "IncomeElasticity": "econindex.elasticity",
@@ -60,10 +63,16 @@ _API: dict[str, str] = {
     "expected_automation": "econindex.automation",
     "task_automation_rate": "econindex.automation",
     "compare_shares": "econindex.platforms",
+    "ShareComparison": "econindex.platforms",
     "CostUsage": "econindex.platforms",
+    "CostUsageResult": "econindex.platforms",
+    "periods_frame": "econindex.automation",
+    "RegressionResult": "econindex.regression",
 }
 
-_SUBMODULES = {"datasets", "robustness", "bayes", "schema", "errors", "plots", "indices", "io"}
+_SUBMODULES = {
+    "datasets", "robustness", "bayes", "schema", "errors", "plots", "indices", "io", "geography", "parallel",
+}
 
 __all__ = sorted([*_API, *_SUBMODULES, "__version__"])
 

@@ -386,7 +386,7 @@ def _platform_tables(ctx: _Context, sim: xr.Dataset) -> dict[str, pd.DataFrame]:
     if "platform" not in sim.dims:
         return {}
     comp = ei.compare_shares(sim, dim="platform", over="soc_major", exclude=("none", "not_classified"))
-    cost = ei.CostUsage(cov_type="HC1").fit(sim, platform="api")
+    cost = ei.CostUsage(cov_type="HC1", level="task").fit(sim, platform="api")
     truth = json.loads(sim.attrs["truth"])
     ctx.headline["cost_usage_slope"] = float(cost.slope)
     cost_row = pd.DataFrame(
