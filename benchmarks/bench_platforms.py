@@ -90,8 +90,19 @@ def run(quick: bool) -> list[Record]:
     ref = _statsmodels_loop(ca, cb)
     t_ref = time.perf_counter() - t0
     t = res.table
-    mine = t[["diff_lower", "diff_upper", "ratio_lower", "ratio_upper", "share_a_lower", "share_a_upper",
-              "share_b_lower", "share_b_upper", "p_value"]].to_numpy()
+    mine = t[
+        [
+            "diff_lower",
+            "diff_upper",
+            "ratio_lower",
+            "ratio_upper",
+            "share_a_lower",
+            "share_a_upper",
+            "share_b_lower",
+            "share_b_upper",
+            "p_value",
+        ]
+    ].to_numpy()
     same = bool(np.allclose(mine, ref, rtol=1e-9, atol=1e-12, equal_nan=True))
     rec1 = Record(
         target=f"compare_shares delta intervals + tests, {ca.size} tasks",

@@ -305,8 +305,13 @@ def _ols(
     dep_var: str = "y",
 ) -> RegressionResult:
     return OLS(cov_type=cov_type, cluster_correction=cluster_correction).fit(
-        y, X, names=tuple(names), obs_names=np.asarray(obs, dtype=object), clusters=clusters,
-        level=level, dep_var=dep_var,
+        y,
+        X,
+        names=tuple(names),
+        obs_names=np.asarray(obs, dtype=object),
+        clusters=clusters,
+        level=level,
+        dep_var=dep_var,
     )
 
 
@@ -571,8 +576,17 @@ def periods_frame(results: Mapping[str, AutomationResult]) -> pd.DataFrame:
                 "nobs": res.nobs,
             }
         )
-    cols = ["period", "slope", "se", "ci_lower", "ci_upper", "p_value", "naive_se", "partial_rsquared",
-            "nobs"]
+    cols = [
+        "period",
+        "slope",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "p_value",
+        "naive_se",
+        "partial_rsquared",
+        "nobs",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -588,8 +602,9 @@ def _select(ds: xr.Dataset, dim: str, value: str | None, hint: str) -> tuple[xr.
     if value is None:
         if len(labels) == 1:
             return ds.isel({dim: 0}), labels[0]
-        raise OptionError(f"the dataset has {len(labels)} values of {dim!r} {labels}; choose one with "
-                          f"{dim}=...{hint}")
+        raise OptionError(
+            f"the dataset has {len(labels)} values of {dim!r} {labels}; choose one with {dim}=...{hint}"
+        )
     check_option(dim, value, labels)
     return ds.sel({dim: value}), value
 
@@ -893,8 +908,10 @@ class TaskMixAutomation:
                     f"{_UNCOVERED} for geo(s) {named}; pass on_uncovered='record' to leave them out"
                 )
             record(uncovered, _UNCOVERED)
-            record(~has, _NO_TASKS if "published" not in sources["expected_automation"] else
-                   "no expected automation")
+            record(
+                ~has,
+                _NO_TASKS if "published" not in sources["expected_automation"] else "no expected automation",
+            )
             columns["expected_automation"] = e * scale
         elif self.task_control == "soc_major":
             shares, total, n_rated = self._soc_shares(sub)
@@ -964,7 +981,8 @@ class TaskMixAutomation:
             {
                 "geo_name": geo_names,
                 "actual": y,
-                "expected": columns["expected_automation"][keep] if "expected_automation" in columns
+                "expected": columns["expected_automation"][keep]
+                if "expected_automation" in columns
                 else np.full(n, np.nan),
                 "usage": x,
                 **{c: columns[c][keep] for c in self.controls},
@@ -1050,8 +1068,5 @@ def _soc_design(columns: dict[str, np.ndarray], keep: np.ndarray) -> dict[str, n
         return rest
     means = {k: float(np.nanmean(v[keep])) if keep.any() else 0.0 for k, v in soc.items()}
     reference = max(means, key=lambda k: means[k])
-    kept = {
-        k: v for k, v in soc.items() if k != reference and keep.any() and float(np.nanstd(v[keep])) > 0
-    }
+    kept = {k: v for k, v in soc.items() if k != reference and keep.any() and float(np.nanstd(v[keep])) > 0}
     return {**kept, **rest}
-

@@ -235,8 +235,9 @@ def _as_list(x: str | Sequence[str]) -> list[str]:
     return [x] if isinstance(x, str) else [str(v) for v in x]
 
 
-def _select_geo(da: xr.DataArray, ds: xr.Dataset, geo: str | Sequence[str] | None, level: str | None,
-                notes: list[str]) -> tuple[xr.DataArray, str]:
+def _select_geo(
+    da: xr.DataArray, ds: xr.Dataset, geo: str | Sequence[str] | None, level: str | None, notes: list[str]
+) -> tuple[xr.DataArray, str]:
     if GEO not in da.dims:
         return da, ""
     if level is not None:
@@ -321,8 +322,11 @@ def _extract(
         published = True
         notes.append(
             f"{count_var!r} is absent: shares come from the published {share_var!r}"
-            + (" and counts are share x the n= given" if n is not None else
-               "; intervals and tests need counts and are not reported (pass n=)")
+            + (
+                " and counts are share x the n= given"
+                if n is not None
+                else "; intervals and tests need counts and are not reported (pass n=)"
+            )
         )
     else:
         alt = f" or {share_var!r}" if share_var else ""
@@ -476,18 +480,36 @@ class ShareComparison:
         ``b``, ``over``, ``geo``, ``method`` and ``ci_level``.
         """
         df = self.table.copy()
-        df.attrs = {"dim": self.dim, "a": self.a, "b": self.b, "over": self.over, "geo": self.geo,
-                    "method": self.method, "ci_level": self.ci_level}
+        df.attrs = {
+            "dim": self.dim,
+            "a": self.a,
+            "b": self.b,
+            "over": self.over,
+            "geo": self.geo,
+            "method": self.method,
+            "ci_level": self.ci_level,
+        }
         return df
 
     def to_xarray(self) -> xr.Dataset:
         """The per-category table as a Dataset over ``category`` with the tests in ``attrs``."""
         out = xr.Dataset.from_dataframe(self.table.set_index("category"))
         out.attrs = {
-            "dim": self.dim, "a": self.a, "b": self.b, "over": self.over, "geo": self.geo,
-            "method": self.method, "ci_level": self.ci_level, "n_a": self.n_a, "n_b": self.n_b,
-            "chi2": self.chi2, "chi2_pvalue": self.chi2_pvalue, "gtest": self.gtest,
-            "gtest_pvalue": self.gtest_pvalue, "df": self.df, "notes": json.dumps(list(self.notes)),
+            "dim": self.dim,
+            "a": self.a,
+            "b": self.b,
+            "over": self.over,
+            "geo": self.geo,
+            "method": self.method,
+            "ci_level": self.ci_level,
+            "n_a": self.n_a,
+            "n_b": self.n_b,
+            "chi2": self.chi2,
+            "chi2_pvalue": self.chi2_pvalue,
+            "gtest": self.gtest,
+            "gtest_pvalue": self.gtest_pvalue,
+            "df": self.df,
+            "notes": json.dumps(list(self.notes)),
         }
         return out
 
@@ -672,8 +694,9 @@ def compare_shares(
     if method == "bootstrap" and (not isinstance(n_boot, int | np.integer) or n_boot < 100):
         raise OptionError(f"n_boot={n_boot!r} must be an integer >= 100")
     exclude = _as_list(exclude)
-    cnt = _extract(ds, dim, over, geo=geo, level=level, sel=sel, request_level=request_level,
-                   exclude=exclude, n=n)
+    cnt = _extract(
+        ds, dim, over, geo=geo, level=level, sel=sel, request_level=request_level, exclude=exclude, n=n
+    )
     notes = list(cnt.notes)
     if cnt.published and n is None:
         warnings.warn(notes[0], UserWarning, stacklevel=2)
@@ -764,12 +787,24 @@ def compare_shares(
             "category": cats.astype(str),
             "count_a": ca if can_infer else nan,
             "count_b": cb if can_infer else nan,
-            "share_a": pa, "share_a_lower": sa_lo, "share_a_upper": sa_hi,
-            "share_b": pb, "share_b_lower": sb_lo, "share_b_upper": sb_hi,
-            "diff": diff, "diff_lower": d_lo, "diff_upper": d_hi,
-            "ratio": ratio, "ratio_lower": r_lo, "ratio_upper": r_hi,
-            "statistic": zstat, "p_value": pval, "p_holm": p_holm, "p_bh": p_bh,
-            "present_a": ca > 0, "present_b": cb > 0,
+            "share_a": pa,
+            "share_a_lower": sa_lo,
+            "share_a_upper": sa_hi,
+            "share_b": pb,
+            "share_b_lower": sb_lo,
+            "share_b_upper": sb_hi,
+            "diff": diff,
+            "diff_lower": d_lo,
+            "diff_upper": d_hi,
+            "ratio": ratio,
+            "ratio_lower": r_lo,
+            "ratio_upper": r_hi,
+            "statistic": zstat,
+            "p_value": pval,
+            "p_holm": p_holm,
+            "p_bh": p_bh,
+            "present_a": ca > 0,
+            "present_b": cb > 0,
         },
         columns=_TABLE_COLUMNS,
     )
@@ -779,11 +814,29 @@ def compare_shares(
             notes.append(f"{len(one_side)} categories observed on one side only: {one_side[:10]}")
     trend, t_chi2, t_p, t_df = _trend(cnt, dim, z, can_infer)
     return ShareComparison(
-        dim=dim, over=over, a=a, b=b, geo=cnt.geo, variable=cnt.variable, method=method,
-        ci_level=ci_level, n_a=na if can_infer else math.nan, n_b=nb if can_infer else math.nan,
-        table=table, trend=trend, chi2=chi2, chi2_pvalue=chi2_p, gtest=g, gtest_pvalue=g_p, df=float(dof),
-        trend_chi2=t_chi2, trend_pvalue=t_p, trend_df=t_df, published=cnt.published,
-        dropped=tuple(dropped), notes=tuple(notes),
+        dim=dim,
+        over=over,
+        a=a,
+        b=b,
+        geo=cnt.geo,
+        variable=cnt.variable,
+        method=method,
+        ci_level=ci_level,
+        n_a=na if can_infer else math.nan,
+        n_b=nb if can_infer else math.nan,
+        table=table,
+        trend=trend,
+        chi2=chi2,
+        chi2_pvalue=chi2_p,
+        gtest=g,
+        gtest_pvalue=g_p,
+        df=float(dof),
+        trend_chi2=t_chi2,
+        trend_pvalue=t_p,
+        trend_df=t_df,
+        published=cnt.published,
+        dropped=tuple(dropped),
+        notes=tuple(notes),
     )
 
 
@@ -1099,8 +1152,9 @@ class CostUsage:
                 if geo not in set(map(str, da[GEO].values)):
                     raise SchemaError(f"geo {geo!r} not in the dataset")
                 da = da.sel({GEO: geo}, drop=True)
-            return _reduce_other_dims(da, {TASK}, {k: v for k, v in (sel or {}).items() if k in da.dims},
-                                      str(da.name))
+            return _reduce_other_dims(
+                da, {TASK}, {k: v for k, v in (sel or {}).items() if k in da.dims}, str(da.name)
+            )
 
         if PLATFORM not in ds["task_count"].dims and platform is not None:
             attr = ds.attrs.get("platform")
@@ -1165,8 +1219,10 @@ class CostUsage:
         # categories without usage carry no information in a log-log fit: recorded first
         # (a zero-usage task also has no cost index in a release), then the cost check
         no_use = ~(np.nan_to_num(usage, nan=-1.0) > 0)
-        dropped += [(str(c), "zero usage" if usage[i] == 0 else "missing usage")
-                    for i, c in zip(np.flatnonzero(no_use), cats[no_use], strict=True)]
+        dropped += [
+            (str(c), "zero usage" if usage[i] == 0 else "missing usage")
+            for i, c in zip(np.flatnonzero(no_use), cats[no_use], strict=True)
+        ]
         miss_x = ~no_use & ~np.all([np.isfinite(X_raw[v]) for v in needed], axis=0)
         n_used = int((~no_use).sum())
         if n_used and miss_x.sum() > self.max_missing * n_used:
@@ -1184,16 +1240,25 @@ class CostUsage:
             raise EstimationError(f"only {int(use.sum())} usable categories for {k} coefficients")
         y = np.log(share[use])
         names = ["const"] + [f"log_{v}" for v in self.regressors] + list(self.controls)
-        X = np.column_stack([np.ones(int(use.sum()))] + [np.log(X_raw[v][use]) for v in self.regressors]
-                            + [X_raw[c][use] for c in self.controls])
+        X = np.column_stack(
+            [np.ones(int(use.sum()))]
+            + [np.log(X_raw[v][use]) for v in self.regressors]
+            + [X_raw[c][use] for c in self.controls]
+        )
         wts = usage[use] if self.weights == "usage" else None
         reg = OLS(cov_type=self.cov_type).fit(
-            y, X, weights=wts, names=tuple(names), obs_names=[str(c) for c in cats[use]],
+            y,
+            X,
+            weights=wts,
+            names=tuple(names),
+            obs_names=[str(c) for c in cats[use]],
             clusters=None if clusters is None else clusters[use],
-            dep_var="log_usage_share", level=self.level,
+            dep_var="log_usage_share",
+            level=self.level,
         )
-        data = pd.DataFrame({"category": cats[use].astype(str), "usage_count": usage[use],
-                             "usage_share": share[use]})
+        data = pd.DataFrame(
+            {"category": cats[use].astype(str), "usage_count": usage[use], "usage_share": share[use]}
+        )
         for v in needed:
             data[v] = X_raw[v][use]
         data["log_usage_share"] = y
@@ -1202,9 +1267,22 @@ class CostUsage:
         data["weight"] = wts if wts is not None else 1.0
         drop_df = pd.DataFrame(dropped, columns=["category", "reason"])
         return CostUsageResult(
-            names=reg.names, coef=reg.coef, cov=reg.cov, df=reg.df, nobs=reg.nobs, cov_type=reg.cov_type,
-            cov_label=reg.cov_label, cov_description=reg.cov_description, level=self.level,
-            model=reg.model, dep_var="log_usage_share",
-            regression=reg, data=data, dropped=drop_df, platform=str(platform), weights=self.weights,
-            regressor=self.regressors[0], notes=tuple(notes),
+            names=reg.names,
+            coef=reg.coef,
+            cov=reg.cov,
+            df=reg.df,
+            nobs=reg.nobs,
+            cov_type=reg.cov_type,
+            cov_label=reg.cov_label,
+            cov_description=reg.cov_description,
+            level=self.level,
+            model=reg.model,
+            dep_var="log_usage_share",
+            regression=reg,
+            data=data,
+            dropped=drop_df,
+            platform=str(platform),
+            weights=self.weights,
+            regressor=self.regressors[0],
+            notes=tuple(notes),
         )

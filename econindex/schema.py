@@ -201,8 +201,7 @@ def _dims_ok(var: xr.DataArray, core: tuple[str, ...], name: str) -> None:
     extra = [d for d in var.dims if d not in core and d not in extra_allowed]
     if missing or extra:
         raise SchemaError(
-            f"variable {name!r} has dims {var.dims}; expected {core}"
-            " (plus optional 'period'/'platform')"
+            f"variable {name!r} has dims {var.dims}; expected {core} (plus optional 'period'/'platform')"
         )
 
 

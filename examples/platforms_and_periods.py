@@ -37,24 +37,35 @@ def main() -> None:
     parser.add_argument("--plot", default=None, help="write a dumbbell + cost-usage figure here")
     args = parser.parse_args()
 
-    ds = ei.simulate(seed=args.seed, platforms=("claude_ai", "api"), n_periods=3, n_countries=40,
-                     n_tasks=600, abuse_state=None)
+    ds = ei.simulate(
+        seed=args.seed,
+        platforms=("claude_ai", "api"),
+        n_periods=3,
+        n_countries=40,
+        n_tasks=600,
+        abuse_state=None,
+    )
     truth = json.loads(ds.attrs["truth"])
     first = str(ds["period"].values[0])
 
     # 1. platform mix over SOC major groups (first period, GLOBAL)
-    soc = compare_shares(ds, dim="platform", over="soc_major", exclude=("none", "not_classified"),
-                         sel={"period": first})
+    soc = compare_shares(
+        ds, dim="platform", over="soc_major", exclude=("none", "not_classified"), sel={"period": first}
+    )
     print(f"== SOC mix, api vs claude_ai ({first}; n = {soc.n_b:,.0f} vs {soc.n_a:,.0f} conversations)")
     t = soc.to_frame().set_index("category")
     for code, name in SOC_NAMES.items():
         r = t.loc[code]
         true = truth["platform_soc_share_diff"][code]
-        print(f"  {name[:36]:<37} claude_ai {r.share_a:6.1%}  api {r.share_b:6.1%}  "
-              f"diff {r['diff']:+.2%} [{r.diff_lower:+.2%}, {r.diff_upper:+.2%}] (true {true:+.2%}) "
-              f"p_holm {r.p_holm:.2g}")
-    print(f"  equal mixes: chi2 = {soc.chi2:,.0f} (df {soc.df:g}), G = {soc.gtest:,.0f}, "
-          f"p = {soc.chi2_pvalue:.3g}")
+        print(
+            f"  {name[:36]:<37} claude_ai {r.share_a:6.1%}  api {r.share_b:6.1%}  "
+            f"diff {r['diff']:+.2%} [{r.diff_lower:+.2%}, {r.diff_upper:+.2%}] (true {true:+.2%}) "
+            f"p_holm {r.p_holm:.2g}"
+        )
+    print(
+        f"  equal mixes: chi2 = {soc.chi2:,.0f} (df {soc.df:g}), G = {soc.gtest:,.0f}, "
+        f"p = {soc.chi2_pvalue:.3g}"
+    )
 
     # 2. automation vs augmentation by platform
     mode = compare_shares(ds, dim="platform", over="mode", sel={"period": first}).to_frame()
@@ -62,31 +73,42 @@ def main() -> None:
     print("== Collaboration mode by platform (all conversations)")
     for m in ("automation", "augmentation"):
         r = mode.loc[m]
-        print(f"  {m:<13} claude_ai {r.share_a:6.1%}  api {r.share_b:6.1%} "
-              f"[{r.share_b_lower:.1%}, {r.share_b_upper:.1%}]")
+        print(
+            f"  {m:<13} claude_ai {r.share_a:6.1%}  api {r.share_b:6.1%} "
+            f"[{r.share_b_lower:.1%}, {r.share_b_upper:.1%}]"
+        )
     print(f"  true API automation share: {truth['api_automation_share_all']:.1%}")
 
     # 3. pattern trend across periods on Claude.ai
     trend = compare_shares(ds, dim="period", over="pattern", sel={"platform": "claude_ai"})
-    print(f"== Patterns across periods on claude_ai: {trend.a} -> {trend.b}; "
-          f"homogeneity across all periods chi2 = {trend.trend_chi2:.1f} (df {trend.trend_df:g}, "
-          f"p = {trend.trend_pvalue:.3g})")
+    print(
+        f"== Patterns across periods on claude_ai: {trend.a} -> {trend.b}; "
+        f"homogeneity across all periods chi2 = {trend.trend_chi2:.1f} (df {trend.trend_df:g}, "
+        f"p = {trend.trend_pvalue:.3g})"
+    )
     d = trend.to_frame().set_index("category")
     for p in ("directive", "learning", "task iteration"):
         r = d.loc[p]
-        print(f"  {p:<15} {r.share_a:6.1%} -> {r.share_b:6.1%}  change {r['diff']:+.2%} "
-              f"[{r.diff_lower:+.2%}, {r.diff_upper:+.2%}]")
+        print(
+            f"  {p:<15} {r.share_a:6.1%} -> {r.share_b:6.1%}  change {r['diff']:+.2%} "
+            f"[{r.diff_lower:+.2%}, {r.diff_upper:+.2%}]"
+        )
 
     # 4. cost and usage on the API
     api_first = ds.sel(period=first)
     print(f"== Cost and usage on the API (true task-level slope {truth['cost_usage_slope']})")
-    for est in (CostUsage(level="task"), CostUsage(level="task", weights="usage"),
-                CostUsage(level="soc_major", weights="usage")):
+    for est in (
+        CostUsage(level="task"),
+        CostUsage(level="task", weights="usage"),
+        CostUsage(level="soc_major", weights="usage"),
+    ):
         fit = est.fit(api_first, platform="api")
         level, weights = est.level, est.weights
         lo, hi = fit.ci()
-        print(f"  {level:<9} weights={weights!s:<5}  slope {fit.slope:+.3f} (se {fit.se:.3f}, "
-              f"95% CI [{lo:+.3f}, {hi:+.3f}], N = {fit.nobs}, dropped {len(fit.dropped)})")
+        print(
+            f"  {level:<9} weights={weights!s:<5}  slope {fit.slope:+.3f} (se {fit.se:.3f}, "
+            f"95% CI [{lo:+.3f}, {hi:+.3f}], N = {fit.nobs}, dropped {len(fit.dropped)})"
+        )
 
     if args.plot:
         import matplotlib

@@ -38,8 +38,9 @@ def _pick(rows: pd.DataFrame, facet: str, candidates: Iterable[str]) -> pd.DataF
 def task_rates(rows: pd.DataFrame) -> dict[str, float]:
     """Step 1, one task at a time."""
     glob = rows[rows["geography"] == "global"]
-    tp = _pick(glob, "onet_task::collaboration",
-               ("onet_task_collaboration_count", "onet_task_collaboration_pct"))
+    tp = _pick(
+        glob, "onet_task::collaboration", ("onet_task_collaboration_count", "onet_task_collaboration_pct")
+    )
     cells: dict[str, dict[str, float]] = {}
     for name, value in zip(tp["cluster_name"], tp["value"], strict=True):
         task, pattern = str(name).rsplit("::", 1)
@@ -124,8 +125,9 @@ def _residuals(y: list[float], x: list[float]) -> list[float]:
     return [y[i] - a - b * x[i] for i in range(n)]
 
 
-def fwl(actual: dict[str, float], usage: dict[str, float], expected: dict[str, float],
-        scale: float = 100.0) -> dict[str, float]:
+def fwl(
+    actual: dict[str, float], usage: dict[str, float], expected: dict[str, float], scale: float = 100.0
+) -> dict[str, float]:
     """Step 3: residualize both on expected automation, regress residual on residual."""
     geos = [g for g in sorted(actual) if g in usage and g in expected and not g.startswith("not_classified")]
     y = [actual[g] * scale for g in geos]
@@ -143,8 +145,12 @@ def fwl(actual: dict[str, float], usage: dict[str, float], expected: dict[str, f
     return {"slope": slope, "partial_rsquared": sxy * sxy / (sxx * syy), "nobs": n, "naive_se": naive_se}
 
 
-def plain_fit(rows: pd.DataFrame, level: str = "country", base: str = "classified",
-              usage: dict[str, float] | None = None) -> dict[str, float]:
+def plain_fit(
+    rows: pd.DataFrame,
+    level: str = "country",
+    base: str = "classified",
+    usage: dict[str, float] | None = None,
+) -> dict[str, float]:
     """The whole published procedure on AEI long rows (usage index from the rows unless given)."""
     rates = task_rates(rows)
     expected = expected_automation(rows, level, rates)

@@ -113,8 +113,16 @@ def ds_to_rows(ds: xr.Dataset, level: str = "country") -> pd.DataFrame:
     share = ds["task_pattern_share"].to_pandas()
     for task in share.index:
         for pattern in share.columns:
-            rows.append(("GLOBAL", "global", "onet_task::collaboration", "onet_task_collaboration_pct",
-                         f"{task}::{pattern}", 100 * share.loc[task, pattern]))
+            rows.append(
+                (
+                    "GLOBAL",
+                    "global",
+                    "onet_task::collaboration",
+                    "onet_task_collaboration_pct",
+                    f"{task}::{pattern}",
+                    100 * share.loc[task, pattern],
+                )
+            )
     tc = ds["task_count"].to_pandas()
     for g in tc.index:
         for t in tc.columns:
@@ -149,8 +157,10 @@ def test_task_rate_by_hand() -> None:
 
 def test_task_rate_from_counts_matches_shares() -> None:
     ds, _ = make_ds(n_geo=10, n_task=12)
-    counts = (ds["task_pattern_share"] * 1000.0).expand_dims(geo=["GLOBAL"]).assign_coords(
-        geo_level=("geo", ["global"])
+    counts = (
+        (ds["task_pattern_share"] * 1000.0)
+        .expand_dims(geo=["GLOBAL"])
+        .assign_coords(geo_level=("geo", ["global"]))
     )
     alt = xr.Dataset({"task_pattern_count": counts})
     np.testing.assert_allclose(task_automation_rate(alt).values, task_automation_rate(ds).values, rtol=1e-12)
@@ -415,8 +425,16 @@ def test_published_base_mismatch_raises() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"usage": "levels"}, {"base": "some"}, {"cov_type": "HC9"}, {"task_control": "x"},
-     {"on_uncovered": "ignore"}, {"min_count": -1}, {"alpha": 1.5}, {"cov_type": "cluster"}],
+    [
+        {"usage": "levels"},
+        {"base": "some"},
+        {"cov_type": "HC9"},
+        {"task_control": "x"},
+        {"on_uncovered": "ignore"},
+        {"min_count": -1},
+        {"alpha": 1.5},
+        {"cov_type": "cluster"},
+    ],
 )
 def test_bad_options(kwargs: dict) -> None:
     with pytest.raises(OptionError):
@@ -461,8 +479,15 @@ def test_exports_agree() -> None:
     res = TaskMixAutomation(expected_source="counts").fit(ds)
     assert isinstance(res, AutomationResult)
     frame = res.to_frame()
-    assert frame.columns.tolist() == ["term", "estimate", "std_error", "statistic", "p_value", "ci_lower",
-                                      "ci_upper"]
+    assert frame.columns.tolist() == [
+        "term",
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "ci_lower",
+        "ci_upper",
+    ]
     row = frame.set_index("term").loc["usage_index"]
     assert row["estimate"] == pytest.approx(res.slope, rel=1e-10)
     assert (row["ci_lower"], row["ci_upper"]) == pytest.approx(res.ci())

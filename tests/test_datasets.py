@@ -24,8 +24,12 @@ def test_vendored_files_equal_shared(shared_aei):
         original = (shared_aei / name).read_bytes()
         assert datasets.data_path(name).read_bytes() == original, name
     slice_ = datasets.load_us_state_task_slice()
-    raw = pd.read_csv(shared_aei / "us_state_tasks_collaboration_2025-08.csv", keep_default_na=False,
-                      na_values=[""], dtype={"cluster_name": str})
+    raw = pd.read_csv(
+        shared_aei / "us_state_tasks_collaboration_2025-08.csv",
+        keep_default_na=False,
+        na_values=[""],
+        dtype={"cluster_name": str},
+    )
     pd.testing.assert_frame_equal(slice_, raw)
 
 

@@ -37,8 +37,12 @@ def test_dask_local_cluster_matches_serial():
     distributed = pytest.importorskip("distributed")
     chunks = replicate_chunks(2000, seed=7, chunk_size=500)
     serial = np.concatenate(map_replicates(_means, chunks))
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         remote = np.concatenate(map_replicates(_means, chunks, client=client))
     np.testing.assert_array_equal(serial, remote)
 

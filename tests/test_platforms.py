@@ -48,15 +48,32 @@ from econindex.schema import pattern_coords
 
 TASKS = ["write code", "debug code", "teach math", "grade essays", "draw logos", "none", "not_classified"]
 SOC = ["15", "15", "25", "25", "27", "none", "not_classified"]
-PATTERNS = ["directive", "feedback loop", "learning", "task iteration", "validation", "none",
-            "not_classified"]
+PATTERNS = [
+    "directive",
+    "feedback loop",
+    "learning",
+    "task iteration",
+    "validation",
+    "none",
+    "not_classified",
+]
 
 
-def make_ds(task: np.ndarray, *, dim: str = "platform", labels: tuple[str, ...] = ("claude_ai", "api"),
-            pattern: np.ndarray | None = None, cost: np.ndarray | None = None) -> xr.Dataset:
+def make_ds(
+    task: np.ndarray,
+    *,
+    dim: str = "platform",
+    labels: tuple[str, ...] = ("claude_ai", "api"),
+    pattern: np.ndarray | None = None,
+    cost: np.ndarray | None = None,
+) -> xr.Dataset:
     """GLOBAL-only dataset: ``task`` is (n_tasks, n_levels) counts along ``dim``."""
-    coords = {**geo_coords(["GLOBAL"], ["global"]), "task": TASKS, "soc_major": ("task", SOC),
-              dim: list(labels)}
+    coords = {
+        **geo_coords(["GLOBAL"], ["global"]),
+        "task": TASKS,
+        "soc_major": ("task", SOC),
+        dim: list(labels),
+    }
     data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
         "task_count": (("geo", "task", dim), np.asarray(task, dtype=float)[None])
     }
@@ -288,8 +305,10 @@ def test_null_rejection_rates_are_nominal() -> None:
 
 # --------------------------------------------------------------------------- periods and trends
 def test_period_trend_table() -> None:
-    counts = np.array([[100, 120, 150], [50, 60, 40], [30, 30, 45], [20, 10, 5], [0, 10, 20],
-                       [5, 5, 5], [40, 40, 40]], dtype=float)
+    counts = np.array(
+        [[100, 120, 150], [50, 60, 40], [30, 30, 45], [20, 10, 5], [0, 10, 20], [5, 5, 5], [40, 40, 40]],
+        dtype=float,
+    )
     labels = ("2025-08-04", "2025-01-15", "2025-03-27")  # deliberately unsorted
     d = make_ds(counts, dim="period", labels=labels)
     res = compare_shares(d, dim="period", over="task")
@@ -372,14 +391,19 @@ def test_bad_input_raises_named_errors(ds: xr.Dataset) -> None:
 
 def test_request_level_and_geo_level() -> None:
     reqs = ["code", "code/web", "code/data", "writing", "writing/essay"]
-    counts = np.array([[[50, 80], [30, 60], [20, 20], [40, 10], [40, 10]],
-                       [[10, 0], [5, 0], [5, 0], [20, 0], [20, 0]]], dtype=float)
+    counts = np.array(
+        [[[50, 80], [30, 60], [20, 20], [40, 10], [40, 10]], [[10, 0], [5, 0], [5, 0], [20, 0], [20, 0]]],
+        dtype=float,
+    )
     d = xr.Dataset(
         {"request_count": (("geo", "request", "platform"), counts)},
-        coords={**geo_coords(["USA", "DEU"], ["country", "country"]), "request": reqs,
-                "request_level": ("request", [1, 0, 0, 1, 0]),
-                "parent_request": ("request", ["", "code", "code", "", "writing"]),
-                "platform": ["claude_ai", "api"]},
+        coords={
+            **geo_coords(["USA", "DEU"], ["country", "country"]),
+            "request": reqs,
+            "request_level": ("request", [1, 0, 0, 1, 0]),
+            "parent_request": ("request", ["", "code", "code", "", "writing"]),
+            "platform": ["claude_ai", "api"],
+        },
     )
     res = compare_shares(d, over="request", level="country")
     t = res.table.set_index("category")
@@ -398,16 +422,18 @@ def test_plots_draw(ds: xr.Dataset) -> None:
     res = compare_shares(ds, over="soc_major")
     ax = res.plot()
     assert len(ax.get_yticklabels()) == len(res.table)
-    trend = compare_shares(make_ds(TASK_COUNTS, dim="period", labels=("2025-01-15", "2025-08-04")),
-                           dim="period", over="task")
+    trend = compare_shares(
+        make_ds(TASK_COUNTS, dim="period", labels=("2025-01-15", "2025-08-04")), dim="period", over="task"
+    )
     assert trend.plot_trend().get_xlabel() == "period"
     assert "Share comparison" in res.summary()
     plt.close("all")
 
 
 # --------------------------------------------------------------------------- CostUsage
-def cost_ds(rng: np.random.Generator, n_tasks: int = 60, slope: float = 0.6, sigma: float = 0.3,
-            n_soc: int = 12) -> tuple[xr.Dataset, float]:
+def cost_ds(
+    rng: np.random.Generator, n_tasks: int = 60, slope: float = 0.6, sigma: float = 0.3, n_soc: int = 12
+) -> tuple[xr.Dataset, float]:
     tasks = [f"task {i}" for i in range(n_tasks)] + ["none", "not_classified"]
     soc = [f"{11 + 2 * (i % n_soc)}" for i in range(n_tasks)] + ["none", "not_classified"]
     cost = np.exp(rng.normal(0, 0.6, n_tasks))
@@ -416,10 +442,16 @@ def cost_ds(rng: np.random.Generator, n_tasks: int = 60, slope: float = 0.6, sig
     counts = np.concatenate([rng.poisson(mu), [3000, 5000]]).astype(float)
     both = np.column_stack([rng.poisson(np.full(n_tasks + 2, 500.0)), counts]).astype(float)
     d = xr.Dataset(
-        {"task_count": (("geo", "task", "platform"), both[None]),
-         "cost_index": ("task", np.concatenate([cost, [np.nan, np.nan]]))},
-        coords={**geo_coords(["GLOBAL"], ["global"]), "task": tasks, "soc_major": ("task", soc),
-                "platform": ["claude_ai", "api"]},
+        {
+            "task_count": (("geo", "task", "platform"), both[None]),
+            "cost_index": ("task", np.concatenate([cost, [np.nan, np.nan]])),
+        },
+        coords={
+            **geo_coords(["GLOBAL"], ["global"]),
+            "task": tasks,
+            "soc_major": ("task", soc),
+            "platform": ["claude_ai", "api"],
+        },
         attrs={"truth": json.dumps({"cost_usage_slope": slope})},
     )
     return d, slope
@@ -451,8 +483,9 @@ def test_cost_usage_token_regressors_and_controls_match_statsmodels() -> None:
     prompt = np.exp(0.8 * np.log(d.cost_index.values) + rng.normal(0, 0.2, k))
     ctrl = rng.normal(0, 1, k)
     d = d.assign(prompt_tokens_index=("task", prompt), novelty=("task", ctrl))
-    res = CostUsage(level="task", regressors=("cost_index", "prompt_tokens_index"),
-                    controls=("novelty",), cov_type="HC2").fit(d)
+    res = CostUsage(
+        level="task", regressors=("cost_index", "prompt_tokens_index"), controls=("novelty",), cov_type="HC2"
+    ).fit(d)
     keep = slice(0, k - 2)
     api = d.task_count.sel(geo="GLOBAL", platform="api").values[keep]
     X = np.column_stack([np.ones(k - 2), np.log(d.cost_index.values[keep]), np.log(prompt[keep]), ctrl[keep]])
@@ -479,8 +512,13 @@ def test_cost_usage_soc_level_notes_tasks_without_cost() -> None:
 def test_cost_usage_soc_aggregation_is_usage_weighted_mean() -> None:
     d, _ = cost_ds(np.random.default_rng(2))
     res = CostUsage(level="soc_major").fit(d, platform="api")
-    df = pd.DataFrame({"n": d.task_count.sel(geo="GLOBAL", platform="api").values,
-                       "c": d.cost_index.values, "soc": d.soc_major.values}).iloc[:-2]
+    df = pd.DataFrame(
+        {
+            "n": d.task_count.sel(geo="GLOBAL", platform="api").values,
+            "c": d.cost_index.values,
+            "soc": d.soc_major.values,
+        }
+    ).iloc[:-2]
     grp = df.assign(nc=df.n * df.c).groupby("soc")[["n", "nc"]].sum()
     data = res.data.set_index("category")
     np.testing.assert_allclose(data.loc[grp.index, "cost_index"], grp.nc / grp.n, rtol=1e-12)
@@ -546,8 +584,9 @@ def _simulated(seed: int) -> xr.Dataset:
     import econindex as ei
 
     # no abusive traffic: the simulator's true platform mix is that of clean traffic
-    return ei.simulate(seed=seed, platforms=("claude_ai", "api"), n_countries=10, n_tasks=300,
-                       abuse_state=None)
+    return ei.simulate(
+        seed=seed, platforms=("claude_ai", "api"), n_countries=10, n_tasks=300, abuse_state=None
+    )
 
 
 def test_simulated_platform_differences_are_covered() -> None:
@@ -599,8 +638,10 @@ def test_read_aei_round_trip_gives_the_same_comparison(tmp_path) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(0, 5000), min_size=len(TASKS), max_size=len(TASKS)),
-       st.lists(st.integers(0, 5000), min_size=len(TASKS), max_size=len(TASKS)))
+@given(
+    st.lists(st.integers(0, 5000), min_size=len(TASKS), max_size=len(TASKS)),
+    st.lists(st.integers(0, 5000), min_size=len(TASKS), max_size=len(TASKS)),
+)
 def test_properties_of_any_comparison(ca: list[int], cb: list[int]) -> None:
     if sum(ca) == 0 or sum(cb) == 0:
         return

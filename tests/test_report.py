@@ -44,8 +44,15 @@ class _Collector(HTMLParser):
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    return subprocess.run([sys.executable, "-m", "econindex.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=600, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "econindex.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +68,26 @@ def test_embedded_report_sections_figures_and_numbers(embedded_report):
     page = (embedded_report / "report.html").read_text()
     parsed = _Collector()
     parsed.feed(page)
-    for key in ("headline", "usage_index", "elasticity", "automation", "convergence", "robustness",
-                "simulated", "ingest", "reproduce"):
+    for key in (
+        "headline",
+        "usage_index",
+        "elasticity",
+        "automation",
+        "convergence",
+        "robustness",
+        "simulated",
+        "ingest",
+        "reproduce",
+    ):
         assert key in parsed.sections, key
-    for fig in ("aui_countries", "aui_states_map", "elasticity_countries", "automation_partial",
-                "specification_curve", "convergence"):
+    for fig in (
+        "aui_countries",
+        "aui_states_map",
+        "elasticity_countries",
+        "automation_partial",
+        "specification_curve",
+        "convergence",
+    ):
         assert fig in parsed.figures, fig
     assert parsed.images == len(parsed.figures) and not parsed.external  # self-contained
     for table in ("headline", "flag_sensitivity_automation_states", "ingest_report", "versions"):
@@ -91,8 +113,18 @@ def test_embedded_report_sections_figures_and_numbers(embedded_report):
 def test_report_on_a_written_release(tmp_path):
     sim = ei.simulate(seed=2, n_tasks=200)
     release = ei.write_aei(sim, tmp_path / "release.csv")
-    proc = run_cli("report", "--data", str(release), "--no-bayes", "--out", str(tmp_path / "r"),
-                   "--format", "markdown", "--quiet", cwd=tmp_path)
+    proc = run_cli(
+        "report",
+        "--data",
+        str(release),
+        "--no-bayes",
+        "--out",
+        str(tmp_path / "r"),
+        "--format",
+        "markdown",
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stderr == ""  # --quiet
     md = (tmp_path / "r" / "report.md").read_text()
@@ -121,10 +153,26 @@ def test_page_renders_in_headless_chromium(embedded_report, tmp_path):
     if chromium is None:
         pytest.skip("Debian's chromium package is not installed")
     proc = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path}",
-         "--enable-logging=stderr", "--v=0", "--dump-dom", (embedded_report / "report.html").as_uri()],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+            (embedded_report / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0
     assert 'data-section="headline"' in proc.stdout
     console_errors = [ln for ln in proc.stderr.splitlines() if "CONSOLE" in ln and "ERROR" in ln.upper()]

@@ -19,9 +19,7 @@ def require_matplotlib() -> Any:
             matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "plotting needs matplotlib: pip install 'econindex[plot]'"
-        ) from exc
+        raise ImportError("plotting needs matplotlib: pip install 'econindex[plot]'") from exc
     return plt
 
 

@@ -55,8 +55,13 @@ def partial_regression_plot(result: AutomationResult, *, ax: Any = None, label_e
     ax.scatter(x, y, s=18, alpha=0.7, color="tab:blue", edgecolor="none")
     grid = np.linspace(float(x.min()), float(x.max()), 50)
     lo, hi = result.ci()
-    ax.plot(grid, result.slope * grid, color="tab:red", lw=1.5,
-            label=f"slope {result.slope:.3f} [{lo:.3f}, {hi:.3f}] ({result.cov_type})")
+    ax.plot(
+        grid,
+        result.slope * grid,
+        color="tab:red",
+        lw=1.5,
+        label=f"slope {result.slope:.3f} [{lo:.3f}, {hi:.3f}] ({result.cov_type})",
+    )
     ax.axhline(0.0, color="0.7", lw=0.8)
     ax.axvline(0.0, color="0.7", lw=0.8)
     if label_extremes > 0:

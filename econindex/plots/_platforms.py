@@ -79,8 +79,7 @@ def plot_dumbbell(res: ShareComparison, ax: Any = None, top: int | None = 15) ->
         err = None
         if np.isfinite(lo).all() and np.isfinite(hi).all():
             err = np.vstack([np.clip(s - lo, 0, None), np.clip(hi - s, 0, None)])
-        ax.errorbar(s, y, xerr=err, fmt="o", color=color, capsize=2, zorder=2,
-                    label=getattr(res, side))
+        ax.errorbar(s, y, xerr=err, fmt="o", color=color, capsize=2, zorder=2, label=getattr(res, side))
     ax.set_yticks(y)
     ax.set_yticklabels([str(c)[:40] for c in t["category"]])
     ax.set_xlabel(f"share of conversations ({res.geo})")
@@ -198,8 +197,9 @@ def plot_cost_usage(res: CostUsageResult, ax: Any = None, n_bins: int = 10) -> A
     xbar = {c: float(np.average(d[c], weights=w)) for c in params.index if c not in ("const", res.term)}
     intercept = float(params["const"]) + sum(float(params[c]) * v for c, v in xbar.items())
     grid = np.linspace(x.min(), x.max(), 50)
-    ax.plot(grid, intercept + res.slope * grid, color="C3",
-            label=f"fit: slope {res.slope:.2f} (se {res.se:.2f})")
+    ax.plot(
+        grid, intercept + res.slope * grid, color="C3", label=f"fit: slope {res.slope:.2f} (se {res.se:.2f})"
+    )
     ax.set_xlabel(f"log {res.regressor}")
     ax.set_ylabel("log usage share")
     ax.set_title(f"Cost and usage on {res.platform} ({res.level})")
