@@ -65,12 +65,22 @@ def _toy(rng: np.random.Generator, n_geo: int, n_task: int, by_task: bool, frac:
     return ei.validate(ds)
 
 
+def _two_periods(ds: xr.Dataset, other: xr.Dataset) -> xr.Dataset:
+    """Stack two toy releases along ``period`` (the global task x pattern mix stays period-free)."""
+    both = xr.concat([ds.drop_vars("task_pattern_share"), other.drop_vars("task_pattern_share")],
+                     dim=xr.DataArray(["2025-08-04", "2025-11-13"], dims="period", name="period"))
+    both["task_pattern_share"] = ds["task_pattern_share"]
+    return ei.validate(both)
+
+
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), n_geo=st.integers(2, 8), n_task=st.integers(1, 6),
-       by_task=st.booleans(), frac=st.floats(0.0, 1.0))
+       by_task=st.booleans(), frac=st.floats(0.0, 1.0), periods=st.booleans())
 def test_conservation_cleaned_plus_removed_is_original(seed: int, n_geo: int, n_task: int, by_task: bool,
-                                                       frac: float) -> None:
+                                                       frac: float, periods: bool) -> None:
     ds = _toy(np.random.default_rng(seed), n_geo, n_task, by_task, frac)
+    if periods:
+        ds = _two_periods(ds, _toy(np.random.default_rng(seed + 1), n_geo, n_task, by_task, frac))
     clean = exclude_flagged(ds)
     removed = removed_traffic(ds)
     for v in COUNTS:
@@ -78,17 +88,18 @@ def test_conservation_cleaned_plus_removed_is_original(seed: int, n_geo: int, n_
         assert (clean[v].values >= -1e-9).all()
     # usage falls by exactly the flagged traffic, geo by geo
     flagged = ds["flagged_count"].sum("task") if by_task else ds["flagged_count"]
-    np.testing.assert_allclose(clean["usage_count"].values, ds["usage_count"].values - flagged.values,
-                               atol=1e-9)
+    expected = (ds["usage_count"] - flagged).transpose(*ds["usage_count"].dims)
+    np.testing.assert_allclose(clean["usage_count"].values, expected.values, atol=1e-9)
     # every category still sums to the cleaned usage (consistency)
     for v, dim in (("task_count", "task"), ("pattern_count", "pattern")):
-        np.testing.assert_allclose(clean[v].sum(dim).values, clean["usage_count"].values,
-                                   rtol=1e-9, atol=1e-6)
+        total = clean[v].sum(dim).transpose(*clean["usage_count"].dims)
+        np.testing.assert_allclose(total.values, clean["usage_count"].values, rtol=1e-9, atol=1e-6)
     if float(flagged.sum()) > 0:
         rec = json.loads(clean.attrs["flag_exclusion"])
         for v in ("usage_count", "task_count", "pattern_count"):
             totals = ds[v].sum([d for d in ds[v].dims if d != "geo"]) - clean[v].sum(
-                [d for d in ds[v].dims if d != "geo"])
+                [d for d in ds[v].dims if d != "geo"]
+            )
             for g, amount in rec["removed"].get(v, {}).items():
                 assert amount == pytest.approx(float(totals.sel(geo=g)), rel=1e-9, abs=1e-6)
 
@@ -100,8 +111,9 @@ def test_proportional_removal_keeps_mixes_and_task_removal_is_cell_by_cell() -> 
     np.testing.assert_allclose((clean["task_count"] / clean["usage_count"]).values, share.values, rtol=1e-12)
     dt = _toy(np.random.default_rng(3), 4, 3, by_task=True, frac=0.5)
     ct = exclude_flagged(dt)
-    np.testing.assert_array_equal(ct["task_count"].values,
-                                  dt["task_count"].values - dt["flagged_count"].values)
+    np.testing.assert_array_equal(
+        ct["task_count"].values, dt["task_count"].values - dt["flagged_count"].values
+    )
 
 
 def test_no_flags_returns_an_equal_dataset() -> None:
@@ -182,13 +194,17 @@ def test_simulated_abuse_biases_and_exclusion_recovers(sim_pair: tuple[xr.Datase
     assert clean["usage_count"].sel(geo="UT").item() == truth["abuse"]["clean_usage"]
     np.testing.assert_array_equal(clean["usage_count"].values, truth_ds["usage_count"].values)
     # Utah's usage index: biased with all traffic, recovered after exclusion
-    idx = {k: ei.usage_index(d, level="state_us").sel(geo="UT").item()
-           for k, d in (("all", dirty), ("clean", clean), ("truth", truth_ds))}
+    idx = {
+        k: ei.usage_index(d, level="state_us").sel(geo="UT").item()
+        for k, d in (("all", dirty), ("clean", clean), ("truth", truth_ds))
+    }
     assert idx["all"] > 3 * idx["truth"]
     assert idx["clean"] == pytest.approx(idx["truth"], rel=1e-12)
     # state elasticity: biased with all traffic, recovered (and covering the true 1.8) after exclusion
-    est = {k: ei.IncomeElasticity().fit(d, level="state_us") for k, d in
-           (("all", dirty), ("clean", clean), ("truth", truth_ds))}
+    est = {
+        k: ei.IncomeElasticity().fit(d, level="state_us")
+        for k, d in (("all", dirty), ("clean", clean), ("truth", truth_ds))
+    }
     assert est["clean"].slope == pytest.approx(est["truth"].slope, rel=1e-10)
     assert abs(est["all"].slope - est["clean"].slope) > 0.05
     lo, hi = est["clean"].ci()
@@ -207,7 +223,8 @@ def test_flag_sensitivity_task_mix_automation_flips_sign_on_real_states() -> Non
     # independent reference: statsmodels on the published columns without Utah
     d = st_[["automation_share", "expected_automation", "usage_index"]].to_dataframe().dropna().drop("UT")
     ref = sm.OLS(d["automation_share"], sm.add_constant(d[["usage_index", "expected_automation"]])).fit(
-        cov_type="HC1")
+        cov_type="HC1"
+    )
     assert tab.loc[2, "estimate"] == pytest.approx(ref.params["usage_index"], rel=1e-8)
     assert tab.loc[2, "nobs"] == ref.nobs
     change = tab.loc[2, "estimate"] - tab.loc[0, "estimate"]
@@ -256,8 +273,11 @@ def test_task_flags_on_simulated_release_clean_tasks_exactly_and_fix_the_automat
         np.testing.assert_array_equal(clean[v].values, truth_ds[v].values)
     # pattern counts remain consistent with usage for every geo (validate passed) and are conserved
     removed = removed_traffic(dirty)
-    np.testing.assert_allclose(clean["pattern_count"].values + removed["pattern_count"].values,
-                               dirty["pattern_count"].values, rtol=1e-12)
+    np.testing.assert_allclose(
+        clean["pattern_count"].values + removed["pattern_count"].values,
+        dirty["pattern_count"].values,
+        rtol=1e-12,
+    )
     tab = flag_sensitivity(ei.TaskMixAutomation(units="fraction"), dirty, level="state_us")
     slope = json.loads(dirty.attrs["truth"])["automation_slope"]
     assert tab.loc[0, "estimate"] > 0 > slope  # abuse (90 % directive) flips the state slope
