@@ -304,11 +304,16 @@ def _used(codes: np.ndarray, size: int) -> np.ndarray:
 
 
 def _split_last(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Split ``"<base>::<category>"`` on the last ``::``; ok=False where there is none."""
-    s = pd.Series(labels, dtype=object).astype(str)
-    parts = s.str.rpartition("::")
-    ok = (parts[1] == "::").to_numpy()
-    return parts[0].to_numpy(dtype=object), parts[2].to_numpy(dtype=object), ok
+    """Split ``"<base>::<category>"`` on the last ``::``; ok=False where there is none.
+
+    Runs over dictionary entries (distinct labels), never rows; plain
+    ``str.rpartition`` is faster here than pandas' or NumPy's string kernels.
+    """
+    parts = [str(x).rpartition("::") for x in labels]
+    base = np.array([p[0] for p in parts], dtype=object)
+    cat = np.array([p[2] for p in parts], dtype=object)
+    ok = np.array([p[1] == "::" for p in parts], dtype=bool)
+    return base, cat, ok
 
 
 def _mixed_key(*parts: tuple[np.ndarray, int]) -> np.ndarray:
