@@ -8,14 +8,13 @@ unwraps them into one small frozen record of arrays.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
-from econindex.errors import EstimationError, OptionError
+from econindex.errors import OptionError
 
 from ._batch import BATCH_COV_TYPES, BatchFit, batch_wls
 
@@ -250,8 +249,13 @@ def estimate_of(result: Any, level: float = 0.95) -> dict[str, float]:
     from scipy import stats
 
     q = stats.t.ppf(0.5 + level / 2, fit.df_resid[0]) if d.use_t else stats.norm.ppf(0.5 + level / 2)
-    return {"estimate": est, "std_error": se, "ci_lower": est - q * se, "ci_upper": est + q * se,
-            "nobs": float(d.nobs)}
+    return {
+        "estimate": est,
+        "std_error": se,
+        "ci_lower": est - q * se,
+        "ci_upper": est + q * se,
+        "nobs": float(d.nobs),
+    }
 
 
 def _ci_of(result: Any, level: float, est: float, se: float) -> tuple[float, float]:
@@ -281,8 +285,3 @@ def _ci_of(result: Any, level: float, est: float, se: float) -> tuple[float, flo
     q = float(stats.norm.ppf(0.5 + level / 2))
     return est - q * se, est + q * se
 
-
-def check_names(names: Sequence[str], available: Sequence[str], what: str) -> None:
-    missing = [n for n in names if n not in available]
-    if missing:
-        raise EstimationError(f"{what} {missing} not found; available: {list(available)[:20]}")

@@ -29,8 +29,13 @@ __all__ = ["exclude_flagged", "removed_traffic", "flagged_geos", "flag_sensitivi
 
 # Count variables from which flagged traffic is removed (besides usage_count itself).
 _GEO_COUNTS = ("task_count", "pattern_count", "request_count", "task_pattern_count", "request_pattern_count")
-_DERIVED = ("usage_index", "automation_share", "expected_automation",
-            "task_share_published", "pattern_share_published")
+_DERIVED = (
+    "usage_index",
+    "automation_share",
+    "expected_automation",
+    "task_share_published",
+    "pattern_share_published",
+)
 _FLAG_DIMS = {GEO, TASK, PERIOD, PLATFORM}
 
 
@@ -76,8 +81,9 @@ def _as_flags(ds: xr.Dataset, flags: Any) -> tuple[str, xr.DataArray | None]:
         unknown = [g for g in names if g not in ds.indexes[GEO]]
         if unknown:
             raise DataValueError(f"flags name geos not in the dataset: {unknown}")
-        mask = xr.DataArray(np.isin(ds[GEO].values.astype(str), names), dims=GEO,
-                            coords={GEO: ds[GEO].values})
+        mask = xr.DataArray(
+            np.isin(ds[GEO].values.astype(str), names), dims=GEO, coords={GEO: ds[GEO].values}
+        )
         return "mask", mask
     raise OptionError(
         f"flags={type(flags).__name__} is not valid; give a DataArray of flagged counts, a boolean "
@@ -354,8 +360,9 @@ def _apply_mask(ds: xr.Dataset, mask: xr.DataArray, record: dict[str, Any]) -> x
         record["method"] = "drop geos"
         record["geos"] = drop
         record["removed"] = {
-            v: _totals(ds[v].sel({GEO: drop})) for v in ds.data_vars if GEO in ds[v].dims and v in
-            ("usage_count", *_GEO_COUNTS, "flagged_count")
+            v: _totals(ds[v].sel({GEO: drop}))
+            for v in ds.data_vars
+            if GEO in ds[v].dims and v in ("usage_count", *_GEO_COUNTS, "flagged_count")
         }
         return ds.sel({GEO: ~np.asarray(mask.values, bool)})
     record["method"] = "set cells to NaN"
@@ -373,8 +380,9 @@ def _apply_mask(ds: xr.Dataset, mask: xr.DataArray, record: dict[str, Any]) -> x
     return out
 
 
-def _update_derived(ds: xr.Dataset, clean: xr.Dataset, removed: xr.Dataset, *, by_task: bool,
-                    record: dict[str, Any]) -> None:
+def _update_derived(
+    ds: xr.Dataset, clean: xr.Dataset, removed: xr.Dataset, *, by_task: bool, record: dict[str, Any]
+) -> None:
     touched = removed["usage_count"] > 0
     if touched.ndim > 1:
         touched_geo = touched.any([d for d in touched.dims if d != GEO])
@@ -399,7 +407,8 @@ def _update_derived(ds: xr.Dataset, clean: xr.Dataset, removed: xr.Dataset, *, b
                 den = pc.sel({PATTERN: classified}).sum(PATTERN)
             new = (num / den.where(den > 0)).broadcast_like(ds["automation_share"])
             clean["automation_share"] = xr.where(touched_geo, new, ds["automation_share"]).transpose(
-                *ds["automation_share"].dims)
+                *ds["automation_share"].dims
+            )
             derived["automation_share"] = f"recomputed from cleaned pattern_count ({base} base) for {geos}"
         elif not by_task:
             derived["automation_share"] = "kept: proportional removal leaves the pattern mix unchanged"
@@ -421,7 +430,8 @@ def _update_derived(ds: xr.Dataset, clean: xr.Dataset, removed: xr.Dataset, *, b
                 clean["expected_automation"] = ds["expected_automation"].where(~touched_geo)
                 derived["expected_automation"] = f"set to NaN for {geos}: cannot be recomputed ({exc})"
             clean["expected_automation"] = clean["expected_automation"].transpose(
-                *ds["expected_automation"].dims)
+                *ds["expected_automation"].dims
+            )
             clean["expected_automation"].attrs = dict(ds["expected_automation"].attrs)
     for v in ("task_share_published", "pattern_share_published"):
         if v in ds.data_vars:
@@ -477,8 +487,9 @@ def _flag_mask(ds: xr.Dataset, geos: Sequence[str]) -> xr.DataArray:
     if "abuse_flagged" in ds.coords and ds["abuse_flagged"].ndim > 1:
         af = ds["abuse_flagged"]
         return af.where(af[GEO].isin(list(geos)), False).astype(bool).reset_coords(drop=True)
-    return xr.DataArray(np.isin(ds[GEO].values.astype(str), list(geos)), dims=GEO,
-                        coords={GEO: ds[GEO].values})
+    return xr.DataArray(
+        np.isin(ds[GEO].values.astype(str), list(geos)), dims=GEO, coords={GEO: ds[GEO].values}
+    )
 
 
 # --- refitting estimators ---------------------------------------------------------
@@ -626,4 +637,3 @@ def leave_one_group_out(
     tab["jackknife_se"] = float(np.sqrt((G - 1) / G * ((loo - loo.mean()) ** 2).sum()))
     tab.attrs.update(by=by, level=level, estimator=type(estimator).__name__)
     return tab
-

@@ -79,8 +79,11 @@ def loo_params(result: Any) -> pd.DataFrame:
     """
     d = design_of(result)
     cf = _closed_form(d.X, d.y, d.weights)
-    return pd.DataFrame(cf["beta"] - cf["dfbeta"], index=pd.Index(d.obs_names, name="geo"),
-                        columns=pd.Index(d.names, name="term"))
+    return pd.DataFrame(
+        cf["beta"] - cf["dfbeta"],
+        index=pd.Index(d.obs_names, name="geo"),
+        columns=pd.Index(d.names, name="term"),
+    )
 
 
 def influence(result: Any) -> xr.Dataset:
@@ -157,8 +160,10 @@ def influence(result: Any) -> xr.Dataset:
             "loo_params": (("geo", "term"), cf["beta"][None, :] - cf["dfbeta"]),
             "loo_sigma": ("geo", s_loo),
         },
-        coords={"geo": pd.Index(geo, dtype=object, name="geo"),
-                "term": pd.Index(list(d.names), dtype=object, name="term")},
+        coords={
+            "geo": pd.Index(geo, dtype=object, name="geo"),
+            "term": pd.Index(list(d.names), dtype=object, name="term"),
+        },
         attrs={
             "most_influential": json.dumps([str(g) for g in geo[order][:10]]),
             "cooks_threshold": 4.0 / n,
@@ -173,8 +178,9 @@ def influence(result: Any) -> xr.Dataset:
     return ds
 
 
-def most_influential(infl: xr.Dataset, n: int = 5, *, by: str = "cooks_distance",
-                     term: str | None = None) -> pd.DataFrame:
+def most_influential(
+    infl: xr.Dataset, n: int = 5, *, by: str = "cooks_distance", term: str | None = None
+) -> pd.DataFrame:
     """The ``n`` most influential geos of an :func:`influence` dataset, as a table.
 
     ``by`` is a variable over ``geo`` (ranked by absolute value) or
@@ -238,12 +244,14 @@ def influence_table(results: Mapping[str, Any], *, terms: Mapping[str, str] | No
         term = d.names[d.term_index((terms or {}).get(name))]
         infl = influence(res)
         change = -infl["dfbeta"].sel(term=term).to_series()
-        frame = pd.DataFrame({
-            "estimate_without": infl["loo_params"].sel(term=term).to_series(),
-            "change": change,
-            "cooks_distance": infl["cooks_distance"].to_series(),
-            "rank": change.abs().rank(ascending=False, method="first").astype(int),
-        })
+        frame = pd.DataFrame(
+            {
+                "estimate_without": infl["loo_params"].sel(term=term).to_series(),
+                "change": change,
+                "cooks_distance": infl["cooks_distance"].to_series(),
+                "rank": change.abs().rank(ascending=False, method="first").astype(int),
+            }
+        )
         parts[name] = frame
         top[name] = str(change.abs().idxmax())
     out = pd.concat(parts, axis=1)
@@ -357,7 +365,11 @@ Target = Literal["sign", "significance", "significant_opposite"]
 
 
 def dropping_a_little_data(
-    result: Any, *, term: str | None = None, alpha: float = 0.05, max_fraction: float = 0.5,
+    result: Any,
+    *,
+    term: str | None = None,
+    alpha: float = 0.05,
+    max_fraction: float = 0.5,
     approximation: Literal["dfbeta", "linear"] = "dfbeta",
 ) -> pd.DataFrame:
     """Approximate maximum influence perturbation (Broderick, Giordano and Meager 2023).
@@ -451,13 +463,15 @@ def dropping_a_little_data(
         k = int(hit[0]) + 1 if hit.size else None
         rows.append(_amip_row(d, j, name, k, order_t, path_t, sgn, alpha, significant, kmax))
     out = pd.DataFrame(rows).set_index("target")
-    out.attrs.update(estimate=beta, std_error=se, pvalue=pval, nobs=n, term=d.names[j],
-                     approximation=approximation)
+    out.attrs.update(
+        estimate=beta, std_error=se, pvalue=pval, nobs=n, term=d.names[j], approximation=approximation
+    )
     return out
 
 
-def _achieved(name: str, sgn: float, beta: np.ndarray, p: np.ndarray, alpha: float,
-              significant: bool) -> np.ndarray:
+def _achieved(
+    name: str, sgn: float, beta: np.ndarray, p: np.ndarray, alpha: float, significant: bool
+) -> np.ndarray:
     flipped = sgn * beta < 0
     if name == "sign":
         return flipped
@@ -466,8 +480,18 @@ def _achieved(name: str, sgn: float, beta: np.ndarray, p: np.ndarray, alpha: flo
     return flipped & (p < alpha)
 
 
-def _amip_row(d: Design, j: int, name: str, k: int | None, order: np.ndarray, path: np.ndarray,
-              sgn: float, alpha: float, significant: bool, kmax: int) -> dict[str, Any]:
+def _amip_row(
+    d: Design,
+    j: int,
+    name: str,
+    k: int | None,
+    order: np.ndarray,
+    path: np.ndarray,
+    sgn: float,
+    alpha: float,
+    significant: bool,
+    kmax: int,
+) -> dict[str, Any]:
     n = d.nobs
     # refit every prefix of the influence ordering up to kmax in one batch
     masks = np.ones((kmax, n), bool)
@@ -481,11 +505,20 @@ def _amip_row(d: Design, j: int, name: str, k: int | None, order: np.ndarray, pa
     except EstimationError:
         fit, b, p, ok = None, np.full(kmax, np.nan), np.full(kmax, np.nan), np.zeros(kmax, bool)
     k_refit = int(np.argmax(ok)) + 1 if ok.any() else None
-    row: dict[str, Any] = {"target": name, "n_dropped": k if k is not None else np.nan,
-                           "fraction": k / n if k is not None else np.nan}
+    row: dict[str, Any] = {
+        "target": name,
+        "n_dropped": k if k is not None else np.nan,
+        "fraction": k / n if k is not None else np.nan,
+    }
     if k is None or fit is None:
-        row.update(geos=[], approx_estimate=np.nan, refit_estimate=np.nan, refit_se=np.nan,
-                   refit_pvalue=np.nan, achieved=False)
+        row.update(
+            geos=[],
+            approx_estimate=np.nan,
+            refit_estimate=np.nan,
+            refit_se=np.nan,
+            refit_pvalue=np.nan,
+            achieved=False,
+        )
     else:
         row.update(
             geos=[str(g) for g in d.obs_names[order[:k]]],
@@ -514,8 +547,14 @@ class BreakdownResult:
         return self.path.copy()
 
 
-def breakdown(result: Any, *, term: str | None = None, alpha: float = 0.05,
-              max_remove: int | None = None, rank: Literal["dfbeta"] = "dfbeta") -> BreakdownResult:
+def breakdown(
+    result: Any,
+    *,
+    term: str | None = None,
+    alpha: float = 0.05,
+    max_remove: int | None = None,
+    rank: Literal["dfbeta"] = "dfbeta",
+) -> BreakdownResult:
     """Smallest number of most influential geos whose removal flips the sign or kills significance.
 
     At each step the geo whose exact leave-one-out change (DFBETA, in the
@@ -565,11 +604,16 @@ def breakdown(result: Any, *, term: str | None = None, alpha: float = 0.05,
     fit = d.refit(masks)
     b, se = fit.params[:, j], fit.bse[:, j]
     p = fit.pvalues(d.use_t)[:, j]
-    path = pd.DataFrame({
-        "k": np.arange(len(removed) + 1),
-        "removed": ["", *[str(d.obs_names[i]) for i in removed]],
-        "estimate": b, "std_error": se, "pvalue": p, "nobs": fit.nobs,
-    })
+    path = pd.DataFrame(
+        {
+            "k": np.arange(len(removed) + 1),
+            "removed": ["", *[str(d.obs_names[i]) for i in removed]],
+            "estimate": b,
+            "std_error": se,
+            "pvalue": p,
+            "nobs": fit.nobs,
+        }
+    )
     flips = np.flatnonzero(sgn * b < 0)
     insig = np.flatnonzero(p >= alpha)
     return BreakdownResult(

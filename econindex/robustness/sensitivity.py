@@ -45,8 +45,9 @@ def robustness_value(t_stat: float, dof: float, *, q: float = 1.0, alpha: float 
     return float(0.5 * (np.sqrt(fqa**4 + 4 * fqa**2) - fqa**2))
 
 
-def bias_adjusted(estimate: float, se: float, dof: float, r2dz_x: float, r2yz_dx: float,
-                  *, reduce: bool = True) -> tuple[float, float]:
+def bias_adjusted(
+    estimate: float, se: float, dof: float, r2dz_x: float, r2yz_dx: float, *, reduce: bool = True
+) -> tuple[float, float]:
     """Estimate and standard error adjusted for a confounder with the given partial R-squared.
 
     With :math:`a = R^2_{Y\\sim Z|D,X}` and :math:`b = R^2_{D\\sim Z|X}`:
@@ -85,13 +86,22 @@ class OVBResult:
 
     def to_frame(self) -> pd.DataFrame:
         """The bounds table with the headline statistics as leading columns."""
-        head = pd.DataFrame([{
-            "benchmark": "(unadjusted)", "kd": np.nan, "ky": np.nan, "r2dz_x": 0.0, "r2yz_dx": 0.0,
-            "adjusted_estimate": self.estimate, "adjusted_se": self.se,
-            "adjusted_t": self.t_stat,
-            "adjusted_ci_lower": self.estimate - self._crit() * self.se,
-            "adjusted_ci_upper": self.estimate + self._crit() * self.se,
-        }])
+        head = pd.DataFrame(
+            [
+                {
+                    "benchmark": "(unadjusted)",
+                    "kd": np.nan,
+                    "ky": np.nan,
+                    "r2dz_x": 0.0,
+                    "r2yz_dx": 0.0,
+                    "adjusted_estimate": self.estimate,
+                    "adjusted_se": self.se,
+                    "adjusted_t": self.t_stat,
+                    "adjusted_ci_lower": self.estimate - self._crit() * self.se,
+                    "adjusted_ci_upper": self.estimate + self._crit() * self.se,
+                }
+            ]
+        )
         return pd.concat([head, self.bounds], ignore_index=True)
 
     def _crit(self, dof: float | None = None) -> float:
@@ -229,16 +239,46 @@ def omitted_variable_sensitivity(
             r2yz = min(1.0, ((np.sqrt(ky_i) + np.sqrt(eta)) / np.sqrt(1 - eta)) ** 2 * (r2yxj / (1 - r2yxj)))
             adj, adj_se = bias_adjusted(est, se, dof, r2dz, r2yz)
             crit = float(stats.t.ppf(1 - alpha / 2, dof - 1))
-            rows.append({
-                "benchmark": b, "kd": kd_i, "ky": ky_i, "r2dz_x": r2dz, "r2yz_dx": r2yz,
-                "r2dxj_x": r2dxj, "r2yxj_dx": r2yxj,
-                "adjusted_estimate": adj, "adjusted_se": adj_se,
-                "adjusted_t": adj / adj_se if adj_se > 0 else np.nan,
-                "adjusted_ci_lower": adj - crit * adj_se, "adjusted_ci_upper": adj + crit * adj_se,
-            })
-    cols = ["benchmark", "kd", "ky", "r2dz_x", "r2yz_dx", "r2dxj_x", "r2yxj_dx", "adjusted_estimate",
-            "adjusted_se", "adjusted_t", "adjusted_ci_lower", "adjusted_ci_upper"]
+            rows.append(
+                {
+                    "benchmark": b,
+                    "kd": kd_i,
+                    "ky": ky_i,
+                    "r2dz_x": r2dz,
+                    "r2yz_dx": r2yz,
+                    "r2dxj_x": r2dxj,
+                    "r2yxj_dx": r2yxj,
+                    "adjusted_estimate": adj,
+                    "adjusted_se": adj_se,
+                    "adjusted_t": adj / adj_se if adj_se > 0 else np.nan,
+                    "adjusted_ci_lower": adj - crit * adj_se,
+                    "adjusted_ci_upper": adj + crit * adj_se,
+                }
+            )
+    cols = [
+        "benchmark",
+        "kd",
+        "ky",
+        "r2dz_x",
+        "r2yz_dx",
+        "r2dxj_x",
+        "r2yxj_dx",
+        "adjusted_estimate",
+        "adjusted_se",
+        "adjusted_t",
+        "adjusted_ci_lower",
+        "adjusted_ci_upper",
+    ]
     return OVBResult(
-        treatment=d.names[j], estimate=est, se=float(se), dof=dof, t_stat=t_j, partial_r2=float(r2yd),
-        rv_q=rv_q, rv_qa=rv_qa, q=q, alpha=alpha, bounds=pd.DataFrame(rows, columns=cols),
+        treatment=d.names[j],
+        estimate=est,
+        se=float(se),
+        dof=dof,
+        t_stat=t_j,
+        partial_r2=float(r2yd),
+        rv_q=rv_q,
+        rv_qa=rv_qa,
+        q=q,
+        alpha=alpha,
+        bounds=pd.DataFrame(rows, columns=cols),
     )

@@ -194,16 +194,18 @@ def specification_curve(
     if (~np.isfinite(W) | (W < 0)).any():
         raise DataValueError(f"weights {w_names} have missing or negative values")
 
-    grid = list(itertools.product(min_count, reference, excl_names, range(len(w_names)), cov_type, outcome,
-                                  flagged))
+    grid = list(
+        itertools.product(min_count, reference, excl_names, range(len(w_names)), cov_type, outcome, flagged)
+    )
     if not grid:
         raise OptionError("the specification grid is empty")
     spec = pd.DataFrame(grid, columns=list(_CHOICES))
     S = len(spec)
     fl_idx = spec["flagged"].to_numpy(bool)
     U = np.where(fl_idx[:, None], variants.get(True, variants[False])[0][None, :], usage_all[None, :])
-    avail = np.where(fl_idx[:, None], variants.get(True, variants[False])[1][None, :],
-                     variants[False][1][None, :])
+    avail = np.where(
+        fl_idx[:, None], variants.get(True, variants[False])[1][None, :], variants[False][1][None, :]
+    )
     m = spec["min_count"].to_numpy(float)
     E = excl[spec["exclusion"].map({k: i for i, k in enumerate(excl_names)}).to_numpy()]
     is_log = (spec["outcome"] == "log_index").to_numpy()
@@ -312,9 +314,20 @@ def estimator_curve(
         if not np.isfinite(pv):
             z = est["estimate"] / est["std_error"] if est["std_error"] > 0 else np.nan
             pv = float(2 * stats.norm.sf(abs(z)))
-        rows.append({**{k: (v if np.isscalar(v) or v is None else str(v)) for k, v in choice.items()},
-                     **est, "pvalue": pv})
+        rows.append(
+            {
+                **{k: (v if np.isscalar(v) or v is None else str(v)) for k, v in choice.items()},
+                **est,
+                "pvalue": pv,
+            }
+        )
     table = pd.DataFrame(rows)
     table.insert(0, "spec_id", np.arange(len(table)))
-    return SpecificationCurve(table=table, choices=tuple(keys), level=level, term="slope", ci_level=ci_level,
-                              notes={"flagged_geos": flagged_list})
+    return SpecificationCurve(
+        table=table,
+        choices=tuple(keys),
+        level=level,
+        term="slope",
+        ci_level=ci_level,
+        notes={"flagged_geos": flagged_list},
+    )
