@@ -1,0 +1,440 @@
+"""Shared machinery of the Bayesian state models: sampling, diagnostics, the result type.
+
+Nothing here knows about a particular model. :func:`sample` runs NUTS
+(nutpie when installed, PyMC otherwise), :func:`diagnose` turns ArviZ's
+diagnostics into one table with a pass/fail column, and :class:`BayesResult`
+is the frozen result every model returns.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import warnings
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pymc as pm
+import xarray as xr
+
+from econindex.errors import DiagnosticsWarning
+from econindex.schema import check_option
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = [
+    "PARAMETERIZATIONS",
+    "SAMPLERS",
+    "BayesResult",
+    "diagnose",
+    "group_effect",
+    "resolve_sampler",
+    "sample",
+    "clear_compiled_cache",
+]
+
+Parameterization = Literal["noncentered", "centered"]
+PARAMETERIZATIONS: tuple[str, ...] = ("noncentered", "centered")
+Sampler = Literal["auto", "nutpie", "pymc"]
+SAMPLERS: tuple[str, ...] = ("auto", "nutpie", "pymc")
+
+# Thresholds of the diagnostics table (Vehtari et al. 2021 for R-hat and ESS;
+# Betancourt 2016 for E-BFMI). ESS thresholds scale with the number of chains.
+RHAT_MAX = 1.01
+ESS_PER_CHAIN = 100
+EBFMI_MIN = 0.3
+
+_HINTS = {
+    "r_hat": "chains disagree: run longer (more tune/draws) or more chains, or switch parameterization",
+    "ess_bulk": "too few effective draws: raise draws/tune, or switch parameterization "
+    "('centered' for data-rich groups, 'noncentered' for data-poor ones)",
+    "ess_tail": "tail quantiles are unreliable: raise draws, or switch parameterization",
+    "divergences": "the sampler hit regions it cannot integrate: raise target_accept (e.g. 0.95) "
+    "or switch parameterization ('noncentered' removes funnels of weakly identified group effects)",
+    "tree_depth_hits": "trajectories hit the maximum tree depth: reparameterize or check for "
+    "weakly identified parameters",
+    "e_bfmi": "low energy fraction of missing information (heavy tails or a funnel): reparameterize",
+}
+
+
+def resolve_sampler(sampler: str) -> str:
+    """Name of the NUTS implementation ``sampler`` stands for ("auto": nutpie when installed).
+
+    Examples
+    --------
+    >>> resolve_sampler("pymc")
+    'pymc'
+    >>> resolve_sampler("auto") in ("nutpie", "pymc")
+    True
+    """
+    check_option("sampler", sampler, SAMPLERS)
+    if sampler == "auto":
+        return "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
+    if sampler == "nutpie" and importlib.util.find_spec("nutpie") is None:
+        from econindex.errors import OptionError
+
+        raise OptionError("sampler='nutpie' but nutpie is not installed; use sampler='pymc' or 'auto'")
+    return sampler
+
+
+_COMPILED: OrderedDict[Hashable, Any] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def clear_compiled_cache() -> None:
+    """Forget the nutpie-compiled models kept for refits (see :func:`sample`)."""
+    _COMPILED.clear()
+
+
+def _nutpie_compiled(model: pm.Model, cache_key: Hashable | None) -> Any:
+    """nutpie's compiled model for ``model``, reusing one compiled for the same structure.
+
+    Compiling with numba costs far more than sampling these small models
+    (seconds to tens of seconds against about one second), so a model whose
+    structure (estimator, options and every dimension size: ``cache_key``)
+    was compiled before is reused with its data swapped in: every input of
+    the state models is a ``pm.Data`` container, so refits with other counts,
+    other seeds or other states of the same number do not recompile.
+    """
+    import nutpie
+
+    data = {v.name: np.asarray(v.get_value()) for v in model.data_vars}
+    if cache_key is not None and cache_key in _COMPILED:
+        _COMPILED.move_to_end(cache_key)
+        return _COMPILED[cache_key].with_data(**data)
+    compiled = nutpie.compile_pymc_model(model)
+    if cache_key is not None:
+        _COMPILED[cache_key] = compiled
+        while len(_COMPILED) > _CACHE_SIZE:
+            _COMPILED.popitem(last=False)
+    return compiled
+
+
+def sample(
+    model: pm.Model,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    seed: int | None,
+    sampler: str = "auto",
+    target_accept: float = 0.9,
+    progressbar: bool = False,
+    cache_key: Hashable | None = None,
+) -> az.InferenceData:
+    """Run NUTS on ``model`` and return ArviZ ``InferenceData`` (posterior + sample stats).
+
+    ``sampler="auto"`` uses nutpie (compiled with numba) when installed, PyMC's
+    own NUTS otherwise. Cores are min(chains, available CPUs). With nutpie and
+    a ``cache_key``, a model of the same structure compiled earlier in this
+    process is reused (see :func:`_nutpie_compiled`); the draws are labeled
+    with ``model``'s own coordinates.
+    """
+    from econindex.errors import OptionError
+
+    for name, value in (("draws", draws), ("tune", tune), ("chains", chains)):
+        if int(value) != value or value < 1:
+            raise OptionError(f"{name}={value!r} must be a positive integer")
+    if not 0.5 <= target_accept < 1:
+        raise OptionError(f"target_accept={target_accept!r} must lie in [0.5, 1)")
+    which = resolve_sampler(sampler)
+    cores = max(1, min(int(chains), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+    if which == "nutpie":
+        import nutpie
+
+        compiled = _nutpie_compiled(model, cache_key)
+        idata = nutpie.sample(
+            compiled,
+            draws=int(draws),
+            tune=int(tune),
+            chains=int(chains),
+            cores=cores,
+            seed=seed,
+            save_warmup=False,
+            progress_bar=progressbar,
+            target_accept=target_accept,
+        )
+        labels = {d: np.asarray(v) for d, v in model.coords.items() if d in idata.posterior.dims}
+        idata.posterior = idata.posterior.assign_coords(labels)
+    else:
+        with model, warnings.catch_warnings():
+            # PyMC's convergence messages are replaced by diagnose() + DiagnosticsWarning
+            warnings.filterwarnings(
+                "ignore", message=".*(r_hat|effective sample|divergen|samples per chain).*"
+            )
+            idata = pm.sample(
+                draws=int(draws),
+                tune=int(tune),
+                chains=int(chains),
+                cores=cores,
+                random_seed=seed,
+                target_accept=target_accept,
+                progressbar=progressbar,
+                compute_convergence_checks=False,
+            )
+    idata.posterior.attrs["sampler"] = which
+    return idata
+
+
+def group_effect(
+    name: str,
+    sigma: Any,
+    dims: str | tuple[str, ...],
+    parameterization: str,
+    *,
+    mu: Any = 0.0,
+    zerosum_axes: int = 0,
+) -> Any:
+    """A hierarchical group effect ``N(mu, sigma)`` in centered or non-centered form.
+
+    Non-centered: ``effect = mu + sigma * z`` with standard-normal ``z``
+    (named ``<name>_z``), the better geometry when the data say little about
+    each group. Centered: ``effect ~ N(mu, sigma)`` directly, better when every
+    group is well measured. ``zerosum_axes > 0`` uses ``ZeroSumNormal`` over
+    the last axes (then ``mu`` must be 0).
+    """
+    check_option("parameterization", parameterization, PARAMETERIZATIONS)
+    if parameterization == "noncentered":
+        if zerosum_axes:
+            z = pm.ZeroSumNormal(f"{name}_z", sigma=1.0, dims=dims, n_zerosum_axes=zerosum_axes)
+        else:
+            z = pm.Normal(f"{name}_z", 0.0, 1.0, dims=dims)
+        return pm.Deterministic(name, mu + sigma * z, dims=dims)
+    if zerosum_axes:
+        return pm.ZeroSumNormal(name, sigma=sigma, dims=dims, n_zerosum_axes=zerosum_axes)
+    return pm.Normal(name, mu, sigma, dims=dims)
+
+
+def _stat(ss: xr.Dataset, *names: str) -> xr.DataArray | None:
+    for n in names:
+        if n in ss:
+            return ss[n]
+    return None
+
+
+def diagnose(
+    idata: az.InferenceData,
+    var_names: Sequence[str] | None = None,
+    *,
+    rhat_max: float = RHAT_MAX,
+    ess_min: float | None = None,
+    ebfmi_min: float = EBFMI_MIN,
+) -> pd.DataFrame:
+    """One table of MCMC diagnostics with a pass/fail column.
+
+    Rows: ``r_hat`` (max rank-normalized split R-hat), ``ess_bulk`` and
+    ``ess_tail`` (min effective sample sizes), ``divergences`` (count),
+    ``tree_depth_hits`` (count of draws that hit the maximum tree depth) and
+    ``e_bfmi`` (min over chains). Columns: ``value``, ``threshold``, ``rule``
+    (``<=`` or ``>=``), ``passed`` and ``hint`` (what to do when it fails).
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        With ``posterior`` and ``sample_stats`` groups.
+    var_names : sequence of str, optional
+        Posterior variables to check (default: all).
+    rhat_max, ess_min, ebfmi_min : float
+        Thresholds; ``ess_min`` defaults to 100 per chain.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by check name.
+
+    Examples
+    --------
+    >>> import numpy as np, arviz as az
+    >>> rng = np.random.default_rng(0)
+    >>> idata = az.from_dict(posterior={"x": rng.normal(size=(4, 500))},
+    ...                      sample_stats={"diverging": np.zeros((4, 500), bool)})
+    >>> table = diagnose(idata)
+    >>> bool(table.loc["r_hat", "passed"]), int(table.loc["divergences", "value"])
+    (True, 0)
+    """
+    post = idata.posterior
+    if var_names is not None:
+        post = post[list(var_names)]
+    chains = int(post.sizes["chain"])
+    ess_thr = float(ess_min) if ess_min is not None else float(ESS_PER_CHAIN * chains)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rhat = az.rhat(post)
+        ess_b = az.ess(post, method="bulk")
+        ess_t = az.ess(post, method="tail")
+
+    def _extreme(ds: xr.Dataset, fn: Any) -> float:
+        vals = [np.asarray(v.values, float).ravel() for v in ds.data_vars.values()]
+        arr = np.concatenate(vals) if vals else np.array([np.nan])
+        arr = arr[np.isfinite(arr)]
+        return float(fn(arr)) if arr.size else float("nan")
+
+    ss = idata.get("sample_stats", xr.Dataset())
+    div = _stat(ss, "diverging")
+    depth = _stat(ss, "maxdepth_reached", "reached_max_treedepth")
+    n_div = float(div.values.sum()) if div is not None else float("nan")
+    n_depth = float(depth.values.sum()) if depth is not None else float("nan")
+    ebfmi = float("nan")
+    if _stat(ss, "energy") is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ebfmi = float(np.min(az.bfmi(idata)))
+    rows = [
+        ("r_hat", _extreme(rhat, np.max), rhat_max, "<="),
+        ("ess_bulk", _extreme(ess_b, np.min), ess_thr, ">="),
+        ("ess_tail", _extreme(ess_t, np.min), ess_thr, ">="),
+        ("divergences", n_div, 0.0, "<="),
+        ("tree_depth_hits", n_depth, 0.0, "<="),
+        ("e_bfmi", ebfmi, ebfmi_min, ">="),
+    ]
+    table = pd.DataFrame(rows, columns=["check", "value", "threshold", "rule"]).set_index("check")
+    le = table["rule"] == "<="
+    val, thr = table["value"], table["threshold"]
+    # a statistic the sampler did not record (NaN) is not a failure; it is reported as NaN
+    table["passed"] = val.isna() | np.where(le, val <= thr, val >= thr)
+    table["hint"] = [("" if p else _HINTS[c]) for c, p in zip(table.index, table["passed"], strict=True)]
+    return table
+
+
+def warn_if_failed(table: pd.DataFrame, model_name: str) -> None:
+    """Emit one :class:`DiagnosticsWarning` listing every failed check with its numbers and hint."""
+    failed = table[~table["passed"]]
+    if failed.empty:
+        return
+    parts = [f"{c} = {r.value:.4g} (needs {r.rule} {r.threshold:g}): {r.hint}" for c, r in failed.iterrows()]
+    warnings.warn(
+        f"{model_name}: MCMC diagnostics failed; do not trust this posterior yet. " + "; ".join(parts),
+        DiagnosticsWarning,
+        stacklevel=3,
+    )
+
+
+@dataclass(frozen=True)
+class BayesResult:
+    """A fitted Bayesian state model: ArviZ ``InferenceData`` plus what produced it.
+
+    Attributes
+    ----------
+    idata : arviz.InferenceData
+        Posterior, sample stats and observed data, labeled with the dataset's
+        ``geo`` (and ``soc_major``) coordinates.
+    model_name : str
+        The estimator's class name.
+    config : object
+        The frozen estimator that produced the result.
+    data : xarray.Dataset
+        The model inputs per state, as used (after exclusions).
+    var_names : tuple of str
+        The main parameters (used by ``summary``, ``diagnose``, ``plot_forest``).
+    notes : tuple of str
+        What the fit did with the data (exclusions, truncation, derived inputs).
+    model : pymc.Model
+        The PyMC model (for predictive checks).
+    """
+
+    idata: az.InferenceData
+    model_name: str
+    config: Any
+    data: xr.Dataset
+    var_names: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    model: pm.Model | None = field(default=None, repr=False, compare=False)
+
+    # --- diagnostics --------------------------------------------------------
+    @cached_property
+    def _diagnostics(self) -> pd.DataFrame:
+        return diagnose(self.idata, self.diagnostic_vars)
+
+    @property
+    def diagnostic_vars(self) -> list[str]:
+        """Posterior variables the diagnostics cover (free parameters on their natural scale)."""
+        if self.model is None:
+            return list(self.var_names)
+        names = [rv.name for rv in self.model.free_RVs]
+        return [n for n in names if n in self.idata.posterior]
+
+    def diagnose(self) -> pd.DataFrame:
+        """The diagnostics table (see :func:`diagnose`) over the model's free parameters."""
+        return self._diagnostics.copy()
+
+    @property
+    def rhat_max(self) -> float:
+        """Largest R-hat over the free parameters."""
+        return float(self._diagnostics.loc["r_hat", "value"])
+
+    @property
+    def ess_bulk_min(self) -> float:
+        """Smallest bulk effective sample size over the free parameters."""
+        return float(self._diagnostics.loc["ess_bulk", "value"])
+
+    @property
+    def ess_tail_min(self) -> float:
+        """Smallest tail effective sample size over the free parameters."""
+        return float(self._diagnostics.loc["ess_tail", "value"])
+
+    @property
+    def divergences(self) -> int:
+        """Number of divergent transitions after tuning."""
+        return int(self._diagnostics.loc["divergences", "value"])
+
+    @property
+    def converged(self) -> bool:
+        """True when every diagnostic check passed."""
+        return bool(self._diagnostics["passed"].all())
+
+    # --- exports ------------------------------------------------------------
+    def summary(self, var_names: Sequence[str] | None = None, *, hdi_prob: float = 0.9) -> pd.DataFrame:
+        """ArviZ summary table (mean, sd, HDI, MCSE, ESS, R-hat) of ``var_names`` (default: main ones)."""
+        names = list(var_names) if var_names is not None else list(self.var_names)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return az.summary(self.idata, var_names=names, hdi_prob=hdi_prob)
+
+    def to_xarray(self) -> xr.Dataset:
+        """Posterior draws of the main parameters as an :class:`xarray.Dataset` (attrs: model, notes)."""
+        out = self.idata.posterior[list(self.var_names)].copy()
+        out.attrs = {
+            "model": self.model_name,
+            "sampler": str(self.idata.posterior.attrs.get("sampler", "")),
+            "notes": " | ".join(self.notes),
+        }
+        return out
+
+    def posterior_predictive(self, *, seed: int | None = 0) -> az.InferenceData:
+        """Draws of the observed variables from the posterior predictive distribution."""
+        if self.model is None:
+            from econindex.errors import EstimationError
+
+            raise EstimationError("this result carries no PyMC model; refit to draw predictions")
+        with self.model, warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return pm.sample_posterior_predictive(self.idata, random_seed=seed, progressbar=False)
+
+    def plot_forest(
+        self, var_names: Sequence[str] | None = None, *, hdi_prob: float = 0.9, ax: Axes | None = None
+    ) -> Axes:
+        """Forest plot (posterior means with ``hdi_prob`` intervals) of ``var_names``."""
+        from econindex.plots._bayes import plot_forest
+
+        names = list(var_names) if var_names is not None else list(self.var_names)
+        return plot_forest(self.idata, names, hdi_prob=hdi_prob, ax=ax, title=self.model_name)
+
+    def __str__(self) -> str:
+        diag = self._diagnostics
+        lines = [
+            f"{self.model_name} ({self.idata.posterior.sizes['chain']} chains x "
+            f"{self.idata.posterior.sizes['draw']} draws, sampler "
+            f"{self.idata.posterior.attrs.get('sampler', '?')})",
+            self.summary().to_string(),
+            "diagnostics: "
+            + ", ".join(f"{c}={r.value:.4g}{'' if r.passed else ' FAIL'}" for c, r in diag.iterrows()),
+        ]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)

@@ -1,0 +1,357 @@
+"""StateUsageModel: conversations per US state with partial pooling over Census divisions and regions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import arviz as az
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+from econindex.bayes._base import PARAMETERIZATIONS, BayesResult, group_effect, sample, warn_if_failed
+from econindex.bayes._data import Exclude, Hierarchy, hierarchy, require, select_states
+from econindex.errors import DataValueError, OptionError
+from econindex.schema import check_option
+
+__all__ = ["StateUsageModel", "UsagePosterior"]
+
+STATE_EFFECTS = ("gamma", "lognormal")
+
+
+@dataclass(frozen=True)
+class UsagePosterior(BayesResult):
+    """Posterior of :class:`StateUsageModel`: elasticity ``b``, per-state AUI, predictions for new states."""
+
+    reference_ratio: float = float("nan")
+    x_mean: float = float("nan")
+
+    @property
+    def elasticity(self) -> float:
+        """Posterior mean of the state income elasticity ``b``."""
+        return float(self.idata.posterior["b"].mean())
+
+    def elasticity_interval(self, prob: float = 0.9) -> tuple[float, float]:
+        """Central ``prob`` posterior interval of ``b``."""
+        q = self.idata.posterior["b"].quantile([(1 - prob) / 2, (1 + prob) / 2]).values
+        return float(q[0]), float(q[1])
+
+    def state_rate_draws(self, *, seed: int | None = 0) -> xr.DataArray:
+        """Posterior draws of each state's expected conversations given its own data (chain, draw, geo).
+
+        With the gamma state effect (negative binomial), a state's latent rate
+        given the parameters is conjugate: ``Gamma(alpha + y, alpha / mu + 1)``
+        (shape, rate), drawn here once per posterior draw; with the log-normal
+        state effect it is the sampled ``rate`` itself.
+        """
+        post = self.idata.posterior
+        if "rate" in post:
+            return post["rate"]
+        rng = np.random.default_rng(seed)
+        mu = post["mu"]
+        alpha = 1.0 / post["dispersion"] ** 2
+        y = self.data["usage_count"]
+        shape = alpha + y
+        scale = 1.0 / (alpha / mu + 1.0)
+        shape, scale = xr.broadcast(shape, scale)
+        draws = rng.gamma(shape.transpose(*mu.dims).values, scale.transpose(*mu.dims).values)
+        return xr.DataArray(draws, coords=mu.coords, dims=mu.dims, name="rate")
+
+    def aui(self, prob: float = 0.9, *, seed: int | None = 0) -> xr.Dataset:
+        """Posterior AI Usage Index per state: mean, median and central ``prob`` interval.
+
+        AUI = (expected conversations / working-age population) / reference
+        ratio, with the dataset's ``reference_ratio`` attribute when it has one
+        (the published index's), else total usage over total population of the
+        fitted states.
+        """
+        rate = self.state_rate_draws(seed=seed)
+        aui = rate / self.data["working_age_pop"] / self.reference_ratio
+        lo, hi = (1 - prob) / 2, (1 + prob) / 2
+        q = aui.quantile([lo, 0.5, hi], dim=("chain", "draw"))
+        out = xr.Dataset(
+            {
+                "mean": aui.mean(("chain", "draw")),
+                "median": q.sel(quantile=0.5, drop=True),
+                "lower": q.sel(quantile=lo, drop=True),
+                "upper": q.sel(quantile=hi, drop=True),
+                "observed": self.data["usage_count"] / self.data["working_age_pop"] / self.reference_ratio,
+            }
+        )
+        out.attrs.update(prob=prob, reference_ratio=self.reference_ratio)
+        return out
+
+    def predict_new(
+        self,
+        working_age_pop: float,
+        gdp: float,
+        *,
+        division: str | None = None,
+        region: str | None = None,
+        seed: int | None = 0,
+    ) -> xr.Dataset:
+        """Posterior predictive conversations and AUI of a state not in the data.
+
+        The new state's division effect is the fitted one when ``division`` is
+        known, else drawn around its ``region``'s effect, else around a new
+        region; its state effect is drawn from the fitted distribution.
+
+        Returns
+        -------
+        xarray.Dataset
+            ``usage_count`` and ``aui`` draws over (chain, draw).
+        """
+        if not (np.isfinite(working_age_pop) and working_age_pop > 0 and np.isfinite(gdp) and gdp > 0):
+            raise DataValueError("predict_new needs a positive working_age_pop and gdp")
+        post = self.idata.posterior
+        rng = np.random.default_rng(seed)
+        shape = (post.sizes["chain"], post.sizes["draw"])
+        x = np.log(gdp / working_age_pop) - self.x_mean
+        if division is not None:
+            if division not in post["division"].values:
+                raise OptionError(f"division={division!r} is not in the fit: {list(post['division'].values)}")
+            d_eff = post["division_effect"].sel(division=division).values
+        else:
+            if region is not None:
+                if region not in post["region"].values:
+                    raise OptionError(f"region={region!r} is not in the fit: {list(post['region'].values)}")
+                r_eff = post["region_effect"].sel(region=region).values
+            else:
+                r_eff = post["sigma_region"].values * rng.standard_normal(shape)
+            d_eff = r_eff + post["sigma_division"].values * rng.standard_normal(shape)
+        mu = working_age_pop * np.exp(post["a"].values + post["b"].values * x + d_eff)
+        if "dispersion" in post:
+            alpha = 1.0 / post["dispersion"].values ** 2
+            lam = rng.gamma(alpha, mu / alpha)
+        else:
+            lam = mu * np.exp(post["sigma_state"].values * rng.standard_normal(shape))
+        y = rng.poisson(lam).astype(float)
+        dims = ("chain", "draw")
+        coords = {"chain": post["chain"].values, "draw": post["draw"].values}
+        return xr.Dataset(
+            {
+                "usage_count": (dims, y),
+                "aui": (dims, lam / working_age_pop / self.reference_ratio),
+            },
+            coords=coords,
+        )
+
+
+@dataclass(frozen=True)
+class StateUsageModel:
+    r"""Negative-binomial model of conversations per US state, pooled within divisions and regions.
+
+    .. math::
+
+        y_s &\sim \mathrm{NegBin}(\mu_s, \alpha), \qquad
+        \log \mu_s = \log P_s + a + b\,(x_s - \bar x) + \delta_{d(s)} \\
+        \delta_d &\sim N(\rho_{r(d)}, \sigma_d), \qquad
+        \rho \sim \mathrm{ZeroSumNormal}(\sigma_r)
+
+    with :math:`P_s` the working-age population, :math:`x_s` the log GDP per
+    working-age person and ``b`` the state income elasticity. The negative
+    binomial *is* the state effect: it is a Poisson whose rate carries a
+    Gamma(alpha, alpha) state factor with coefficient of variation
+    ``dispersion`` = :math:`1/\sqrt{\alpha}`. With ``state_effect="lognormal"``
+    that factor is instead an explicit :math:`\exp(\epsilon_s)`,
+    :math:`\epsilon_s \sim N(0, \sigma_{state})` with a Poisson likelihood
+    (one count per state cannot tell a Gamma from a log-normal factor, so the
+    model carries one, not both).
+
+    Parameters
+    ----------
+    parameterization : {"noncentered", "centered"}
+        Form of the division (and log-normal state) effects. Non-centered
+        suits the few, weakly identified divisions.
+    state_effect : {"gamma", "lognormal"}
+        See above.
+    prior_b_sd : float
+        Prior sd of ``b`` (prior mean 0).
+    prior_a : (float, float) or None
+        Prior (mean, sd) of ``a``; None centers it on the log of the fitted
+        states' usage per working-age person, with sd 1.5.
+    target_accept : float
+        NUTS target acceptance rate.
+
+    Examples
+    --------
+    >>> from econindex.bayes._demo import demo_states
+    >>> ds = demo_states(0)
+    >>> res = StateUsageModel().fit(ds, draws=200, tune=300, chains=2, seed=1)  # doctest: +SKIP
+    >>> model = StateUsageModel().build(ds)
+    >>> sorted(model.named_vars)[:3]
+    ['a', 'b', 'dispersion']
+    """
+
+    parameterization: str = "noncentered"
+    state_effect: str = "gamma"
+    prior_b_sd: float = 2.0
+    prior_a: tuple[float, float] | None = None
+    target_accept: float = 0.9
+
+    def __post_init__(self) -> None:
+        check_option("parameterization", self.parameterization, PARAMETERIZATIONS)
+        check_option("state_effect", self.state_effect, STATE_EFFECTS)
+        if not self.prior_b_sd > 0:
+            raise OptionError(f"prior_b_sd={self.prior_b_sd!r} must be positive")
+        if self.prior_a is not None and not (len(self.prior_a) == 2 and self.prior_a[1] > 0):
+            raise OptionError(f"prior_a={self.prior_a!r} must be (mean, positive sd)")
+
+    # ------------------------------------------------------------------------
+    def _inputs(self, ds: xr.Dataset, exclude: Exclude) -> tuple[xr.Dataset, list[str], Hierarchy]:
+        sub, notes = select_states(ds, exclude)
+        require(sub, ["working_age_pop", "gdp"], covariate=True)
+        require(sub, ["usage_count"], covariate=False)
+        y = np.asarray(sub["usage_count"].values, float)
+        if (np.abs(y - np.round(y)) > 1e-9).any():
+            raise DataValueError("usage_count must hold whole conversation counts for StateUsageModel")
+        zero = [str(g) for g in sub["geo"].values[y == 0]]
+        if zero:
+            notes.append(f"states with zero conversations (kept, valid data): {zero}")
+        keep = ("geo_name", "census_region", "census_division", "abuse_flagged")
+        data = sub[["usage_count", "working_age_pop", "gdp"]]
+        data = data.drop_vars([c for c in data.coords if c not in (*keep, "geo")])
+        return data, notes, hierarchy(sub)
+
+    def build(self, ds: xr.Dataset, *, exclude: Exclude = None) -> pm.Model:
+        """The PyMC model for ``ds`` (US states, minus ``exclude``)."""
+        data, _, hier = self._inputs(ds, exclude)
+        return self._model(data, hier)
+
+    def _model(self, data: xr.Dataset, hier: Hierarchy) -> pm.Model:
+        y = data["usage_count"].values
+        pop = data["working_age_pop"].values
+        x = np.log(data["gdp"].values / pop)
+        x_mean = float(x.mean())
+        if self.prior_a is not None:
+            a_mu, a_sd = self.prior_a
+        else:
+            a_mu, a_sd = float(np.log(max(y.sum(), 1.0) / pop.sum())), 1.5
+        coords = {"geo": data["geo"].values, "region": hier.regions, "division": hier.divisions}
+        with pm.Model(coords=coords) as model:
+            # every input is a pm.Data container, so a compiled model is reused for new data
+            log_pop = pm.Data("log_pop", np.log(pop), dims="geo")
+            xc = pm.Data("ln_gdp_pc_centered", x - x_mean, dims="geo")
+            y_obs = pm.Data("usage_count_observed", y, dims="geo")
+            div_of_state = pm.Data("division_of_state", hier.division_of_state, dims="geo")
+            reg_of_div = pm.Data("region_of_division", hier.region_of_division, dims="division")
+            a_loc = pm.Data("a_prior_mean", a_mu)
+            a = pm.Normal("a", a_loc, a_sd)
+            b = pm.Normal("b", 0.0, self.prior_b_sd)
+            # boundary-avoiding Gamma(2, 10) priors (mean 0.2, mode 0.1) on the sds of the 4 region
+            # and 9 division effects: with so few groups a half-normal puts mass at 0, where the
+            # funnel causes divergences and slow mixing of the sds
+            sigma_r = pm.Gamma("sigma_region", alpha=2.0, beta=10.0)
+            sigma_d = pm.Gamma("sigma_division", alpha=2.0, beta=10.0)
+            region = group_effect("region_effect", sigma_r, "region", "noncentered", zerosum_axes=1)
+            division = group_effect(
+                "division_effect", sigma_d, "division", self.parameterization, mu=region[reg_of_div]
+            )
+            eta = log_pop + a + b * xc + division[div_of_state]
+            if self.state_effect == "gamma":
+                dispersion = pm.HalfNormal("dispersion", 1.0)
+                mu = pm.Deterministic("mu", pm.math.exp(eta), dims="geo")
+                pm.NegativeBinomial(
+                    "usage_count", mu=mu, alpha=1.0 / dispersion**2, observed=y_obs, dims="geo"
+                )
+            else:
+                sigma_s = pm.HalfNormal("sigma_state", 1.0)
+                log_rate = group_effect("log_rate", sigma_s, "geo", self.parameterization, mu=eta)
+                pm.Deterministic("state_effect", log_rate - eta, dims="geo")
+                rate = pm.Deterministic("rate", pm.math.exp(log_rate), dims="geo")
+                pm.Poisson("usage_count", mu=rate, observed=y_obs, dims="geo")
+        model._econindex_x_mean = x_mean  # type: ignore[attr-defined]
+        return model
+
+    def fit(
+        self,
+        ds: xr.Dataset,
+        *,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        seed: int | None = 0,
+        sampler: str = "auto",
+        exclude: Exclude = None,
+        progressbar: bool = False,
+    ) -> UsagePosterior:
+        """Sample the posterior for the US states of ``ds``.
+
+        Parameters
+        ----------
+        ds : xarray.Dataset
+            With ``usage_count``, ``working_age_pop``, ``gdp`` and the
+            ``census_region``/``census_division`` coordinates.
+        draws, tune, chains : int
+            NUTS draws and tuning steps per chain, and chains.
+        seed : int or None
+            Random seed.
+        sampler : {"auto", "nutpie", "pymc"}
+            "auto" uses nutpie when installed.
+        exclude : "flagged" or sequence of str, optional
+            States to leave out ("flagged": the ``abuse_flagged`` coordinate).
+
+        Returns
+        -------
+        UsagePosterior
+
+        Raises
+        ------
+        MissingCovariateError
+            Some state lacks population or GDP (the message names them).
+        EstimationError
+            Fewer than three states.
+
+        Warns
+        -----
+        DiagnosticsWarning
+            When R-hat, ESS, divergences, tree depth or E-BFMI fail.
+        """
+        data, notes, hier = self._inputs(ds, exclude)
+        model = self._model(data, hier)
+        key = (type(self).__name__, self, data.sizes["geo"], len(hier.regions), len(hier.divisions))
+        idata = sample(
+            model,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            sampler=sampler,
+            target_accept=self.target_accept,
+            progressbar=progressbar,
+            cache_key=key,
+        )
+        ref = ds.attrs.get("reference_ratio")
+        if ref is None or not np.isfinite(float(ref)):
+            ref = float(data["usage_count"].sum() / data["working_age_pop"].sum())
+            notes.append("AUI reference: usage per working-age person of the fitted states")
+        else:
+            notes.append(f"AUI reference ratio from the dataset: {float(ref):.7g}")
+        names: tuple[str, ...] = (
+            "a",
+            "b",
+            "sigma_region",
+            "sigma_division",
+            "dispersion" if self.state_effect == "gamma" else "sigma_state",
+        )
+        res = UsagePosterior(
+            idata=idata,
+            model_name=type(self).__name__,
+            config=self,
+            data=data,
+            var_names=names,
+            notes=tuple(notes),
+            model=model,
+            reference_ratio=float(ref),
+            x_mean=float(model._econindex_x_mean),  # type: ignore[attr-defined]
+        )
+        warn_if_failed(res.diagnose(), res.model_name)
+        return res
+
+    def prior_predictive(
+        self, ds: xr.Dataset, *, draws: int = 500, seed: int | None = 0, exclude: Exclude = None
+    ) -> az.InferenceData:
+        """Draws of parameters and conversations from the prior (same data layout as :meth:`fit`)."""
+        model = self.build(ds, exclude=exclude)
+        with model:
+            return pm.sample_prior_predictive(draws=draws, random_seed=seed)

@@ -1,0 +1,386 @@
+"""Tests of econindex.bayes: bad input, diagnostics, recovery of known truth, SBC, real data.
+
+Sampling tests are marked ``slow`` and use short chains; they share the
+in-process cache of nutpie-compiled models, so each model structure compiles
+once per session.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import xarray as xr
+
+pytest.importorskip("pymc")
+pytest.importorskip("arviz")
+
+import arviz as az  # noqa: E402
+
+import econindex as ei  # noqa: E402
+from econindex.bayes import (  # noqa: E402
+    StateAutomationModel,
+    StateTaskMixModel,
+    StateUsageModel,
+    diagnose,
+)
+from econindex.bayes._base import warn_if_failed  # noqa: E402
+from econindex.bayes._data import soc_group_counts  # noqa: E402
+from econindex.bayes._demo import demo_states  # noqa: E402
+from econindex.errors import (  # noqa: E402
+    DataValueError,
+    DiagnosticsWarning,
+    EstimationError,
+    MissingCovariateError,
+    OptionError,
+    SchemaError,
+)
+
+pytestmark = pytest.mark.bayes
+
+SHORT = {"draws": 300, "tune": 400, "chains": 2}
+
+
+@pytest.fixture(scope="module")
+def demo() -> xr.Dataset:
+    return demo_states(0)
+
+
+@pytest.fixture(scope="module")
+def states() -> xr.Dataset:
+    return ei.datasets.load_us_states_2025_08()
+
+
+def _quiet_fit(model, ds, **kw):
+    """Fit, returning the result and the DiagnosticsWarnings raised (short chains may warn)."""
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always", DiagnosticsWarning)
+        res = model.fit(ds, **kw)
+    return res, [w for w in rec if issubclass(w.category, DiagnosticsWarning)]
+
+
+# --- packaging ------------------------------------------------------------------------------------
+
+
+def test_package_imports_without_pymc() -> None:
+    code = (
+        "import sys; sys.modules['pymc'] = None; sys.modules['nutpie'] = None\n"
+        "import econindex as ei\n"
+        "ds = ei.datasets.load_us_states_2025_08(); assert ds.sizes['geo'] == 51\n"
+        "try:\n    import econindex.bayes\nexcept ImportError as e:\n    print('ERR', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "ERR" in out.stdout and "'bayes' extra" in out.stdout
+
+
+# --- options and bad input (no sampling) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs"),
+    [
+        (StateUsageModel, {"parameterization": "half"}),
+        (StateUsageModel, {"state_effect": "student"}),
+        (StateUsageModel, {"prior_b_sd": 0.0}),
+        (StateTaskMixModel, {"parameterization": "x"}),
+        (StateAutomationModel, {"likelihood": "poisson"}),
+    ],
+)
+def test_bad_options(cls, kwargs) -> None:
+    with pytest.raises(OptionError):
+        cls(**kwargs)
+
+
+def test_bad_sampler(demo) -> None:
+    with pytest.raises(OptionError, match="sampler"):
+        StateUsageModel().fit(demo, sampler="gibbs")
+    with pytest.raises(OptionError, match="draws"):
+        StateUsageModel().fit(demo, draws=0)
+
+
+def test_missing_covariates_named(states) -> None:
+    ds = states.copy()
+    ds["gdp"] = ds["gdp"].where(~ds["geo"].isin(["VT", "WY"]))
+    with pytest.raises(MissingCovariateError, match=r"\['VT', 'WY'\]"):
+        StateUsageModel().build(ds)
+    ds2 = states.copy()
+    ds2["working_age_pop"] = ds2["working_age_pop"].where(ds2["geo"] != "DC")
+    with pytest.raises(MissingCovariateError, match="DC"):
+        StateUsageModel().fit(ds2)
+
+
+def test_too_few_states(states, demo) -> None:
+    with pytest.raises(EstimationError, match="at least 3"):
+        StateUsageModel().build(states.isel(geo=[0, 1]))
+    with pytest.raises(EstimationError):
+        StateTaskMixModel().build(demo.isel(geo=[0, 1]))
+    with pytest.raises(EstimationError):
+        StateAutomationModel().build(demo.isel(geo=[3, 4]))
+
+
+def test_zero_conversations_is_valid(demo) -> None:
+    ds = demo.copy()
+    ds["usage_count"] = ds["usage_count"].where(ds["geo"] != "WY", 0.0)
+    model = StateUsageModel().build(ds)
+    logp = model.compile_logp()(model.initial_point())
+    assert np.isfinite(logp)
+    data, notes, _ = StateUsageModel()._inputs(ds, None)
+    assert any("WY" in n and "zero" in n for n in notes)
+    # a state without task conversations is also valid for the task mix
+    ds["task_count"] = ds["task_count"].where(ds["geo"] != "WY", 0.0)
+    m2 = StateTaskMixModel().build(ds)
+    assert np.isfinite(m2.compile_logp()(m2.initial_point()))
+
+
+def test_exclusions(states) -> None:
+    data, notes, _ = StateUsageModel()._inputs(states, "flagged")
+    assert "UT" not in data["geo"].values and data.sizes["geo"] == 50
+    assert any("UT" in n for n in notes)
+    with pytest.raises(DataValueError, match="XX"):
+        StateUsageModel().build(states, exclude=["XX"])
+
+
+def test_missing_usage_count_named(states) -> None:
+    ds = states.copy()
+    ds["usage_count"] = ds["usage_count"].where(ds["geo"] != "ME")
+    with pytest.raises(DataValueError, match="ME"):
+        StateUsageModel().build(ds)
+
+
+def test_automation_share_form_notes_absent_states(states) -> None:
+    model = StateAutomationModel()
+    data, notes, like = model._inputs(states, None)
+    assert like == "beta" and data.sizes["geo"] == 43
+    absent = sorted(set(states["geo"].values) - set(data["geo"].values))
+    assert len(absent) == 8 and any(all(g in n for g in absent) for n in notes)
+    ds = states.copy()
+    ds["expected_automation"] = ds["expected_automation"].where(ds["geo"] != "AL")
+    with pytest.raises(MissingCovariateError, match="AL"):
+        model.build(ds)
+
+
+def test_soc_group_counts_against_pandas(demo) -> None:
+    counts, notes = soc_group_counts(demo)
+    df = demo["task_count"].to_dataframe().reset_index()
+    df["soc"] = df["task"].map(dict(zip(demo["task"].values, demo["soc_major"].values, strict=True)))
+    ref = df[df["soc"] != "none"].pivot_table(index="geo", columns="soc", values="task_count", aggfunc="sum")
+    np.testing.assert_allclose(counts.sel(geo=ref.index, soc_major=ref.columns).values, ref.values)
+    assert any("none" in n for n in notes)
+
+
+def test_expected_automation_from_tasks_by_hand() -> None:
+    from econindex.bayes.automation import _expected_from_tasks
+
+    ds = xr.Dataset(
+        {
+            "task_count": (("geo", "task"), np.array([[10.0, 30.0], [5.0, 0.0]])),
+            "task_pattern_share": (
+                ("task", "pattern"),
+                np.array([[0.3, 0.1, 0.4, 0.2], [0.1, 0.1, 0.2, 0.6]]),
+            ),
+        },
+        coords={
+            "geo": ["A", "B"],
+            "task": ["t1", "t2"],
+            "pattern": ["directive", "feedback loop", "learning", "none"],
+        },
+    )
+    e = _expected_from_tasks(ds).values
+    r1, r2 = 0.4 / 0.8, 0.2 / 0.4  # automation / classified within each task
+    np.testing.assert_allclose(e, [(10 * r1 + 30 * r2) / 40, r1])
+
+
+def test_prior_predictive_shapes(demo) -> None:
+    pp = StateUsageModel().prior_predictive(demo, draws=200, seed=3)
+    y = pp.prior_predictive["usage_count"]
+    assert y.sizes["geo"] == 51 and y.sizes["draw"] == 200
+    # prior on a is centered on the observed usage per person: median predicted total near observed
+    tot = y.sum("geo").median().item()
+    assert 0.2 < tot / float(demo["usage_count"].sum()) < 5
+
+
+# --- diagnostics table ---------------------------------------------------------------------------
+
+
+def test_diagnose_passes_on_iid_draws() -> None:
+    rng = np.random.default_rng(0)
+    idata = az.from_dict(
+        posterior={"x": rng.normal(size=(4, 1000)), "y": rng.normal(size=(4, 1000, 3))},
+        sample_stats={
+            "diverging": np.zeros((4, 1000), bool),
+            "energy": rng.normal(size=(4, 1000)),
+            "maxdepth_reached": np.zeros((4, 1000), bool),
+        },
+    )
+    table = diagnose(idata)
+    assert list(table.index) == ["r_hat", "ess_bulk", "ess_tail", "divergences", "tree_depth_hits", "e_bfmi"]
+    assert table["passed"].all()
+    # iid draws: ESS near the number of draws (independent reference: 4000)
+    assert table.loc["ess_bulk", "value"] > 3000
+
+
+def test_diagnose_fails_and_warns_with_numbers() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 500)) + np.array([0.0, 0.0, 0.0, 3.0])[:, None]  # one chain elsewhere
+    walk = np.cumsum(rng.normal(size=(4, 500)), axis=1)  # strongly autocorrelated energy
+    div = np.zeros((4, 500), bool)
+    div[0, :7] = True
+    idata = az.from_dict(posterior={"x": x}, sample_stats={"diverging": div, "energy": walk})
+    table = diagnose(idata)
+    assert not table.loc["r_hat", "passed"] and table.loc["r_hat", "value"] > 1.1
+    assert table.loc["divergences", "value"] == 7 and not table.loc["divergences", "passed"]
+    assert not table.loc["e_bfmi", "passed"]
+    assert "target_accept" in table.loc["divergences", "hint"]
+    with pytest.warns(DiagnosticsWarning, match=r"divergences = 7 .*target_accept"):
+        warn_if_failed(table, "Demo")
+
+
+# --- sampling: demo data, recovery ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_usage_recovery_on_simulate() -> None:
+    """90% intervals of b cover the simulated state elasticity over seeds (simulate, Utah's abuse excluded)."""
+    covered = []
+    for seed in range(3):
+        ds = ei.simulate(seed=seed, n_countries=20, n_tasks=60, n_requests=20)
+        truth = json.loads(ds.attrs["truth"])["state_elasticity"]
+        res, _ = _quiet_fit(StateUsageModel(), ds, seed=seed, exclude="flagged", **SHORT)
+        lo, hi = res.elasticity_interval(0.9)
+        covered.append(lo <= truth <= hi)
+        assert res.divergences <= 5
+    assert sum(covered) >= 2, covered
+
+
+@pytest.mark.slow
+def test_usage_fit_outputs_and_predictive(demo) -> None:
+    res, _ = _quiet_fit(StateUsageModel(), demo, seed=2, **SHORT)
+    truth = json.loads(demo.attrs["truth"])
+    lo, hi = res.elasticity_interval(0.95)
+    assert lo < truth["state_elasticity"] < hi
+    assert set(res.summary().index) >= {"a", "b", "dispersion"}
+    # labeled with the dataset's coordinates
+    assert list(res.idata.posterior["mu"]["geo"].values) == list(demo["geo"].values)
+    aui = res.aui(0.9)
+    assert (aui["lower"] <= aui["median"]).all() and (aui["median"] <= aui["upper"]).all()
+    # large states are pinned by their own counts: posterior AUI close to the observed one
+    big = demo["usage_count"].argmax().item()
+    assert abs(float(aui["mean"][big] / aui["observed"][big]) - 1) < 0.05
+    pp = res.posterior_predictive(seed=1).posterior_predictive["usage_count"]
+    ratio = pp.mean(("chain", "draw")).sum() / demo["usage_count"].sum()
+    assert 0.8 < float(ratio) < 1.25
+    new = res.predict_new(5e5, 5e5 * 9e4, division="Mountain")
+    assert new["usage_count"].sizes == {"chain": 2, "draw": 300} and (new["usage_count"] >= 0).all()
+    assert res.to_xarray()["b"].sizes["draw"] == 300
+    assert np.isfinite(res.rhat_max) and res.ess_bulk_min > 0 and res.divergences >= 0
+    assert "StateUsageModel" in str(res)
+
+
+@pytest.mark.slow
+def test_automation_recovery_binomial() -> None:
+    """90% intervals of c cover the demo truth (per sd of the usage index) over seeds."""
+    covered = []
+    for seed in range(3):
+        ds = demo_states(seed)
+        truth = json.loads(ds.attrs["truth"])["automation_slope"]
+        res, _ = _quiet_fit(StateAutomationModel(), ds, seed=seed, **SHORT)
+        assert res.likelihood == "binomial"
+        # the demo's slope is per sd of its usage index, which is the model's scale
+        lo, hi = res.slope_interval(0.9)
+        covered.append(lo <= truth <= hi)
+    assert sum(covered) >= 2, covered
+
+
+@pytest.mark.slow
+def test_taskmix_recovers_global_mix(demo) -> None:
+    res, _ = _quiet_fit(StateTaskMixModel(), demo, seed=0, **SHORT)
+    truth = json.loads(demo.attrs["truth"])["taskmix"]["global"]
+    groups = list(res.idata.posterior["soc_major"].values)
+    est = res.idata.posterior["mix"].mean(("chain", "draw")).values
+    ref = np.array([truth[g] for g in groups])
+    # the global log-mix is identified up to the zero-sum constraint the truth also satisfies
+    assert np.corrcoef(est, ref)[0, 1] > 0.98
+    lq = res.location_quotients(0.9)
+    assert lq["mean"].dims == ("geo", "soc_major")
+    # the usage-weighted mean of LQ over states is 1 per group by construction
+    w = res.data["task_count"].sum("soc_major")
+    np.testing.assert_allclose((lq["mean"] * w).sum("geo") / w.sum(), 1.0, atol=0.02)
+    assert any("none" in n for n in res.notes)
+
+
+@pytest.mark.slow
+def test_pymc_sampler_fallback(demo) -> None:
+    res, _ = _quiet_fit(StateAutomationModel(), demo, seed=0, draws=150, tune=150, chains=2, sampler="pymc")
+    assert res.idata.posterior.attrs["sampler"] == "pymc"
+    assert abs(res.slope - json.loads(demo.attrs["truth"])["automation_slope"]) < 0.15
+
+
+@pytest.mark.slow
+def test_sbc_reduced() -> None:
+    """Reduced simulation-based calibration of StateUsageModel (benchmarks/sbc.py runs >= 100)."""
+    from scipy import stats
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "benchmarks"))
+    import sbc
+
+    ranks, n_ranks = sbc.run_sbc(n_sims=24, seed=11, draws=200, tune=300, thin=2)
+    for name, r in ranks.items():
+        assert r.shape == (24,) and r.min() >= 0 and r.max() <= n_ranks
+        counts = np.histogram(r, bins=4, range=(0, n_ranks + 1))[0]
+        assert stats.chisquare(counts).pvalue > 0.001, (name, counts)
+
+
+# --- real data ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_real_usage_vs_frequentist(states) -> None:
+    """Posterior mean of b on the 51 real states lies near the OLS state elasticity (with and without Utah)."""
+    for exclude in (None, ["UT"]):
+        ols = ei.IncomeElasticity().fit(
+            states if exclude is None else states.drop_sel(geo=exclude), level="state_us"
+        )
+        res, _ = _quiet_fit(StateUsageModel(), states, seed=5, exclude=exclude, **SHORT)
+        # the models differ (NB on counts, pooled divisions vs OLS of log index) but target the
+        # same elasticity: agree within two OLS standard errors
+        assert abs(res.elasticity - ols.slope) < 2 * ols.se, (exclude, res.elasticity, ols.slope, ols.se)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_real_automation_share_form(states) -> None:
+    res, _ = _quiet_fit(StateAutomationModel(), states, seed=1, **SHORT)
+    assert res.likelihood == "beta" and res.data.sizes["geo"] == 43
+    share = res.automation_share()
+    inside = (share["observed"] >= share["lower"] - 0.05) & (share["observed"] <= share["upper"] + 0.05)
+    assert float(inside.mean()) > 0.8
+    res2, _ = _quiet_fit(
+        StateAutomationModel(likelihood="logitnormal"), states, seed=1, exclude=["UT"], **SHORT
+    )
+    assert res2.data.sizes["geo"] == 42 and np.isfinite(res2.slope)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_real_taskmix_truncation_stated() -> None:
+    from econindex.datasets import data_path
+
+    ds = ei.read_aei(str(data_path("us_state_tasks_collaboration_2025-08.csv.gz")))
+    res, _ = _quiet_fit(StateTaskMixModel(), ds, seed=0, truncation=15, **SHORT)
+    assert any("TRUNCATED" in n and "15" in n for n in res.notes)
+    spec = res.specializations(0.9)
+    assert {"geo", "soc_major", "raw", "mean", "lower", "upper", "survives"} <= set(spec.columns)
+    # pooling shrinks: posterior LQ of the most extreme raw cells is closer to 1 than the raw LQ
+    top = spec.head(10)
+    assert (np.abs(np.log(top["mean"])) <= np.abs(np.log(top["raw"])) + 1e-9).mean() >= 0.8
+
+
+def test_schema_error_without_task_counts(states) -> None:
+    with pytest.raises(SchemaError, match="task_count"):
+        StateTaskMixModel().build(states)
