@@ -530,7 +530,9 @@ def test_expected_level_uses_global_task_pattern_counts() -> None:
 
 
 @given(
-    w=hnp.arrays(np.float64, (4, 6), elements=st.one_of(st.just(np.nan), st.floats(0, 1e4))),
+    w=hnp.arrays(
+        np.float64, (4, 6), elements=st.one_of(st.just(np.nan), st.floats(0, 1e4, allow_subnormal=False))
+    ),
     r=hnp.arrays(np.float64, 6, elements=st.one_of(st.just(np.nan), st.floats(0, 1))),
 )
 @settings(max_examples=60, deadline=None)
