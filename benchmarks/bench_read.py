@@ -83,7 +83,7 @@ def run(quick: bool) -> list[Record]:
         size = os.path.getsize(path)
         tiny = _tiny(folder)
         read_aei(tiny)  # warm-up (imports, xarray first use)
-        repeat = 3 if quick else 2
+        repeat = 3
         t_parse = best_time(lambda: pacsv.read_csv(path), repeat)
         t_read = best_time(lambda: read_aei(path), repeat)
         child = subprocess.run(
