@@ -170,7 +170,7 @@ def test_breakdown_path_matches_refits() -> None:
     br = breakdown(res)
     p = br.path
     for kk in (1, 3, 5):
-        drop = [int(g) for g in p["removed"].iloc[1: kk + 1]]
+        drop = [int(g) for g in p["removed"].iloc[1 : kk + 1]]
         keep = ~np.isin(np.arange(40), drop)
         ref = sm.OLS(y[keep], X[keep]).fit(cov_type="HC1", use_t=True)
         assert p["estimate"].iloc[kk] == pytest.approx(ref.params[1], rel=1e-10)

@@ -81,9 +81,16 @@ def countries() -> object:
 
 
 def test_spec_curve_reproduces_the_headline_elasticity(countries: object) -> None:
-    sc = specification_curve(countries, min_count=[200], reference=["published"], weights=[None],
-                             cov_type=["HC1"], outcome=["log_index"], flagged=[False],
-                             exclusions={"none": []})
+    sc = specification_curve(
+        countries,
+        min_count=[200],
+        reference=["published"],
+        weights=[None],
+        cov_type=["HC1"],
+        outcome=["log_index"],
+        flagged=[False],
+        exclusions={"none": []},
+    )
     row = sc.table.iloc[0]
     # independent reference: statsmodels on the published index column
     ds = countries
@@ -135,8 +142,16 @@ def test_spec_curve_500_specs_is_fast_and_plots(countries: object) -> None:
 
 def test_spec_curve_removes_flagged_traffic_on_simulated_data() -> None:
     ds = ei.simulate(seed=0, n_tasks=40, n_requests=30, abuse_share=0.9)
-    sc = specification_curve(ds, level="state_us", min_count=[100], reference=["sample"], weights=[None],
-                             cov_type=["HC1"], outcome=["log_index"], exclusions={"none": []})
+    sc = specification_curve(
+        ds,
+        level="state_us",
+        min_count=[100],
+        reference=["sample"],
+        weights=[None],
+        cov_type=["HC1"],
+        outcome=["log_index"],
+        exclusions={"none": []},
+    )
     clean = ei.robustness.exclude_flagged(ds)
     direct = ei.IncomeElasticity(cov_type="HC1").fit(clean, level="state_us")
     with_flags = sc.table.set_index("flagged")["estimate"]
@@ -161,13 +176,19 @@ def test_estimator_curve_loops_any_estimator() -> None:
     from econindex.robustness import estimator_curve
 
     st_ = ei.datasets.load_us_states_2025_08()
-    grid = {"units": ["fraction"], "usage": ["index", "log_index"], "cov_type": ["HC1", "HC3"],
-            "flagged": [False, True], "exclude": [(), ("DC",)]}
+    grid = {
+        "units": ["fraction"],
+        "usage": ["index", "log_index"],
+        "cov_type": ["HC1", "HC3"],
+        "flagged": [False, True],
+        "exclude": [(), ("DC",)],
+    }
     sc = estimator_curve(ei.TaskMixAutomation, st_, level="state_us", grid=grid)
     assert len(sc.table) == 16
     row = sc.table.query("usage == 'log_index' and cov_type == 'HC3' and flagged and exclude == \"('DC',)\"")
     direct = ei.TaskMixAutomation(units="fraction", usage="log_index", cov_type="HC3").fit(
-        st_.drop_sel(geo=["UT", "DC"]), level="state_us")
+        st_.drop_sel(geo=["UT", "DC"]), level="state_us"
+    )
     assert row["estimate"].item() == pytest.approx(direct.slope, rel=1e-12)
     assert row["std_error"].item() == pytest.approx(direct.se, rel=1e-12)
     ax = sc.plot()

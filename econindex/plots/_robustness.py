@@ -55,8 +55,9 @@ def plot_flag_sensitivity(table: pd.DataFrame, ax: Any = None) -> Any:
     return ax
 
 
-def plot_specification_curve(curve: SpecificationCurve, ax: Any = None, *,
-                             choices: tuple[str, ...] | None = None) -> Any:
+def plot_specification_curve(
+    curve: SpecificationCurve, ax: Any = None, *, choices: tuple[str, ...] | None = None
+) -> Any:
     """Specification curve: estimates sorted with their intervals (top), the choices of each (below).
 
     Returns the top axes; the choice panel is ``ax.figure.axes[1]``.
@@ -77,8 +78,13 @@ def plot_specification_curve(curve: SpecificationCurve, ax: Any = None, *,
     cols = [c for c in (choices or curve.choices) if c in t.columns and t[c].nunique() > 1]
     labels = [(c, v) for c in cols for v in sorted(t[c].astype(str).unique())]
     if ax is None:
-        fig, (ax, ax2) = plt.subplots(2, 1, sharex=True, figsize=(9, 3 + 0.22 * max(len(labels), 1)),
-                                      gridspec_kw={"height_ratios": [2, max(1, 0.15 * len(labels))]})
+        fig, (ax, ax2) = plt.subplots(
+            2,
+            1,
+            sharex=True,
+            figsize=(9, 3 + 0.22 * max(len(labels), 1)),
+            gridspec_kw={"height_ratios": [2, max(1, 0.15 * len(labels))]},
+        )
     else:
         fig = ax.figure
         ax2 = fig.add_axes((ax.get_position().x0, 0.02, ax.get_position().width, 0.2), sharex=ax)
@@ -131,8 +137,13 @@ def plot_influence(infl: xr.Dataset, ax: Any = None, *, label: int = 5) -> Any:
     k = int(infl.sizes.get("term", 2))
     ax.axvline(2 * k / len(h), color="C3", ls=":", lw=0.8)
     for i in np.argsort(-d, kind="stable")[:label]:
-        ax.annotate(str(infl["geo"].values[i]), (h[i], r[i]), fontsize="small",
-                    xytext=(3, 3), textcoords="offset points")
+        ax.annotate(
+            str(infl["geo"].values[i]),
+            (h[i], r[i]),
+            fontsize="small",
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
     ax.set_xlabel("leverage")
     ax.set_ylabel("studentized residual (external)")
     ax.set_title("Influence (marker area: Cook's distance)")
