@@ -1388,14 +1388,12 @@ def write_aei(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     out = Path(path)
     w = _Writer(ds)
     level = ds["geo_level"]
-    geo_facet = level  # facet of the geo rows is the geography itself
-    facets = {lv: lv for lv in ("global", "country", "state_us")}
     has = ds.data_vars.__contains__
 
     def per_level(da: xr.DataArray, variable: str, scale: float = 1.0) -> None:
-        for lv in facets:  # three geography levels, not geos
-            sel = da.where(geo_facet == lv)
-            w.emit(sel, lv, variable, "geo", scale)
+        # the facet of a geo row is its geography; three levels, not a loop over geos
+        for lv in ("global", "country", "state_us"):
+            w.emit(da.where(level == lv), lv, variable, "geo", scale)
 
     if has("usage_count"):
         u = ds["usage_count"]
