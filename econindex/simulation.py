@@ -19,8 +19,6 @@ Claude.ai data unchanged.
 from __future__ import annotations
 
 import json
-import sys
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -1125,20 +1123,3 @@ def _truth(
     else:
         truth["cost_usage_slope"] = float(cost_usage_slope)
     return truth
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`simulate`.
-
-    ``econindex.simulate`` names both this module and the function. Once the
-    module has been imported (``from econindex.simulate import ...``), Python
-    binds the package attribute ``econindex.simulate`` to the module, which
-    would shadow the lazily exported function; making the module callable
-    keeps ``ei.simulate(seed=0)`` working whatever the import order.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> xr.Dataset:
-        return simulate(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
