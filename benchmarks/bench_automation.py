@@ -33,7 +33,7 @@ def run(quick: bool) -> list[Record]:
 
     from econindex.automation import TaskMixAutomation
     from econindex.io.aei import read_aei, write_aei
-    from econindex.simulate import simulate
+    from econindex.simulation import simulate
 
     n_countries, n_tasks = (40, 200) if quick else (200, 2000)
     ds = simulate(seed=0, n_countries=n_countries, n_tasks=n_tasks)

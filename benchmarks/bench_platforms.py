@@ -77,7 +77,7 @@ def _boot_loop(ca: np.ndarray, cb: np.ndarray, n_boot: int) -> list[np.ndarray]:
 
 def run(quick: bool) -> list[Record]:
     from econindex.platforms import compare_shares
-    from econindex.simulate import simulate
+    from econindex.simulation import simulate
 
     n_tasks, n_boot = (300, 300) if quick else (2000, 2000)
     ds = simulate(seed=0, platforms=("claude_ai", "api"), n_countries=20, n_tasks=n_tasks)

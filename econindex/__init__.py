@@ -36,7 +36,7 @@ _API: dict[str, str] = {
     "read_aei": "econindex.io.aei",
     "write_aei": "econindex.io.aei",
     "attach_covariates": "econindex.io.covariates",
-    "simulate": "econindex.simulate",
+    "simulate": "econindex.simulation",
     # indices
     "usage_index": "econindex.indices",
     "task_share": "econindex.indices",

@@ -1047,7 +1047,7 @@ class TaskMixAutomation:
 
         Examples
         --------
-        >>> from econindex.simulate import simulate
+        >>> from econindex.simulation import simulate
         >>> ds = simulate(seed=0, n_countries=40, n_tasks=100, n_periods=2)
         >>> results = TaskMixAutomation().fit_periods(ds, level="country")
         >>> periods_frame(results)[["period", "nobs"]].to_numpy().tolist()

@@ -25,7 +25,7 @@ from econindex.automation import (
 )
 from econindex.errors import DataValueError, EstimationError, OptionError, SchemaError
 from econindex.schema import PATTERNS, pattern_coords
-from econindex.simulate import simulate
+from econindex.simulation import simulate
 
 CLASSIFIED = ["directive", "feedback loop", "learning", "task iteration", "validation"]
 

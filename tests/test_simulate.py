@@ -25,7 +25,7 @@ from econindex.schema import (
     UNLOCATED,
     validate,
 )
-from econindex.simulate import SOC_MAJOR_GROUPS, simulate
+from econindex.simulation import SOC_MAJOR_GROUPS, simulate
 
 SOC_CODES = ["11", "13", "15", "17", "19", "21", "23", "25", "27", "29", "31",
              "33", "35", "37", "39", "41", "43", "45", "47", "49", "51", "53"]  # fmt: skip
