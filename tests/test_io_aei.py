@@ -449,3 +449,19 @@ def test_write_warns_about_variables_it_cannot_hold(tmp_path: Path) -> None:
         ds["expected_automation"],
         rtol=1e-12,
     )
+
+
+def test_same_release_twice_counts_identical_duplicates(tmp_path: Path) -> None:
+    ds = small_dataset()
+    a = write_aei(ds, tmp_path / "aei_enriched_a.csv")
+    b = tmp_path / "aei_enriched_b.csv.gz"
+    write_aei(ds, b)
+    one, both = read_aei(a), read_aei([a, b])
+    xr.testing.assert_equal(both["task_count"], one["task_count"])
+    rep_one, rep_both = report(one), report(both)
+    assert rep_both["rows_read"] == 2 * rep_one["rows_read"]
+    raw = pd.read_csv(a, keep_default_na=False)
+    n_meta = int(raw["variable"].isin(["task_soc_major", "request_parent"]).sum())  # labels, kept from both
+    assert n_meta == 2
+    assert rep_both["rows_dropped"]["identical duplicate row"] == rep_one["rows_kept"] - n_meta
+    assert_accounted(both)
