@@ -126,7 +126,8 @@ def _unwrap(result: Any) -> Any:
     seen = 0
     obj = result
     while seen < 4:
-        if hasattr(obj, "X") and hasattr(obj, "y") and hasattr(obj, "params"):
+        # check plain attributes before "params" (a computed property on many results)
+        if hasattr(obj, "X") and hasattr(obj, "y") and (hasattr(obj, "coef") or hasattr(obj, "params")):
             return obj
         if hasattr(obj, "model") and hasattr(getattr(obj, "model", None), "exog"):
             return obj  # statsmodels
@@ -162,9 +163,9 @@ def design_of(result: Any) -> Design:
     y = np.asarray(obj.y, dtype=float).ravel()
     w = getattr(obj, "weights", None)
     w = None if w is None else np.asarray(w, dtype=float)
-    if w is not None and np.allclose(w, 1.0):
+    if w is not None and bool(np.all(w == 1.0)):
         w = None
-    params = obj.params
+    params = obj.coef if hasattr(obj, "coef") else obj.params
     raw_names: Any = getattr(obj, "names", None) or getattr(params, "index", None) or range(X.shape[1])
     names = tuple(str(n) for n in raw_names)
     obs = getattr(obj, "obs_names", None)
