@@ -46,7 +46,9 @@ def test_empty_file(tmp_path: Path) -> None:
 def test_truncated_file(tmp_path: Path) -> None:
     text = lines(*GOOD)
     cut = text[: text.rindex("write code") + 3]  # the last line stops mid-field
-    with pytest.raises(ReadError, match=r"cut.csv: 1 malformed row\(s\) \(truncated file\?\); line 4 has 9 of 10"):
+    with pytest.raises(
+        ReadError, match=r"cut.csv: 1 malformed row\(s\) \(truncated file\?\); line 4 has 9 of 10"
+    ):
         read_aei(put(tmp_path, cut, "cut.csv"))
 
 
