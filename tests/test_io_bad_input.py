@@ -178,3 +178,16 @@ def test_every_bad_input_error_is_an_econindex_error() -> None:
     for cls in (ReadError, DataValueError, MissingCovariateError):
         assert issubclass(cls, EconIndexError)
     assert ei.UnknownLayoutError.__mro__[1] is ReadError
+
+
+def test_unknown_platform(tmp_path: Path) -> None:
+    text = lines(*GOOD, "US,country,2025-08-04,2025-08-11,Claude Desktop,country,0,usage_count,US,1000")
+    with pytest.raises(ReadError, match=r"unknown platform_and_product 'Claude Desktop'"):
+        read_aei(put(tmp_path, text))
+    renamed = lines(
+        *[
+            r.replace("Claude AI (Free and Pro)", "Claude AI (Free, Pro and Max)".replace(",", ""))
+            for r in GOOD
+        ]
+    )
+    assert read_aei(put(tmp_path, renamed, "later.csv")).attrs["platform"] == "claude_ai"

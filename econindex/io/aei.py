@@ -298,6 +298,21 @@ def _values(table: pa.Table, name: str) -> np.ndarray:
     return np.asarray(num.to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
 
+def _platform_label(text: str) -> str:
+    """``platform`` label of a release's ``platform_and_product`` ("" if unknown).
+
+    Later releases rename the Claude.ai product (e.g. adding Max); any
+    ``Claude AI ...`` is Claude.ai and any ``... API`` the first-party API.
+    """
+    if text in PLATFORMS:
+        return PLATFORMS[text]
+    if text.startswith("Claude AI"):
+        return "claude_ai"
+    if text.endswith("API"):
+        return "api"
+    return ""
+
+
 def _used(codes: np.ndarray, size: int) -> np.ndarray:
     """Sorted distinct values of small non-negative integer codes (O(n), no sort)."""
     return np.flatnonzero(np.bincount(codes, minlength=size))
@@ -390,10 +405,10 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
     period_end = np.full(len(ds_d), "", dtype=object)
     period_end[starts] = de_d[ends]
     pl_d = np.array([str(p).strip() for p in pl_d], dtype=object)
-    unknown_pl = [p for p in pl_d if p not in PLATFORMS]
-    if unknown_pl:
-        raise ReadError(f"{name}: unknown platform_and_product {unknown_pl[0]!r}; known: {list(PLATFORMS)}")
-    platforms = np.array([PLATFORMS[p] for p in pl_d], dtype=object)
+    platforms = np.array([_platform_label(p) for p in pl_d], dtype=object)  # a few distinct values
+    if (platforms == "").any():
+        bad = pl_d[platforms == ""][0]
+        raise ReadError(f"{name}: unknown platform_and_product {bad!r}; known: {list(PLATFORMS)}")
 
     fr = _FileRows(
         name=name,
