@@ -410,9 +410,15 @@ class AutomationResult(CoefficientResult):
         """R-squared of the full regression (see :attr:`partial_rsquared` for the partial one)."""
         return self.regression.rsquared
 
-    def ci(self, alpha: float | None = None) -> tuple[float, float]:
-        """Interval of the slope from the full regression (level ``1 - alpha``)."""
-        ci = self.conf_int(alpha=self.alpha if alpha is None else alpha)
+    def ci(self, level: float | None = None) -> tuple[float, float]:
+        """Interval of the slope from the full regression, at coverage ``level`` (default ``1 - alpha``).
+
+        Like every econindex result, ``ci`` takes the coverage (``ci(0.95)``),
+        not the significance level.
+        """
+        if level is not None and not 0.0 < level < 1.0:
+            raise OptionError(f"level={level!r} must be a coverage strictly between 0 and 1, e.g. 0.95")
+        ci = self.conf_int(alpha=self.alpha if level is None else 1.0 - level)
         j = list(self.names).index(self.term)
         return float(ci["lower"].iloc[j]), float(ci["upper"].iloc[j])
 
@@ -463,7 +469,7 @@ class AutomationResult(CoefficientResult):
     def summary(self, alpha: float | None = None) -> str:
         """The slope with both intervals, partial R-squared, N, sources, excluded geos, then the table."""
         a = self.alpha if alpha is None else alpha
-        lo, hi = self.ci(a)
+        lo, hi = self.ci(1.0 - a)
         nlo, nhi = self.naive_ci(a)
         unit = "pp of automation" if self.units == "percent" else "automation share"
         lvl = f"{100 * (1 - a):g}%"

@@ -1154,7 +1154,6 @@ class ConvergenceResult:
     beta: float
     se: float
     pvalue: float
-    ci: tuple[float, float]
     intercept: float
     nobs: int
     rsquared: float
@@ -1168,6 +1167,11 @@ class ConvergenceResult:
     regression: RegressionResult = field(repr=False, compare=False, hash=False)
     x: np.ndarray = field(repr=False, compare=False, hash=False)
     y: np.ndarray = field(repr=False, compare=False, hash=False)
+
+    def ci(self, level: float = 0.95) -> tuple[float, float]:
+        """Interval of ``beta`` at coverage ``level``, from the regression's covariance."""
+        bounds = np.asarray(self.regression.conf_int(alpha=1.0 - level))[1]
+        return float(bounds[0]), float(bounds[1])
 
     def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """Tidy coefficient table of the regression (``term, estimate, std_error, statistic, p_value,
@@ -1195,7 +1199,7 @@ class ConvergenceResult:
             f"Convergence of the usage index, level {self.level!r}: {self.start} -> {self.end}",
             f"ln AUI(end) = a + beta ln AUI(start); {w}, cov_type={self.cov_type}, N={self.nobs}",
             f"  beta        {self.beta:9.4f}  (se {self.se:.4f}, "
-            f"95% CI {self.ci[0]:.4f} .. {self.ci[1]:.4f})",
+            f"95% CI {self.ci()[0]:.4f} .. {self.ci()[1]:.4f})",
             f"  R-squared   {self.rsquared:9.4f}",
             f"  step        {self.step_quarters:9.4f} quarters between period starts",
             f"  quarterly convergence rate  {self.quarterly_rate:.4f}  (-ln(beta) / step)",
@@ -1377,7 +1381,6 @@ def convergence(
     )
     params = pd.Series(reg.params)
     bse = pd.Series(reg.bse)
-    ci_df = reg.conf_int(0.05)
     beta = float(params.iloc[1])
     step = float((_period_start(ds, end) - _period_start(ds, start)) / np.timedelta64(1, "D")) / (365.25 / 4)
     if beta > 0:
@@ -1394,7 +1397,6 @@ def convergence(
         beta=beta,
         se=float(bse.iloc[1]),
         pvalue=float(pd.Series(reg.pvalues).iloc[1]),
-        ci=(float(np.asarray(ci_df)[1, 0]), float(np.asarray(ci_df)[1, 1])),
         intercept=float(params.iloc[0]),
         nobs=n,
         rsquared=float(reg.rsquared),

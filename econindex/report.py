@@ -258,7 +258,7 @@ def _section_convergence(ctx: _Context, panel: xr.Dataset) -> Section:
                     panel, level="state_us", start=start, end=end, weights=weights, exclude=exclude
                 )
                 results[(start, end, weights, drop_wy)] = r
-                lo, hi = r.ci
+                lo, hi = r.ci()
                 rows.append(
                     {
                         "start": start,

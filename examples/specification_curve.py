@@ -23,7 +23,7 @@ def main() -> None:
         f"log-index specifications: {len(log_specs)}; elasticity from {log_specs['estimate'].min():.4f} "
         f"to {log_specs['estimate'].max():.4f}, median {log_specs['estimate'].median():.4f}"
     )
-    print(f"share of specifications significant at 5%: {(table['pvalue'] < 0.05).mean():.3f}")
+    print(f"share of specifications significant at 5%: {(table['p_value'] < 0.05).mean():.3f}")
     baseline = ei.IncomeElasticity(cov_type="HC1").fit(countries, level="country")
     print(f"baseline (OLS, HC1, all 114 countries): {baseline.slope:.4f}")
 

@@ -45,7 +45,7 @@ def test_matches_statsmodels_on_real_panel(panel, weighted, cov_type):
     assert res.intercept == pytest.approx(ref.params[0], rel=1e-10)
     assert res.se == pytest.approx(ref.bse[1], rel=1e-10)
     assert res.pvalue == pytest.approx(ref.pvalues[1], rel=1e-8)
-    np.testing.assert_allclose(res.ci, ref.conf_int()[1], rtol=1e-8)
+    np.testing.assert_allclose(res.ci(), ref.conf_int()[1], rtol=1e-8)
     assert res.rsquared == pytest.approx(ref.rsquared, rel=1e-10)
     frame = res.to_frame()
     assert frame["term"].tolist() == ["const", "ln_aui_start"]

@@ -174,14 +174,14 @@ def test_breakdown_path_matches_refits() -> None:
         keep = ~np.isin(np.arange(40), drop)
         ref = sm.OLS(y[keep], X[keep]).fit(cov_type="HC1", use_t=True)
         assert p["estimate"].iloc[kk] == pytest.approx(ref.params[1], rel=1e-10)
-        assert p["pvalue"].iloc[kk] == pytest.approx(ref.pvalues[1], rel=1e-8)
+        assert p["p_value"].iloc[kk] == pytest.approx(ref.pvalues[1], rel=1e-8)
     sign0 = np.sign(p["estimate"].iloc[0])
     if br.n_sign is not None:
         assert np.sign(p["estimate"].iloc[br.n_sign]) != sign0
         assert (np.sign(p["estimate"].iloc[: br.n_sign]) == sign0).all()
     if br.n_insignificant is not None:
-        assert p["pvalue"].iloc[br.n_insignificant] >= 0.05
-        assert (p["pvalue"].iloc[: br.n_insignificant] < 0.05).all()
+        assert p["p_value"].iloc[br.n_insignificant] >= 0.05
+        assert (p["p_value"].iloc[: br.n_insignificant] < 0.05).all()
 
 
 def test_breakdown_real_state_automation_slope() -> None:

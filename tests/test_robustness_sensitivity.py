@@ -123,7 +123,7 @@ def test_spec_curve_rows_equal_statsmodels_fits(countries: object) -> None:
         fit = model.fit(cov_type=r["cov_type"], use_t=True)
         assert r["estimate"] == pytest.approx(fit.params[1], rel=1e-10)
         assert r["std_error"] == pytest.approx(fit.bse[1], rel=1e-9)
-        assert r["pvalue"] == pytest.approx(fit.pvalues[1], rel=1e-7)
+        assert r["p_value"] == pytest.approx(fit.pvalues[1], rel=1e-7)
         assert r["nobs"] == keep.sum()
 
 

@@ -89,7 +89,7 @@ def plot_specification_curve(
         fig = ax.figure
         ax2 = fig.add_axes((ax.get_position().x0, 0.02, ax.get_position().width, 0.2), sharex=ax)
     x = np.arange(len(t))
-    sig = (t["pvalue"] < 1 - curve.ci_level).to_numpy()
+    sig = (t["p_value"] < 1 - curve.ci_level).to_numpy()
     ax.fill_between(x, t["ci_lower"], t["ci_upper"], color="C0", alpha=0.2, lw=0)
     ax.scatter(x[sig], t["estimate"][sig], s=6, color="C0", label="significant")
     ax.scatter(x[~sig], t["estimate"][~sig], s=6, color="C3", label="not significant")

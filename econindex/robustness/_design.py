@@ -260,27 +260,11 @@ def estimate_of(result: Any, level: float = 0.95) -> dict[str, float]:
 
 
 def _ci_of(result: Any, level: float, est: float, se: float) -> tuple[float, float]:
+    # every econindex result takes the coverage first: ``ci(0.95)``
     ci = getattr(result, "ci", None)
-    val: Any = None
     if callable(ci):
-        import inspect
-
-        try:
-            params = list(inspect.signature(ci).parameters)
-        except (TypeError, ValueError):  # pragma: no cover - builtins
-            params = []
-        if params and params[0] == "alpha":
-            val = ci(1 - level)
-        elif params and params[0] in ("level", "ci_level", "prob"):
-            val = ci(level)
-        else:
-            val = ci()
-    elif ci is not None:
-        val = ci
-    if val is not None:
-        arr = np.asarray(val, dtype=float).ravel()
-        if arr.size >= 2:
-            return float(arr[0]), float(arr[1])
+        lo, hi = ci(level)
+        return float(lo), float(hi)
     from scipy import stats
 
     q = float(stats.norm.ppf(0.5 + level / 2))

@@ -505,9 +505,9 @@ def _fit(estimator: Any, ds: xr.Dataset, level: str, fit_kwargs: dict[str, Any])
 
 def _row(spec: str, dropped: str, res: Any, ci_level: float) -> dict[str, Any]:
     est = estimate_of(res, ci_level)
-    p = getattr(res, "pvalue", np.nan)
+    p = getattr(res, "p_value", np.nan)
     pv = float(p) if isinstance(p, int | float | np.floating) else np.nan
-    return {"spec": spec, "dropped": dropped, **est, "pvalue": pv}
+    return {"spec": spec, "dropped": dropped, **est, "p_value": pv}
 
 
 def flag_sensitivity(
@@ -543,7 +543,7 @@ def flag_sensitivity(
     pandas.DataFrame
         One row per specification (``all traffic``, ``flagged removed``,
         ``drop <geo>``) with ``spec, dropped, estimate, std_error, ci_lower,
-        ci_upper, nobs, pvalue, change_from_baseline, sign_change``.
+        ci_upper, nobs, p_value, change_from_baseline, sign_change``.
         "flagged removed" uses :func:`exclude_flagged` with ``flagged_count``
         where the dataset has it, and otherwise drops the flagged geos (or
         blanks the flagged geo-period cells of a panel). Plot it with

@@ -538,7 +538,7 @@ class BreakdownResult:
 
     n_sign: int | None  # removals until the sign flips (None: not within max_remove)
     n_insignificant: int | None  # removals until p >= alpha (0 if already insignificant)
-    path: pd.DataFrame  # k, removed geo, estimate, std_error, pvalue after k removals
+    path: pd.DataFrame  # k, removed geo, estimate, std_error, p_value after k removals
     term: str
     alpha: float
 
@@ -610,7 +610,7 @@ def breakdown(
             "removed": ["", *[str(d.obs_names[i]) for i in removed]],
             "estimate": b,
             "std_error": se,
-            "pvalue": p,
+            "p_value": p,
             "nobs": fit.nobs,
         }
     )

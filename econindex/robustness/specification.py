@@ -30,7 +30,7 @@ _CHOICES = ("min_count", "reference", "exclusion", "weights", "cov_type", "outco
 class SpecificationCurve:
     """Estimates of one slope over a grid of specifications."""
 
-    table: pd.DataFrame  # one row per spec: choices, estimate, std_error, ci_lower, ci_upper, pvalue, nobs
+    table: pd.DataFrame  # one row per spec: choices, estimate, std_error, ci_lower, ci_upper, p_value, nobs
     choices: tuple[str, ...]
     level: str
     term: str = "ln_gdp_per_capita"
@@ -50,7 +50,7 @@ class SpecificationCurve:
             f"  median {t['estimate'].median():.4g}, "
             f"range [{t['estimate'].min():.4g}, {t['estimate'].max():.4g}]\n"
             f"  positive: {(t['estimate'] > 0).mean():.1%}; significant at {alpha:g}: "
-            f"{(t['pvalue'] < alpha).mean():.1%}"
+            f"{(t['p_value'] < alpha).mean():.1%}"
         )
 
     def __str__(self) -> str:
@@ -127,7 +127,7 @@ def specification_curve(
     -------
     SpecificationCurve
         ``table`` has one row per specification: the choices, ``estimate,
-        std_error, ci_lower, ci_upper, pvalue, nobs``.
+        std_error, ci_lower, ci_upper, p_value, nobs``.
 
     Notes
     -----
@@ -239,7 +239,7 @@ def specification_curve(
     spec["std_error"] = se
     spec["ci_lower"] = est - q * se
     spec["ci_upper"] = est + q * se
-    spec["pvalue"] = fit.pvalues(use_t)[:, 1]
+    spec["p_value"] = fit.pvalues(use_t)[:, 1]
     spec["nobs"] = fit.nobs
     return SpecificationCurve(table=spec, choices=_CHOICES, level=level, ci_level=ci_level, notes=notes)
 
@@ -309,7 +309,7 @@ def estimator_curve(
         opts = {k: v for k, v in choice.items() if k not in ("flagged", "exclude")}
         res = make_estimator(**opts).fit(cache[data_key], level=level)
         est = estimate_of(res, ci_level)
-        p = getattr(res, "pvalue", np.nan)
+        p = getattr(res, "p_value", np.nan)
         pv = float(p) if isinstance(p, int | float | np.floating) else np.nan
         if not np.isfinite(pv):
             z = est["estimate"] / est["std_error"] if est["std_error"] > 0 else np.nan
@@ -318,7 +318,7 @@ def estimator_curve(
             {
                 **{k: (v if np.isscalar(v) or v is None else str(v)) for k, v in choice.items()},
                 **est,
-                "pvalue": pv,
+                "p_value": pv,
             }
         )
     table = pd.DataFrame(rows)
