@@ -848,7 +848,9 @@ def _assemble(files: list[_FileRows], status: _Status) -> xr.Dataset:
     request_level = None
     if "request" in dim_labels:
         request_level = np.full(len(dim_labels["request"]), -1, dtype=np.int64)
-        for pairs in targets.values():
+        # the request facet's own level wins over the level column of intersection rows
+        ranked = sorted(targets.items(), key=lambda kv: kv[0] in ("request_count", "request_share_published"))
+        for _, pairs in ranked:
             for _, c in pairs:
                 if c.request_level is not None:
                     request_level[_indexer(dim_labels["request"], c.labels["request"][0])] = c.request_level
