@@ -159,8 +159,9 @@ def _section_elasticity(ctx: _Context, countries: xr.Dataset, states: xr.Dataset
     sec.paragraphs.append(
         f"Across {ols_c.nobs} countries, 1% higher GDP per working-age capita goes with "
         f"{ols_c.slope:.4f}% higher AUI (OLS, HC1 95% CI {_ci_text(lo, hi)}, R² {ols_c.rsquared:.3f}; "
-        f"wild bootstrap-t 95% CI {_ci_text(*wild.ci(0.95))}; the report: about 0.7). Across {ols_s.nobs} US states the elasticity is {ols_s.slope:.3f} "
-        f"(report: about 1.8) with a lower R² ({ols_s.rsquared:.3f}). PPML (Poisson pseudo-maximum "
+        f"wild bootstrap-t 95% CI {_ci_text(*wild.ci(0.95))}; the report: about 0.7). "
+        f"Across {ols_s.nobs} US states the elasticity is {ols_s.slope:.3f} (report: about 1.8) "
+        f"with a lower R² ({ols_s.rsquared:.3f}). PPML (Poisson pseudo-maximum "
         f"likelihood on the counts) gives {ppml_c.slope:.3f} across countries."
     )
     sec.preformatted.append(table.to_markdown())
