@@ -158,6 +158,15 @@ class ElasticityResult(CoefficientResult):
             ``analytic``: estimate +- quantile x SE from the stored covariance;
             ``percentile`` and ``studentized`` (bootstrap-t) need a bootstrap.
             Default: ``studentized`` when the fit was bootstrapped, else ``analytic``.
+
+        Examples
+        --------
+        >>> import econindex as ei
+        >>> ds = ei.datasets.load_countries_2025_08()
+        >>> res = IncomeElasticity(bootstrap="wild", n_boot=500, seed=1).fit(ds, level="country")
+        >>> lo, hi = res.ci()
+        >>> bool(lo < res.slope < hi), [round(v, 2) for v in res.ci(method="analytic")]
+        (True, [0.61, 0.77])
         """
         ci = self._intervals(self.ci_level if level is None else level, method)
         row = list(self.names).index(SLOPE)
@@ -198,7 +207,16 @@ class ElasticityResult(CoefficientResult):
         return out
 
     def with_cov(self, cov_type: str, **kwargs: Any) -> ElasticityResult:
-        """A new OLS result with another covariance type (estimates unchanged, bootstrap dropped)."""
+        """A new OLS result with another covariance type (estimates unchanged, bootstrap dropped).
+
+        Examples
+        --------
+        >>> import econindex as ei
+        >>> st = ei.datasets.load_us_states_2025_08()
+        >>> res = IncomeElasticity().fit(st, level="state_us")
+        >>> res.with_cov("cluster", clusters=st["census_region"].values).cov_label
+        'cluster (CR1, 4 clusters)'
+        """
         if self.regression is None:
             raise OptionError("with_cov is available for method='ols' only; refit PPML with cov_type=")
         reg = self.regression.with_cov(cov_type, **kwargs)
@@ -236,6 +254,15 @@ class ElasticityResult(CoefficientResult):
         """Log-log scatter with the fitted line, its confidence band and labels for the extremes.
 
         Needs matplotlib (extra ``plot``); returns the Axes.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import econindex as ei
+        >>> ax = IncomeElasticity().fit(ei.datasets.load_countries_2025_08(), level="country").plot()
+        >>> ax.get_ylabel()
+        'ln AI Usage Index'
         """
         from econindex.plots._elasticity import plot_elasticity
 
@@ -402,6 +429,14 @@ class IncomeElasticity:
             Too few geos for the parameters, or a constant/collinear regressor.
         SchemaError
             Required variables or the cluster coordinate are absent.
+
+        Examples
+        --------
+        >>> import econindex as ei
+        >>> st = ei.datasets.load_us_states_2025_08()
+        >>> res = IncomeElasticity(exclude="abuse_flagged").fit(st, level="state_us")
+        >>> res.nobs, "UT" in res.geos, round(res.slope, 2)
+        (50, False, 1.75)
         """
         if not isinstance(ds, xr.Dataset):
             raise SchemaError(f"expected an xarray.Dataset, got {type(ds).__name__}")

@@ -286,6 +286,15 @@ class OLS:
             Too few observations, a constant or collinear regressor.
         OptionError
             ``clusters`` missing for (or given without) ``cov_type="cluster"``.
+
+        Examples
+        --------
+        >>> X = np.column_stack([np.ones(8), np.arange(8.0)])
+        >>> y = np.array([0.2, 0.9, 2.1, 2.8, 4.2, 5.1, 5.8, 7.1])
+        >>> res = OLS(cov_type="cluster", cluster_correction="CR3").fit(
+        ...     y, X, clusters=["a", "a", "b", "b", "c", "c", "d", "d"])
+        >>> res.cov_label, res.df.tolist()
+        ('cluster (CR3, 4 clusters)', [3.0, 3.0])
         """
         Xa = np.asarray(X, dtype=float)
         if Xa.ndim == 1:

@@ -148,7 +148,16 @@ class CoefficientResult:
         return pd.Series(self._sf2(self.tvalues.to_numpy()), index=list(self.names), name="pvalues")
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Two-sided ``1 - alpha`` confidence intervals (columns ``lower``, ``upper``)."""
+        """Two-sided ``1 - alpha`` confidence intervals (columns ``lower``, ``upper``).
+
+        Examples
+        --------
+        >>> r = CoefficientResult(names=("const", "x"), coef=np.array([1.0, 0.5]),
+        ...     cov=np.diag([0.04, 0.01]), df=None, nobs=100, cov_type="HC1",
+        ...     cov_label="HC1", cov_description="robust")
+        >>> r.conf_int().loc["x"].round(4).tolist()
+        [0.304, 0.696]
+        """
         alpha = _check_alpha(alpha)
         q = self._quantile(1 - alpha / 2)
         se = self.bse.to_numpy()
@@ -163,6 +172,14 @@ class CoefficientResult:
         result's reference distribution (t with the recorded dof, or the
         normal). With the normal, 80% power and 5% size this is ``2.802 * se``:
         the smallest true effect this design detects four times in five.
+
+        Examples
+        --------
+        >>> r = CoefficientResult(names=("const", "x"), coef=np.array([1.0, 0.5]),
+        ...     cov=np.diag([0.04, 0.01]), df=None, nobs=100, cov_type="HC1",
+        ...     cov_label="HC1", cov_description="robust")
+        >>> round(float(r.mde()["x"]), 4)
+        0.2802
         """
         alpha = _check_alpha(alpha)
         if not 0.0 < power < 1.0:
@@ -189,7 +206,16 @@ class CoefficientResult:
 
     # --- exports -----------------------------------------------------------
     def to_frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Tidy coefficients: ``term, estimate, std_error, statistic, p_value, ci_lower, ci_upper``."""
+        """Tidy coefficients: ``term, estimate, std_error, statistic, p_value, ci_lower, ci_upper``.
+
+        Examples
+        --------
+        >>> r = CoefficientResult(names=("const", "x"), coef=np.array([1.0, 0.5]),
+        ...     cov=np.diag([0.04, 0.01]), df=None, nobs=100, cov_type="HC1",
+        ...     cov_label="HC1", cov_description="robust")
+        >>> r.to_frame().columns.tolist()
+        ['term', 'estimate', 'std_error', 'statistic', 'p_value', 'ci_lower', 'ci_upper']
+        """
         ci = self.conf_int(alpha)
         return pd.DataFrame(
             {
@@ -204,7 +230,17 @@ class CoefficientResult:
         )
 
     def to_xarray(self, alpha: float = 0.05) -> xr.Dataset:
-        """Dataset with one variable per term along a ``stat`` dimension; attrs name the inference."""
+        """Dataset with one variable per term along a ``stat`` dimension; attrs name the inference.
+
+        Examples
+        --------
+        >>> r = CoefficientResult(names=("const", "x"), coef=np.array([1.0, 0.5]),
+        ...     cov=np.diag([0.04, 0.01]), df=None, nobs=100, cov_type="HC1",
+        ...     cov_label="HC1", cov_description="robust")
+        >>> xa = r.to_xarray()
+        >>> float(xa["x"].sel(stat="std_error")), xa.attrs["cov_type"], xa.attrs["nobs"]
+        (0.1, 'HC1', 100)
+        """
         frame = self.to_frame(alpha).set_index("term")
         data = {term: ("stat", frame.loc[term, list(STATS)].to_numpy(dtype=float)) for term in self.names}
         return xr.Dataset(
@@ -236,7 +272,16 @@ class CoefficientResult:
         return rows
 
     def summary(self, alpha: float = 0.05) -> str:
-        """A readable text table of the coefficients and the model statistics."""
+        """A readable text table of the coefficients and the model statistics.
+
+        Examples
+        --------
+        >>> r = CoefficientResult(names=("const", "x"), coef=np.array([1.0, 0.5]),
+        ...     cov=np.diag([0.04, 0.01]), df=None, nobs=100, cov_type="HC1",
+        ...     cov_label="HC1", cov_description="robust")
+        >>> print(r.summary().splitlines()[0])
+        OLS results
+        """
         frame = self.to_frame(alpha)
         head = self._header()
         width = max(len(k) for k, _ in head)
@@ -266,7 +311,16 @@ class CoefficientResult:
         return self.summary()
 
     def to_markdown(self, alpha: float = 0.05, digits: int = 4) -> str:
-        """Markdown table of the coefficients followed by the model statistics."""
+        """Markdown table of the coefficients followed by the model statistics.
+
+        Examples
+        --------
+        >>> r = CoefficientResult(names=("const", "x"), coef=np.array([1.0, 0.5]),
+        ...     cov=np.diag([0.04, 0.01]), df=None, nobs=100, cov_type="HC1",
+        ...     cov_label="HC1", cov_description="robust")
+        >>> print(r.to_markdown().splitlines()[2])
+        | const | 1 | 0.2 | 5 | 5.733e-07 | 0.608 | 1.392 |
+        """
         frame = self.to_frame(alpha)
         cols = list(FRAME_COLUMNS)
         out = ["| " + " | ".join(cols) + " |", "|" + "|".join(["---"] + ["---:"] * (len(cols) - 1)) + "|"]
@@ -279,7 +333,16 @@ class CoefficientResult:
         return "\n".join(out)
 
     def to_latex(self, alpha: float = 0.05, digits: int = 4) -> str:
-        """A booktabs ``tabular`` of the coefficients with names escaped."""
+        """A booktabs ``tabular`` of the coefficients with names escaped.
+
+        Examples
+        --------
+        >>> r = CoefficientResult(names=("const", "x"), coef=np.array([1.0, 0.5]),
+        ...     cov=np.diag([0.04, 0.01]), df=None, nobs=100, cov_type="HC1",
+        ...     cov_label="HC1", cov_description="robust")
+        >>> r.to_latex().splitlines()[1].endswith("toprule")
+        True
+        """
         frame = self.to_frame(alpha)
         pct = f"{100 * (1 - alpha):g}\\%"
         lines = [
