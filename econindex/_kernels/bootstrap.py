@@ -1,16 +1,18 @@
 """Batched pairs and wild bootstrap of least-squares coefficients.
 
 All replicates are solved at once: the pairs bootstrap turns each resample
-into a vector of multiplicities (a multinomial draw) and solves the B
-weighted normal equations with one ``einsum``
+into a vector of multiplicities (uniform indices counted with ``bincount``)
+and forms the B weighted normal equations with one matrix product
 (:func:`econindex._kernels.ols.batched_wls`); the wild bootstrap keeps the
 design fixed, so every replicate is ``b + P (v_b * e)`` with one projection
 matrix ``P = inv(X'WX) X'W``.
 
-Why hand-written: a Python loop refitting ``statsmodels.OLS`` takes about
-0.3 ms per replicate for N = 114 (3 s for 10,000); the batched forms take a
-few milliseconds (``benchmarks/bench_bootstrap.py`` measures both in the
-same run and checks the intervals agree to Monte Carlo error).
+Why hand-written (measured by ``benchmarks/bench_bootstrap.py``, which times
+both in the same run and checks the intervals agree to Monte Carlo error): a
+Python loop refitting ``statsmodels.OLS`` with HC1 errors costs about 0.6 ms
+per replicate on the 114 countries (5.9 s for 10,000), the batched pairs
+bootstrap 0.11 s (52x) and the wild bootstrap 0.09 s for 10,000 replicates,
+standard errors of every replicate included.
 """
 
 from __future__ import annotations

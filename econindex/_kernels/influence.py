@@ -3,8 +3,10 @@
 Why hand-written: statsmodels' ``OLSInfluence.dfbeta`` computes the same
 quantities, but only after building an influence object from a fitted
 results instance (and its ``params_not_obsi`` refits N models). The closed
-forms below are one QR plus an ``einsum``; ``tests/test_regression.py`` checks
-them against explicit refits and ``benchmarks/bench_bootstrap.py`` times them.
+forms below are one QR plus an ``einsum``: 0.09 ms for the 114 countries
+against 23 ms for 114 statsmodels refits (``benchmarks/bench_bootstrap.py``);
+``tests/test_regression.py`` checks them against explicit refits and
+statsmodels' ``dfbeta``.
 """
 
 from __future__ import annotations

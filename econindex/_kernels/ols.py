@@ -3,12 +3,14 @@
 No xarray and no labels here: arrays in, arrays out. The public wrapper is
 :class:`econindex.regression.OLS`.
 
-Why hand-written: statsmodels' ``WLS`` builds a model object, a data handler
-and a result object on each fit (about 0.3 ms of overhead per fit for N=114),
-which dominates the leave-one-out and bootstrap paths; the single fit here is
-one QR factorisation of the whitened design, and the batched solver below
-forms all bootstrap normal equations in one ``einsum``. The numbers are
-checked against statsmodels to 1e-10 in ``tests/test_regression.py``.
+Why hand-written: a single fit is as fast as statsmodels' (about 0.1-0.2 ms
+for N = 114 either way), but statsmodels builds a model, a data handler and a
+result object per fit, which dominates when thousands of fits are needed
+(bootstrap, leave-one-out): :func:`batched_wls` solves all of them with one
+matrix product (52x faster than a statsmodels loop for 10,000 pairs-bootstrap
+replicates, ``benchmarks/bench_bootstrap.py``), and the registry needs the
+whitened pieces (design, residuals, bread, leverages) that this kernel keeps.
+The numbers are checked against statsmodels to 1e-10 in ``tests/test_regression.py``.
 """
 
 from __future__ import annotations
