@@ -74,7 +74,7 @@ class ElasticityResult(CoefficientResult):
     x : ln GDP per working-age capita of the used geos
     y : ln usage index (OLS) or conversations (PPML) of the used geos
     regression : the underlying :class:`~econindex.regression.RegressionResult` (OLS) or ``None``
-    boot_params, boot_se : bootstrap replicates (B, k) or ``None``
+    boot_params, boot_se : bootstrap replicates (B, k) or ``None``; boot_failed : singular replicates dropped
     bootstrap, wild_weights, n_boot, seed : the bootstrap configuration
     ci_level : default level of :meth:`ci`
     r2 : R-squared (OLS) or squared correlation of counts and fitted means (PPML)
@@ -100,6 +100,7 @@ class ElasticityResult(CoefficientResult):
     regression: RegressionResult | None
     boot_params: np.ndarray | None = None
     boot_se: np.ndarray | None = None
+    boot_failed: int = 0
     bootstrap: str | None = None
     wild_weights: str | None = None
     n_boot: int = 0
@@ -203,7 +204,8 @@ class ElasticityResult(CoefficientResult):
         out["MDE 80% (slope)"] = self.slope_mde
         if self.bootstrap:
             kind = self.bootstrap + (f", {self.wild_weights}" if self.bootstrap == "wild" else "")
-            out["Bootstrap"] = f"{kind}, B={self.n_boot}, studentized intervals"
+            failed = f", {self.boot_failed} singular replicates dropped" if self.boot_failed else ""
+            out["Bootstrap"] = f"{kind}, B={self.n_boot}, studentized intervals{failed}"
         return out
 
     def with_cov(self, cov_type: str, **kwargs: Any) -> ElasticityResult:
@@ -283,7 +285,11 @@ class IncomeElasticity:
     controls : tuple of str
         Extra regressors: variables over ``geo`` in the dataset, entered as is.
     bootstrap : None, "pairs" or "wild"
-        Bootstrap the OLS coefficients; intervals become bootstrap-t.
+        Bootstrap the OLS coefficients; intervals become bootstrap-t. Replicate
+        standard errors use the fit's HC type (HC1 for ``nonrobust``), or CR1
+        with ``clusters`` (then whole clusters are resampled or flipped).
+        Replicates whose resampled design is singular are dropped and counted
+        in ``result.boot_failed`` (more than 10% raises ``EstimationError``).
     wild_weights : {"rademacher", "webb"}
     n_boot : int
         Bootstrap replicates (default 2000).
@@ -618,6 +624,7 @@ class IncomeElasticity:
             level=level,
         )
         boot_params = boot_se = None
+        boot_failed = 0
         if self.bootstrap is not None:
             rng = np.random.default_rng(self.seed)
             se_kind = self.cov_type if self.cov_type in ("HC0", "HC1", "HC2", "HC3") else "HC1"
@@ -642,7 +649,7 @@ class IncomeElasticity:
                     f"{draws.n_failed} of {self.n_boot} bootstrap replicates had a singular design; "
                     "too few geos or too little variation for the bootstrap"
                 )
-            boot_params, boot_se = draws.params, draws.se
+            boot_params, boot_se, boot_failed = draws.params, draws.se, draws.n_failed
         return ElasticityResult(
             names=reg.names,
             coef=reg.coef,
@@ -666,6 +673,7 @@ class IncomeElasticity:
             regression=reg,
             boot_params=boot_params,
             boot_se=boot_se,
+            boot_failed=boot_failed,
             bootstrap=self.bootstrap,
             wild_weights=self.wild_weights if self.bootstrap == "wild" else None,
             n_boot=self.n_boot if self.bootstrap else 0,
