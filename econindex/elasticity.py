@@ -232,6 +232,7 @@ class ElasticityResult(CoefficientResult):
             regression=reg,
             boot_params=None,
             boot_se=None,
+            boot_failed=0,
             bootstrap=None,
             n_boot=0,
         )
