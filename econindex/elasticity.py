@@ -79,6 +79,7 @@ class ElasticityResult(CoefficientResult):
     ci_level : default level of :meth:`ci`
     r2 : R-squared (OLS) or squared correlation of counts and fitted means (PPML)
     exposure : working-age population of the used geos (PPML), else ``None``
+    design : the regressor matrix (constant, ln GDP per capita, controls) of the used geos
     options : the estimator options, for the record
 
     Examples
@@ -108,6 +109,7 @@ class ElasticityResult(CoefficientResult):
     ci_level: float = 0.95
     r2: float = float("nan")
     exposure: np.ndarray | None = None
+    design: np.ndarray | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
     # --- headline numbers ------------------------------------------------------
@@ -669,6 +671,7 @@ class IncomeElasticity:
             geos=tuple(used),
             dropped=MappingProxyType(dropped),
             x=x[keep],
+            design=X,
             y=yk,
             fitted=reg.fittedvalues,
             regression=reg,
@@ -760,6 +763,7 @@ class IncomeElasticity:
             geos=tuple(used),
             dropped=MappingProxyType(dropped),
             x=x[keep],
+            design=X,
             y=uk,
             fitted=mu,
             regression=None,

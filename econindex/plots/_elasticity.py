@@ -86,8 +86,8 @@ def plot_elasticity(
     base = np.zeros((grid.size, len(names)))
     base[:, names.index("const")] = 1.0
     base[:, j] = grid
-    if len(names) > 2 and result.regression is not None:
-        means = result.regression.X.mean(axis=0)
+    if len(names) > 2 and result.design is not None:
+        means = np.asarray(result.design).mean(axis=0)
         for k, nm in enumerate(names):
             if nm not in ("const", "log_gdp_pc"):
                 base[:, k] = means[k]
@@ -97,7 +97,11 @@ def plot_elasticity(
     ax.plot(grid, fit, color="C1", lw=2, label=f"slope {result.slope:.3f} ({result.cov_label})")
     ax.fill_between(grid, fit - q * se, fit + q * se, color="C1", alpha=0.2, label=f"{100 * level:g}% band")
     # labels for extremes: largest |residual| and both ends of x
-    pred = np.column_stack([np.ones_like(x), x]) @ coef[[names.index("const"), j]]
+    # residuals from the model's own fitted values (controls included)
+    if result.method == "ppml":
+        pred = np.log(np.asarray(result.fitted) / np.asarray(result.exposure))
+    else:
+        pred = np.asarray(result.fitted)
     resid = np.where(finite, y - pred, 0.0)
     order = list(np.argsort(-np.abs(resid))[: max(n_labels - 2, 0)])
     order += [int(np.argmin(x)), int(np.argmax(x))]
