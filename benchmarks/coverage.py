@@ -156,25 +156,20 @@ def run(quick: bool, reps: int | None = None) -> list[Record]:
     )
     ols_m, ols_se, _ = bias["OLS on ln index"]
     ols_z = abs(ols_m - TRUE_SLOPE) / ols_se
+    # The acceptance band [93.5%, 96.5%] applies to the full run (>= 2,000 replications). With
+    # fewer replications (--quick) the band is widened by 2.5 Monte Carlo SEs so that noise alone
+    # does not fail the check.
+    slack = 0.0 if reps >= 2000 else 2.5 * float(mc)
+    lo, hi = 0.935 - slack, 0.965 + slack
+    band = f"[{lo:.3f}, {hi:.3f}]" + ("" if slack == 0 else f" (widened for {reps} reps)")
+    wild = cov["wild Rademacher (bootstrap-t, HC3)"]
     recs = [
         Record(
-            "HC3 coverage, N=111 heteroskedastic",
-            "[0.935, 0.965]",
-            cov["HC3"],
-            0.935,
-            detail="also must be <= 0.965",
+            "HC3 coverage, N=111 heteroskedastic", band, cov["HC3"], lo, detail=f"also must be <= {hi:.3f}"
         ),
-        Record("HC3 coverage upper bound", "0.965", cov["HC3"], 0.965, better="lower"),
-        Record(
-            "wild bootstrap-t coverage", "[0.935, 0.965]", cov["wild Rademacher (bootstrap-t, HC3)"], 0.935
-        ),
-        Record(
-            "wild bootstrap-t coverage upper bound",
-            "0.965",
-            cov["wild Rademacher (bootstrap-t, HC3)"],
-            0.965,
-            better="lower",
-        ),
+        Record("HC3 coverage upper bound", f"{hi:.3f}", cov["HC3"], hi, better="lower"),
+        Record("wild bootstrap-t coverage", band, wild, lo, detail=f"also must be <= {hi:.3f}"),
+        Record("wild bootstrap-t coverage upper bound", f"{hi:.3f}", wild, hi, better="lower"),
         Record(
             "PPML |bias| / MC SE on counts",
             "3 Monte Carlo SE",
