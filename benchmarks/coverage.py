@@ -152,7 +152,7 @@ def run(quick: bool, reps: int | None = None) -> list[Record]:
         print(f"  {k:<18s} mean slope {m:.4f} (MC SE {se:.4f}); bias {m - TRUE_SLOPE:+.4f}")
     print(
         "  mean zero-usage geos per sample (dropped by OLS, kept by PPML): "
-        f"{next(iter(bias.values()))[2]:.1f}"
+        f"{next(iter(bias.values()))[2]:.2f}"
     )
     ols_m, ols_se, _ = bias["OLS on ln index"]
     ols_z = abs(ols_m - TRUE_SLOPE) / ols_se
