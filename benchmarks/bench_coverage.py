@@ -16,7 +16,7 @@ of ``E[ln u]``, which is not 0.7 when the variance of ``ln eta`` depends on x;
 PPML estimates the slope of ``ln E[u]``, which is. Prints the mean slope and
 its Monte Carlo SE for both, via :class:`econindex.IncomeElasticity`.
 
-Run: ``.venv/bin/python benchmarks/coverage.py [--quick] [--reps N]``; the
+Run: ``.venv/bin/python benchmarks/bench_coverage.py [--quick] [--reps N]``; the
 last line is ``ratio: <HC3 coverage>``.
 """
 

@@ -5,7 +5,7 @@ Usage::
     python benchmarks/run_all.py           # full mode (minutes)
     python benchmarks/run_all.py --quick   # CI mode (seconds): keeps the scripts working
 
-Each ``bench_*.py`` (and ``coverage.py``, ``sbc.py``) exposes ``run(quick) -> list[Record]``
+Each ``bench_*.py`` (and ``sbc.py``) exposes ``run(quick) -> list[Record]``
 and measures its reference and econindex in the same run, so ratios from a
 noisy machine still compare. In quick mode the sizes are too small for the
 ratios to mean much; the table says which mode produced it.
@@ -27,8 +27,10 @@ sys.path.insert(0, str(HERE))
 
 from _common import Record  # noqa: E402
 
+# The coverage study is bench_coverage.py, not coverage.py: a script folder on sys.path would
+# otherwise shadow the `coverage` package that pytensor and others import.
 SCRIPTS = sorted(p for p in HERE.glob("*.py") if p.stem.startswith("bench_")) + [
-    p for p in (HERE / "coverage.py", HERE / "sbc.py") if p.exists()
+    p for p in (HERE / "sbc.py",) if p.exists()
 ]
 
 

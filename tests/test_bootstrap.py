@@ -121,7 +121,7 @@ def test_seed_reproducibility_and_difference():
 def _coverage(reps, n=111, seed=123):
     """Share of 95% intervals covering the true slope: HC3 and wild bootstrap-t.
 
-    Same design as ``benchmarks/coverage.py``: ln GDP per capita ~ N(9.7, 1.2^2),
+    Same design as ``benchmarks/bench_coverage.py``: ln GDP per capita ~ N(9.7, 1.2^2),
     error SD 0.1 + 0.6 |x - 9.7| (heteroskedastic, largest where leverage is).
     """
     from econindex.regression import OLS
