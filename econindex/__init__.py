@@ -72,6 +72,7 @@ _API: dict[str, str] = {
 
 _SUBMODULES = {
     "datasets", "robustness", "bayes", "schema", "errors", "plots", "indices", "io", "geography", "parallel",
+    "regression", "covariance", "results",
 }
 
 __all__ = sorted([*_API, *_SUBMODULES, "__version__"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -33,6 +34,7 @@ import xarray as xr
 from econindex import covariance
 from econindex._kernels import bootstrap as _boot
 from econindex.errors import DataValueError, EstimationError, MissingCovariateError, OptionError, SchemaError
+from econindex.parallel import ReplicateChunk, map_replicates, replicate_chunks
 from econindex.regression import OLS, RegressionResult
 from econindex.results import CoefficientResult
 from econindex.schema import GEO, check_option, geos_at_level
@@ -413,7 +415,7 @@ class IncomeElasticity:
             raise OptionError(f"min_count={self.min_count!r} must be a non-negative number")
 
     # ------------------------------------------------------------------ fit
-    def fit(self, ds: xr.Dataset, level: str = "country") -> ElasticityResult:
+    def fit(self, ds: xr.Dataset, level: str = "country", *, client: Any = None) -> ElasticityResult:
         """Estimate the elasticity on the located geos of ``ds`` at ``level``.
 
         Parameters
@@ -422,6 +424,10 @@ class IncomeElasticity:
             Canonical dataset with ``gdp`` and ``working_age_pop`` and either
             ``usage_count`` or a published ``usage_index``.
         level : {"country", "state_us"}
+        client : dask.distributed.Client or concurrent.futures.Executor, optional
+            Where to run the bootstrap replicates (see :mod:`econindex.parallel`).
+            The replicates are split into seeded chunks before scheduling, so
+            the result for a seed is identical with or without a client.
 
         Returns
         -------
@@ -458,7 +464,7 @@ class IncomeElasticity:
             raise EstimationError(f"no geo at level {level!r} is left after exclude={self.exclude!r}")
         if self.method == "ppml":
             return self._fit_ppml(ds, level, geos)
-        return self._fit_ols(ds, level, geos)
+        return self._fit_ols(ds, level, geos, client)
 
     # ------------------------------------------------------------------ helpers
     def _excluded(self, ds: xr.Dataset) -> list[str]:
@@ -602,7 +608,7 @@ class IncomeElasticity:
             y = np.log(values)
         return y, source, ref, below
 
-    def _fit_ols(self, ds: xr.Dataset, level: str, geos: list[str]) -> ElasticityResult:
+    def _fit_ols(self, ds: xr.Dataset, level: str, geos: list[str], client: Any = None) -> ElasticityResult:
         problems: dict[str, list[str]] = {}
         y, source, ref, below = self._dependent(ds, level, geos, problems)
         x, _pop, Z, w, cl = self._collect(ds, geos, problems)
@@ -629,24 +635,26 @@ class IncomeElasticity:
         boot_params = boot_se = None
         boot_failed = 0
         if self.bootstrap is not None:
-            rng = np.random.default_rng(self.seed)
             se_kind = self.cov_type if self.cov_type in ("HC0", "HC1", "HC2", "HC3") else "HC1"
             bclusters = ck if self.clusters is not None else None
-            if self.bootstrap == "pairs":
-                draws = _boot.pairs_bootstrap(
-                    yk, X, wk, n_boot=self.n_boot, rng=rng, clusters=bclusters, se_kind=se_kind
-                )
-            else:
-                draws = _boot.wild_bootstrap(
-                    yk,
-                    X,
-                    wk,
-                    n_boot=self.n_boot,
-                    rng=rng,
-                    weights=self.wild_weights,
-                    clusters=bclusters,
-                    se_kind=se_kind,
-                )
+            job = partial(
+                _bootstrap_chunk,
+                kind=self.bootstrap,
+                y=yk,
+                X=X,
+                w=wk,
+                clusters=bclusters,
+                se_kind=se_kind,
+                wild_weights=self.wild_weights,
+            )
+            parts = map_replicates(
+                job, replicate_chunks(self.n_boot, seed=self.seed, chunk_size=2500), client=client
+            )
+            draws = _boot.BootDraws(
+                np.concatenate([p.params for p in parts]),
+                np.concatenate([p.se for p in parts]),
+                sum(p.n_failed for p in parts),
+            )
             if draws.params.shape[0] < 0.9 * self.n_boot:
                 raise EstimationError(
                     f"{draws.n_failed} of {self.n_boot} bootstrap replicates had a singular design; "
@@ -779,3 +787,23 @@ class IncomeElasticity:
             v = getattr(self, k)
             out[k] = v if isinstance(v, str | int | float | bool | tuple | type(None)) else repr(v)
         return out
+
+
+def _bootstrap_chunk(
+    chunk: ReplicateChunk,
+    *,
+    kind: str,
+    y: np.ndarray,
+    X: np.ndarray,
+    w: np.ndarray | None,
+    clusters: np.ndarray | None,
+    se_kind: str,
+    wild_weights: str,
+) -> _boot.BootDraws:
+    """One seeded block of bootstrap replicates (module level, so dask workers can import it)."""
+    rng = np.random.default_rng(chunk.seed)
+    if kind == "pairs":
+        return _boot.pairs_bootstrap(y, X, w, n_boot=chunk.size, rng=rng, clusters=clusters, se_kind=se_kind)
+    return _boot.wild_bootstrap(
+        y, X, w, n_boot=chunk.size, rng=rng, weights=wild_weights, clusters=clusters, se_kind=se_kind
+    )

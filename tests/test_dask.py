@@ -48,3 +48,16 @@ def test_lazy_and_equal_on_local_cluster(client, panel, name, chunks):
     got = lazy.compute()
     xr.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
     np.testing.assert_array_equal(np.isnan(got.values), np.isnan(expected.values))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["pairs", "wild"])
+def test_bootstrap_on_local_cluster_equals_in_process(client, kind):
+    ds = ei.datasets.load_countries_2025_08()
+    est = ei.IncomeElasticity(bootstrap=kind, n_boot=6000, seed=12)
+    here = est.fit(ds, level="country")
+    there = est.fit(ds, level="country", client=client)
+    np.testing.assert_array_equal(here.boot_params, there.boot_params)
+    assert here.ci(0.95) == there.ci(0.95)
+    other = ei.IncomeElasticity(bootstrap=kind, n_boot=6000, seed=13).fit(ds, level="country")
+    assert not np.array_equal(here.boot_params, other.boot_params)
