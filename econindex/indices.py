@@ -33,6 +33,7 @@ from econindex.schema import (
     PATTERN_MODE,
     PERIOD,
     REQUEST,
+    SOC_MAJOR_GROUPS,
     SPECIAL_CLUSTERS,
     TASK,
     UNLOCATED,
@@ -78,33 +79,6 @@ RELEASE_EXCLUDED_COUNTRIES_2025_09: tuple[str, ...] = (
 drawn on its maps as "Claude not available" (Anthropic's services are not offered there).
 It is not applied unless passed explicitly:
 ``usage_index(ds, exclude=RELEASE_EXCLUDED_COUNTRIES_2025_09)``."""
-
-SOC_MAJOR_GROUPS: dict[str, str] = {
-    "11": "Management",
-    "13": "Business and Financial Operations",
-    "15": "Computer and Mathematical",
-    "17": "Architecture and Engineering",
-    "19": "Life, Physical, and Social Science",
-    "21": "Community and Social Service",
-    "23": "Legal",
-    "25": "Educational Instruction and Library",
-    "27": "Arts, Design, Entertainment, Sports, and Media",
-    "29": "Healthcare Practitioners and Technical",
-    "31": "Healthcare Support",
-    "33": "Protective Service",
-    "35": "Food Preparation and Serving Related",
-    "37": "Building and Grounds Cleaning and Maintenance",
-    "39": "Personal Care and Service",
-    "41": "Sales and Related",
-    "43": "Office and Administrative Support",
-    "45": "Farming, Fishing, and Forestry",
-    "47": "Construction and Extraction",
-    "49": "Installation, Maintenance, and Repair",
-    "51": "Production",
-    "53": "Transportation and Material Moving",
-    "55": "Military Specific",
-}
-"""Titles of the SOC 2018 major groups (BLS), keyed by the 2-digit code of ``soc_major``."""
 
 TIER_LABELS: tuple[str, ...] = (
     "Minimal",

@@ -37,6 +37,7 @@ __all__ = [
     "AUTOMATION_PATTERNS",
     "AUGMENTATION_PATTERNS",
     "CLASSIFIED_PATTERNS",
+    "SOC_MAJOR_GROUPS",
     "SPECIAL_CLUSTERS",
     "GEO_LEVELS",
     "UNLOCATED",
@@ -146,6 +147,34 @@ PATTERN_MODE: dict[str, str] = {
     **{p: "augmentation" for p in AUGMENTATION_PATTERNS},
     **{p: "unclassified" for p in SPECIAL_CLUSTERS},
 }
+
+# --- occupations ---------------------------------------------------------------
+SOC_MAJOR_GROUPS: dict[str, str] = {
+    "11": "Management",
+    "13": "Business and Financial Operations",
+    "15": "Computer and Mathematical",
+    "17": "Architecture and Engineering",
+    "19": "Life, Physical, and Social Science",
+    "21": "Community and Social Service",
+    "23": "Legal",
+    "25": "Educational Instruction and Library",
+    "27": "Arts, Design, Entertainment, Sports, and Media",
+    "29": "Healthcare Practitioners and Technical",
+    "31": "Healthcare Support",
+    "33": "Protective Service",
+    "35": "Food Preparation and Serving Related",
+    "37": "Building and Grounds Cleaning and Maintenance",
+    "39": "Personal Care and Service",
+    "41": "Sales and Related",
+    "43": "Office and Administrative Support",
+    "45": "Farming, Fishing, and Forestry",
+    "47": "Construction and Extraction",
+    "49": "Installation, Maintenance, and Repair",
+    "51": "Production",
+    "53": "Transportation and Material Moving",
+    "55": "Military Specific",
+}
+"""SOC 2018 major groups, code -> title (55, military, has no O*NET tasks)."""
 
 _T = TypeVar("_T")
 

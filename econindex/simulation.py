@@ -42,34 +42,12 @@ from econindex.schema import (
     pattern_coords,
     validate,
 )
+from econindex.schema import SOC_MAJOR_GROUPS as _ALL_SOC_GROUPS
 
 __all__ = ["simulate", "SOC_MAJOR_GROUPS"]
 
-SOC_MAJOR_GROUPS: dict[str, str] = {
-    "11": "Management",
-    "13": "Business and Financial Operations",
-    "15": "Computer and Mathematical",
-    "17": "Architecture and Engineering",
-    "19": "Life, Physical, and Social Science",
-    "21": "Community and Social Service",
-    "23": "Legal",
-    "25": "Educational Instruction and Library",
-    "27": "Arts, Design, Entertainment, Sports, and Media",
-    "29": "Healthcare Practitioners and Technical",
-    "31": "Healthcare Support",
-    "33": "Protective Service",
-    "35": "Food Preparation and Serving Related",
-    "37": "Building and Grounds Cleaning and Maintenance",
-    "39": "Personal Care and Service",
-    "41": "Sales and Related",
-    "43": "Office and Administrative Support",
-    "45": "Farming, Fishing, and Forestry",
-    "47": "Construction and Extraction",
-    "49": "Installation, Maintenance, and Repair",
-    "51": "Production",
-    "53": "Transportation and Material Moving",
-}
-"""The 22 SOC 2018 major groups (code -> title)."""
+SOC_MAJOR_GROUPS: dict[str, str] = {k: v for k, v in _ALL_SOC_GROUPS.items() if k != "55"}
+"""The 22 SOC 2018 major groups with O*NET tasks (code -> title); 55, military, has none."""
 
 _SOC = tuple(SOC_MAJOR_GROUPS)
 
