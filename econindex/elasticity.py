@@ -36,7 +36,7 @@ from econindex._kernels import bootstrap as _boot
 from econindex.errors import DataValueError, EstimationError, MissingCovariateError, OptionError, SchemaError
 from econindex.parallel import ReplicateChunk, map_replicates, replicate_chunks
 from econindex.regression import OLS, RegressionResult
-from econindex.results import CoefficientResult
+from econindex.results import CoefficientResult, inference_fields
 from econindex.schema import GEO, check_option, geos_at_level
 
 __all__ = ["IncomeElasticity", "ElasticityResult", "SLOPE"]
@@ -662,14 +662,7 @@ class IncomeElasticity:
                 )
             boot_params, boot_se, boot_failed = draws.params, draws.se, draws.n_failed
         return ElasticityResult(
-            names=reg.names,
-            coef=reg.coef,
-            cov=reg.cov,
-            df=reg.df,
-            nobs=reg.nobs,
-            cov_type=reg.cov_type,
-            cov_label=reg.cov_label,
-            cov_description=reg.cov_description,
+            **inference_fields(reg),
             level=level,
             model=("WLS" if wk is not None else "OLS") + " income elasticity",
             dep_var="log_usage_index",

@@ -39,7 +39,7 @@ from econindex.errors import (
     SchemaError,
 )
 from econindex.regression import OLS, RegressionResult
-from econindex.results import CoefficientResult
+from econindex.results import CoefficientResult, inference_fields
 from econindex.schema import GEO, PATTERN, PERIOD, PLATFORM, REQUEST, SPECIAL_CLUSTERS, TASK, check_option
 
 __all__ = [
@@ -1267,14 +1267,7 @@ class CostUsage:
         data["weight"] = wts if wts is not None else 1.0
         drop_df = pd.DataFrame(dropped, columns=["category", "reason"])
         return CostUsageResult(
-            names=reg.names,
-            coef=reg.coef,
-            cov=reg.cov,
-            df=reg.df,
-            nobs=reg.nobs,
-            cov_type=reg.cov_type,
-            cov_label=reg.cov_label,
-            cov_description=reg.cov_description,
+            **inference_fields(reg),
             level=self.level,
             model=reg.model,
             dep_var="log_usage_share",

@@ -371,6 +371,27 @@ class CoefficientResult:
         return f"<div><strong>{html.escape(self.model)} results</strong><table>{head}</table>{table}</div>"
 
 
+INFERENCE_FIELDS = ("names", "coef", "cov", "df", "nobs", "cov_type", "cov_label", "cov_description")
+
+
+def inference_fields(result: CoefficientResult) -> dict[str, Any]:
+    """The coefficients and the inference of ``result`` as keyword arguments.
+
+    Estimators that wrap a fit in their own result class pass
+    ``**inference_fields(reg)``, so the wrapper's errors, intervals and
+    p-values come from the same covariance as the fit's.
+
+    Examples
+    --------
+    >>> r = CoefficientResult(names=("const", "x"), coef=np.array([1.0, 0.5]),
+    ...     cov=np.diag([0.04, 0.01]), df=None, nobs=100, cov_type="HC1",
+    ...     cov_label="HC1", cov_description="robust")
+    >>> sorted(inference_fields(r)) == sorted(INFERENCE_FIELDS)
+    True
+    """
+    return {name: getattr(result, name) for name in INFERENCE_FIELDS}
+
+
 def _fmt(val: Any) -> str:
     if isinstance(val, float | np.floating):
         return f"{float(val):.4g}"
