@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import Record, main  # noqa: E402
+from _common import Record, main
 
 PARAMS = ("a", "b", "dispersion")
 N_STATES = 20

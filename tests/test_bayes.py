@@ -19,19 +19,19 @@ import xarray as xr
 pytest.importorskip("pymc")
 pytest.importorskip("arviz")
 
-import arviz as az  # noqa: E402
+import arviz as az
 
-import econindex as ei  # noqa: E402
-from econindex.bayes import (  # noqa: E402
+import econindex as ei
+from econindex.bayes import (
     StateAutomationModel,
     StateTaskMixModel,
     StateUsageModel,
     diagnose,
 )
-from econindex.bayes._base import warn_if_failed  # noqa: E402
-from econindex.bayes._data import soc_group_counts  # noqa: E402
-from econindex.bayes._demo import demo_states  # noqa: E402
-from econindex.errors import (  # noqa: E402
+from econindex.bayes._base import warn_if_failed
+from econindex.bayes._data import soc_group_counts
+from econindex.bayes._demo import demo_states
+from econindex.errors import (
     DataValueError,
     DiagnosticsWarning,
     EstimationError,
@@ -129,7 +129,7 @@ def test_zero_conversations_is_valid(demo) -> None:
     model = StateUsageModel().build(ds)
     logp = model.compile_logp()(model.initial_point())
     assert np.isfinite(logp)
-    data, notes, _ = StateUsageModel()._inputs(ds, None)
+    _, notes, _ = StateUsageModel()._inputs(ds, None)
     assert any("WY" in n and "zero" in n for n in notes)
     # a state without task conversations is also valid for the task mix
     ds["task_count"] = ds["task_count"].where(ds["geo"] != "WY", 0.0)
@@ -245,7 +245,7 @@ def test_diagnose_fails_and_warns_with_numbers() -> None:
 
 @pytest.mark.slow
 def test_usage_recovery_on_simulate() -> None:
-    """90% intervals of b cover the simulated state elasticity over seeds (simulate, Utah's abuse excluded)."""
+    """90% intervals of b cover the simulated state elasticity over seeds (simulate; Utah excluded)."""
     covered = []
     for seed in range(3):
         ds = ei.simulate(seed=seed, n_countries=20, n_tasks=60, n_requests=20)
@@ -341,7 +341,7 @@ def test_sbc_reduced() -> None:
 @pytest.mark.slow
 @pytest.mark.realdata
 def test_real_usage_vs_frequentist(states) -> None:
-    """Posterior mean of b on the 51 real states lies near the OLS state elasticity (with and without Utah)."""
+    """Posterior mean of b on the real states lies near the OLS state elasticity (with, without Utah)."""
     for exclude in (None, ["UT"]):
         ols = ei.IncomeElasticity().fit(
             states if exclude is None else states.drop_sel(geo=exclude), level="state_us"

@@ -259,7 +259,7 @@ def diagnose(
     >>> bool(table.loc["r_hat", "passed"]), int(table.loc["divergences", "value"])
     (True, 0)
     """
-    post = idata.posterior
+    post: xr.Dataset = idata["posterior"]
     if var_names is not None:
         post = post[list(var_names)]
     chains = int(post.sizes["chain"])
@@ -337,6 +337,8 @@ class BayesResult:
         What the fit did with the data (exclusions, truncation, derived inputs).
     model : pymc.Model
         The PyMC model (for predictive checks).
+    diagnostic_names : tuple of str
+        Posterior variables the diagnostics cover when not the free parameters.
     """
 
     idata: az.InferenceData
@@ -346,6 +348,13 @@ class BayesResult:
     var_names: tuple[str, ...]
     notes: tuple[str, ...] = ()
     model: pm.Model | None = field(default=None, repr=False, compare=False)
+    diagnostic_names: tuple[str, ...] = ()
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        """The posterior group of :attr:`idata` (draws over ``chain`` and ``draw``)."""
+        post: xr.Dataset = self.idata["posterior"]
+        return post
 
     # --- diagnostics --------------------------------------------------------
     @cached_property
@@ -354,11 +363,22 @@ class BayesResult:
 
     @property
     def diagnostic_vars(self) -> list[str]:
-        """Posterior variables the diagnostics cover (free parameters on their natural scale)."""
+        """Posterior variables the diagnostics cover (free parameters on their natural scale).
+
+        A model may name identified functions of its parameters instead (the
+        task-mix model: its per-state log-mix level is invisible to the
+        softmax, so its diagnostics cover the zero-sum deviations and shares).
+        """
+        if self.diagnostic_names:
+            return [n for n in self.diagnostic_names if n in self.posterior]
         if self.model is None:
             return list(self.var_names)
         names = [rv.name for rv in self.model.free_RVs]
-        return [n for n in names if n in self.idata.posterior]
+        return [n for n in names if n in self.posterior]
+
+    def _value(self, check: str) -> float:
+        values = self._diagnostics["value"].astype(float).to_dict()
+        return float(values[check])
 
     def diagnose(self) -> pd.DataFrame:
         """The diagnostics table (see :func:`diagnose`) over the model's free parameters."""
@@ -367,22 +387,22 @@ class BayesResult:
     @property
     def rhat_max(self) -> float:
         """Largest R-hat over the free parameters."""
-        return float(self._diagnostics.loc["r_hat", "value"])
+        return self._value("r_hat")
 
     @property
     def ess_bulk_min(self) -> float:
         """Smallest bulk effective sample size over the free parameters."""
-        return float(self._diagnostics.loc["ess_bulk", "value"])
+        return self._value("ess_bulk")
 
     @property
     def ess_tail_min(self) -> float:
         """Smallest tail effective sample size over the free parameters."""
-        return float(self._diagnostics.loc["ess_tail", "value"])
+        return self._value("ess_tail")
 
     @property
     def divergences(self) -> int:
         """Number of divergent transitions after tuning."""
-        return int(self._diagnostics.loc["divergences", "value"])
+        return int(self._value("divergences"))
 
     @property
     def converged(self) -> bool:
@@ -395,14 +415,15 @@ class BayesResult:
         names = list(var_names) if var_names is not None else list(self.var_names)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            return az.summary(self.idata, var_names=names, hdi_prob=hdi_prob)
+            table: Any = az.summary(self.idata, var_names=names, hdi_prob=hdi_prob)
+            return pd.DataFrame(table)
 
     def to_xarray(self) -> xr.Dataset:
         """Posterior draws of the main parameters as an :class:`xarray.Dataset` (attrs: model, notes)."""
-        out = self.idata.posterior[list(self.var_names)].copy()
+        out = self.posterior[list(self.var_names)].copy()
         out.attrs = {
             "model": self.model_name,
-            "sampler": str(self.idata.posterior.attrs.get("sampler", "")),
+            "sampler": str(self.posterior.attrs.get("sampler", "")),
             "notes": " | ".join(self.notes),
         }
         return out
@@ -429,9 +450,9 @@ class BayesResult:
     def __str__(self) -> str:
         diag = self._diagnostics
         lines = [
-            f"{self.model_name} ({self.idata.posterior.sizes['chain']} chains x "
-            f"{self.idata.posterior.sizes['draw']} draws, sampler "
-            f"{self.idata.posterior.attrs.get('sampler', '?')})",
+            f"{self.model_name} ({self.posterior.sizes['chain']} chains x "
+            f"{self.posterior.sizes['draw']} draws, sampler "
+            f"{self.posterior.attrs.get('sampler', '?')})",
             self.summary().to_string(),
             "diagnostics: "
             + ", ".join(f"{c}={r.value:.4g}{'' if r.passed else ' FAIL'}" for c, r in diag.iterrows()),

@@ -122,7 +122,8 @@ def soc_group_counts(sub: xr.Dataset) -> tuple[xr.DataArray, list[str]]:
     if special.any():
         n_special = float(tc.isel(task=np.flatnonzero(special)).sum())
         notes.append(
-            f"{n_special:.0f} conversations in tasks without a SOC group (none/not_classified) are not modelled"
+            f"{n_special:.0f} conversations in tasks without a SOC group (none/not_classified) "
+            "are not modelled"
         )
     tc = tc.isel(task=np.flatnonzero(~special))
     n_missing = int(tc.isnull().sum())

@@ -24,6 +24,17 @@ def _lq(share: xr.DataArray, weight: xr.DataArray) -> xr.DataArray:
     return share / national
 
 
+def _derived(idata: az.InferenceData, hier: Hierarchy) -> None:
+    """Add ``share`` (softmax of each state's log-mix) and zero-sum ``state_deviation`` to the posterior."""
+    post: xr.Dataset = idata["posterior"]
+    eta = post["state_logmix"]
+    e = np.exp(eta - eta.max("soc_major"))
+    post["share"] = e / e.sum("soc_major")
+    region = post["region_deviation"].isel(region=xr.DataArray(hier.region_of_state, dims="geo"))
+    dev = eta - (post["mix"] + region.drop_vars("region"))
+    post["state_deviation"] = dev - dev.mean("soc_major")
+
+
 @dataclass(frozen=True)
 class TaskMixPosterior(BayesResult):
     """Posterior of :class:`StateTaskMixModel`: shares and location quotients per state and SOC group."""
@@ -38,7 +49,7 @@ class TaskMixPosterior(BayesResult):
         """
         counts = self.data["task_count"]
         weight = counts.sum("soc_major")
-        lq = _lq(self.idata.posterior["share"], weight)
+        lq = _lq(self.posterior["share"], weight)
         lo, hi = (1 - prob) / 2, (1 + prob) / 2
         q = lq.quantile([lo, 0.5, hi], dim=("chain", "draw"))
         raw_share = counts / weight.where(weight > 0)
@@ -90,8 +101,9 @@ class StateTaskMixModel:
     Parameters
     ----------
     parameterization : {"noncentered", "centered"}
-        Form of the state deviations (region deviations are always
-        non-centered: four regions cannot inform their scale much).
+        Form of the region and state deviations. Centered (the default)
+        suits states measured by hundreds of conversations or more, where
+        the counts pin each state's mix; non-centered suits very thin data.
     prior_sigma_state, prior_sigma_region : float
         Half-normal prior scales of the deviation sds (log-share scale).
     target_accept : float
@@ -101,8 +113,8 @@ class StateTaskMixModel:
     --------
     >>> from econindex.bayes._demo import demo_states
     >>> model = StateTaskMixModel().build(demo_states(0))
-    >>> model.named_vars["task_count"].owner.inputs[-1].type.shape[-1] is not None
-    True
+    >>> sorted(model.coords), len(model.coords["soc_major"])
+    (['geo', 'region', 'soc_major'], 22)
     """
 
     parameterization: str = "centered"
@@ -160,7 +172,7 @@ class StateTaskMixModel:
             sigma_r = pm.HalfNormal("sigma_region", self.prior_sigma_region)
             sigma_s = pm.HalfNormal("sigma_state", self.prior_sigma_state)
             region = group_effect(
-                "region_deviation", sigma_r, ("region", "soc_major"), "noncentered", zerosum_axes=2
+                "region_deviation", sigma_r, ("region", "soc_major"), self.parameterization, zerosum_axes=2
             )
             center = mix[None, :] + region[reg_of_state]
             # each state's log-mix is centered on its region's mix (not a deviation added to it), so
@@ -169,12 +181,10 @@ class StateTaskMixModel:
             eta = group_effect(
                 "state_logmix", sigma_s, ("geo", "soc_major"), self.parameterization, mu=center
             )
-            dev = eta - center
-            pm.Deterministic(
-                "state_deviation", dev - dev.mean(axis=-1, keepdims=True), dims=("geo", "soc_major")
-            )
-            share = pm.Deterministic("share", pm.math.softmax(eta, axis=-1), dims=("geo", "soc_major"))
-            pm.Multinomial("task_count", n=total, p=share, observed=obs, dims=("geo", "soc_major"))
+            # shares and zero-sum state deviations are derived after sampling (_derived): keeping
+            # deterministics out of the graph shortens nutpie's numba compilation
+            pm.Multinomial("task_count", n=total, p=pm.math.softmax(eta, axis=-1), observed=obs,
+                           dims=("geo", "soc_major"))
         return model
 
     def fit(
@@ -223,6 +233,7 @@ class StateTaskMixModel:
             progressbar=progressbar,
             cache_key=key,
         )
+        _derived(idata, hier)
         res = TaskMixPosterior(
             idata=idata,
             model_name=type(self).__name__,
@@ -231,6 +242,10 @@ class StateTaskMixModel:
             var_names=("mix", "sigma_region", "sigma_state"),
             notes=tuple(notes),
             model=model,
+            # the mean over groups of each state's log-mix is not identified (softmax ignores it) and
+            # mixes slowly along that direction; diagnostics cover the identified quantities
+            diagnostic_names=("mix", "sigma_region", "sigma_state", "region_deviation", "state_deviation",
+                              "share"),
         )
         warn_if_failed(res.diagnose(), res.model_name)
         return res

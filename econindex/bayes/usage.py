@@ -29,11 +29,11 @@ class UsagePosterior(BayesResult):
     @property
     def elasticity(self) -> float:
         """Posterior mean of the state income elasticity ``b``."""
-        return float(self.idata.posterior["b"].mean())
+        return float(self.posterior["b"].mean())
 
     def elasticity_interval(self, prob: float = 0.9) -> tuple[float, float]:
         """Central ``prob`` posterior interval of ``b``."""
-        q = self.idata.posterior["b"].quantile([(1 - prob) / 2, (1 + prob) / 2]).values
+        q = self.posterior["b"].quantile([(1 - prob) / 2, (1 + prob) / 2]).values
         return float(q[0]), float(q[1])
 
     def state_rate_draws(self, *, seed: int | None = 0) -> xr.DataArray:
@@ -44,7 +44,7 @@ class UsagePosterior(BayesResult):
         (shape, rate), drawn here once per posterior draw; with the log-normal
         state effect it is the sampled ``rate`` itself.
         """
-        post = self.idata.posterior
+        post = self.posterior
         if "rate" in post:
             return post["rate"]
         rng = np.random.default_rng(seed)
@@ -103,7 +103,7 @@ class UsagePosterior(BayesResult):
         """
         if not (np.isfinite(working_age_pop) and working_age_pop > 0 and np.isfinite(gdp) and gdp > 0):
             raise DataValueError("predict_new needs a positive working_age_pop and gdp")
-        post = self.idata.posterior
+        post = self.posterior
         rng = np.random.default_rng(seed)
         shape = (post.sizes["chain"], post.sizes["draw"])
         x = np.log(gdp / working_age_pop) - self.x_mean
@@ -177,10 +177,14 @@ class StateUsageModel:
     --------
     >>> from econindex.bayes._demo import demo_states
     >>> ds = demo_states(0)
-    >>> res = StateUsageModel().fit(ds, draws=200, tune=300, chains=2, seed=1)  # doctest: +SKIP
     >>> model = StateUsageModel().build(ds)
-    >>> sorted(model.named_vars)[:3]
-    ['a', 'b', 'dispersion']
+    >>> sorted(v.name for v in model.free_RVs)
+    ['a', 'b', 'dispersion', 'division_effect_z', 'region_effect_z', 'sigma_division', 'sigma_region']
+
+    Fitting (about 10-20 s with nutpie on two cores, mostly compilation):
+
+    >>> res = StateUsageModel().fit(ds, draws=500, tune=500, chains=2, seed=1)  # doctest: +SKIP
+    >>> lo, hi = res.elasticity_interval(0.9)  # doctest: +SKIP
     """
 
     parameterization: str = "noncentered"

@@ -80,8 +80,8 @@ def plot_rank_histograms(
 
     names = list(ranks)
     if ax is None:
-        _, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.8), squeeze=False)
-        axes = list(axes[0])
+        _, grid = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.8), squeeze=False)
+        axes = list(grid[0])
     else:
         axes = list(np.atleast_1d(ax))
     for a, name in zip(axes, names, strict=True):
