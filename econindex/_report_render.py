@@ -42,6 +42,8 @@ class Section:
     figures: list[Figure] = field(default_factory=list)
     simulated: bool = False
     preformatted: list[str] = field(default_factory=list)
+    blocks: list[tuple[str, str]] = field(default_factory=list)
+    """Pre-rendered (HTML, Markdown) pairs made by econindex itself, e.g. a publication table."""
 
 
 def figure_to_png(fig: Any, name: str, caption: str) -> Figure:
@@ -100,6 +102,7 @@ def render_html(title: str, sections: list[Section]) -> str:
             )
         parts += [f"<p>{p}</p>" for p in s.paragraphs]
         parts += [f"<pre>{html.escape(p)}</pre>" for p in s.preformatted]
+        parts += [f'<div class="block">{h}</div>' for h, _ in s.blocks]
         parts += [_table_html(n, df) for n, df in s.tables.items()]
         for f in s.figures:
             b64 = base64.b64encode(f.png).decode("ascii")
@@ -122,6 +125,7 @@ def render_markdown(title: str, sections: list[Section], figure_dir: Path) -> st
             lines += ["> **Simulated data**: true parameters are shown next to the estimates.", ""]
         lines += [*(p + "\n" for p in s.paragraphs)]
         lines += [*(f"```\n{p}\n```\n" for p in s.preformatted)]
+        lines += [*(md + "\n" for _, md in s.blocks)]
         for name, df in s.tables.items():
             lines += [f"**{name}**", "", df.to_markdown(index=False, floatfmt=".4g"), ""]
         for f in s.figures:

@@ -164,7 +164,7 @@ def _section_elasticity(ctx: _Context, countries: xr.Dataset, states: xr.Dataset
         f"with a lower R² ({ols_s.rsquared:.3f}). PPML (Poisson pseudo-maximum "
         f"likelihood on the counts) gives {ppml_c.slope:.3f} across countries."
     )
-    sec.preformatted.append(table.to_markdown())
+    sec.blocks.append((table.to_html(), table.to_markdown()))
     sec.tables["elasticities"] = pd.concat(
         [
             r.to_frame().assign(model=n)
