@@ -115,3 +115,22 @@ def test_specification_curve_example():
     lo = number_after(out, "elasticity from")
     hi = number_after(out, "to")
     assert lo <= 0.6895 <= hi
+
+
+@pytest.mark.slow
+@pytest.mark.bayes
+def test_bayes_example():
+    pytest.importorskip("pymc")
+    out = run_example("bayes_state_model.py")
+    rows = re.findall(
+        r"(all states|without Utah): Bayesian elasticity (-?\d+\.\d+) .*?; OLS (-?\d+\.\d+)", out
+    )
+    assert [r[0] for r in rows] == ["all states", "without Utah"]
+    states = ei.datasets.load_us_states_2025_08()
+    for label, bayes_b, ols_b in rows:
+        data = states if label == "all states" else states.drop_sel(geo="UT")
+        x = np.log(data["gdp"] / data["working_age_pop"]).values
+        y = np.log(data["usage_index"]).values
+        assert float(ols_b) == pytest.approx(sm.OLS(y, sm.add_constant(x)).fit().params[1], abs=5e-5)
+        assert abs(float(bayes_b) - float(ols_b)) < 0.3  # partial pooling moves it, not far
+    assert out.count("diagnostics passed: True") == 2
