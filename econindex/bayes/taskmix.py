@@ -8,6 +8,7 @@ import arviz as az
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor.tensor as pt
 import xarray as xr
 
 from econindex.bayes._base import PARAMETERIZATIONS, BayesResult, group_effect, sample, warn_if_failed
@@ -24,14 +25,22 @@ def _lq(share: xr.DataArray, weight: xr.DataArray) -> xr.DataArray:
     return share / national
 
 
-def _derived(idata: az.InferenceData, hier: Hierarchy) -> None:
-    """Add ``share`` (softmax of each state's log-mix) and zero-sum ``state_deviation`` to the posterior."""
+def _derived(idata: az.InferenceData, hier: Hierarchy, geos: np.ndarray) -> None:
+    """Add each state's log-mix, ``share`` (its softmax) and zero-sum ``state_deviation`` to the posterior."""
     post: xr.Dataset = idata["posterior"]
-    eta = post["state_logmix"]
+    region = post["region_deviation"].isel(region=xr.DataArray(hier.region_of_state, dims="geo"))
+    center = (post["mix"] + region.drop_vars("region")).assign_coords(geo=geos)
+    parts = []
+    if "state_logmix_centered" in post:
+        parts.append(post["state_logmix_centered"].rename(geo_centered="geo"))
+    if "state_logmix_z" in post:
+        z = post["state_logmix_z"].rename(geo_noncentered="geo")
+        parts.append(center.sel(geo=z["geo"]) + post["sigma_state"] * z)
+    eta = xr.concat(parts, dim="geo").sel(geo=geos).transpose("chain", "draw", "geo", "soc_major")
+    post["state_logmix"] = eta
     e = np.exp(eta - eta.max("soc_major"))
     post["share"] = e / e.sum("soc_major")
-    region = post["region_deviation"].isel(region=xr.DataArray(hier.region_of_state, dims="geo"))
-    dev = eta - (post["mix"] + region.drop_vars("region"))
+    dev = eta - center
     post["state_deviation"] = dev - dev.mean("soc_major")
 
 
@@ -100,10 +109,15 @@ class StateTaskMixModel:
 
     Parameters
     ----------
-    parameterization : {"noncentered", "centered"}
-        Form of the region and state deviations. Centered (the default)
-        suits states measured by hundreds of conversations or more, where
-        the counts pin each state's mix; non-centered suits very thin data.
+    parameterization : {"auto", "centered", "noncentered"}
+        Form of the state log-mixes and region deviations. Centered suits states measured by hundreds of
+        conversations, whose counts pin their mix; non-centered suits thin
+        states (a centered thin state makes a funnel). "auto" (default) uses
+        the centered form for states with at least ``centered_min`` task
+        conversations and the non-centered form for the others, and centers
+        the region deviations when at least 80% of the states are centered.
+    centered_min : int
+        Threshold of "auto".
     prior_sigma_state, prior_sigma_region : float
         Half-normal prior scales of the deviation sds (log-share scale).
     target_accept : float
@@ -117,13 +131,16 @@ class StateTaskMixModel:
     (['geo', 'region', 'soc_major'], 22)
     """
 
-    parameterization: str = "centered"
+    parameterization: str = "auto"
+    centered_min: int = 200
     prior_sigma_state: float = 0.5
     prior_sigma_region: float = 0.5
     target_accept: float = 0.9
 
     def __post_init__(self) -> None:
-        check_option("parameterization", self.parameterization, PARAMETERIZATIONS)
+        check_option("parameterization", self.parameterization, (*PARAMETERIZATIONS, "auto"))
+        if not self.centered_min >= 0:
+            raise OptionError(f"centered_min={self.centered_min!r} must be non-negative")
         for name in ("prior_sigma_state", "prior_sigma_region"):
             if not getattr(self, name) > 0:
                 raise OptionError(f"{name}={getattr(self, name)!r} must be positive")
@@ -160,9 +177,28 @@ class StateTaskMixModel:
         data, _, hier = self._inputs(ds, exclude, None)
         return self._model(data, hier)
 
+    def _centered_mask(self, counts: np.ndarray) -> np.ndarray:
+        """States whose log-mix is sampled in centered form."""
+        n = counts.sum(axis=1)
+        if self.parameterization == "auto":
+            return np.asarray(n >= self.centered_min)
+        return np.full(n.shape, self.parameterization == "centered")
+
+    def _region_form(self, counts: np.ndarray) -> str:
+        """Form of the region deviations: with "auto", centered when most states (80%) are."""
+        if self.parameterization != "auto":
+            return self.parameterization
+        return "centered" if self._centered_mask(counts).mean() >= 0.8 else "noncentered"
+
     def _model(self, data: xr.Dataset, hier: Hierarchy) -> pm.Model:
         counts = data["task_count"].values
         coords = {"geo": data["geo"].values, "region": hier.regions, "soc_major": data["soc_major"].values}
+        centered = self._centered_mask(counts)
+        geos = data["geo"].values
+        if centered.any():
+            coords["geo_centered"] = geos[centered]
+        if (~centered).any():
+            coords["geo_noncentered"] = geos[~centered]
         with pm.Model(coords=coords) as model:
             # every input is a pm.Data container, so a compiled model is reused for new data
             obs = pm.Data("task_count_observed", counts, dims=("geo", "soc_major"))
@@ -171,16 +207,29 @@ class StateTaskMixModel:
             mix = pm.ZeroSumNormal("mix", sigma=2.0, dims="soc_major")
             sigma_r = pm.HalfNormal("sigma_region", self.prior_sigma_region)
             sigma_s = pm.HalfNormal("sigma_state", self.prior_sigma_state)
+            region_form = self._region_form(counts)
             region = group_effect(
-                "region_deviation", sigma_r, ("region", "soc_major"), self.parameterization, zerosum_axes=2
+                "region_deviation", sigma_r, ("region", "soc_major"), region_form, zerosum_axes=2
             )
             center = mix[None, :] + region[reg_of_state]
-            # each state's log-mix is centered on its region's mix (not a deviation added to it), so
+            # Each state's log-mix is centered on its region's mix (not a deviation added to it), so
             # the global and regional mixes are not tied to the state deviations along a ridge; iid
-            # normal deviations give the same shares as zero-sum ones (softmax ignores a common shift)
-            eta = group_effect(
-                "state_logmix", sigma_s, ("geo", "soc_major"), self.parameterization, mu=center
-            )
+            # normal deviations give the same shares as zero-sum ones (softmax ignores a common
+            # shift). Centered for states whose counts pin their mix, non-centered for thin ones.
+            centered = self._centered_mask(counts)
+            pieces, order = [], []
+            if centered.any():
+                ic = np.flatnonzero(centered)
+                pieces.append(pm.Normal("state_logmix_centered", mu=center[ic], sigma=sigma_s,
+                                        dims=("geo_centered", "soc_major")))
+                order.append(ic)
+            if (~centered).any():
+                inc = np.flatnonzero(~centered)
+                z = pm.Normal("state_logmix_z", 0.0, 1.0, dims=("geo_noncentered", "soc_major"))
+                pieces.append(center[inc] + sigma_s * z)
+                order.append(inc)
+            perm = np.argsort(np.concatenate(order))
+            eta = pt.concatenate(pieces, axis=0)[perm] if len(pieces) > 1 else pieces[0]
             # shares and zero-sum state deviations are derived after sampling (_derived): keeping
             # deterministics out of the graph shortens nutpie's numba compilation
             pm.Multinomial("task_count", n=total, p=pm.math.softmax(eta, axis=-1), observed=obs,
@@ -221,7 +270,8 @@ class StateTaskMixModel:
         """
         data, notes, hier = self._inputs(ds, exclude, truncation)
         model = self._model(data, hier)
-        key = (type(self).__name__, self, data.sizes["geo"], data.sizes["soc_major"], len(hier.regions))
+        key = (type(self).__name__, self, data.sizes["soc_major"], len(hier.regions),
+               tuple(self._centered_mask(data["task_count"].values)))
         idata = sample(
             model,
             draws=draws,
@@ -233,7 +283,7 @@ class StateTaskMixModel:
             progressbar=progressbar,
             cache_key=key,
         )
-        _derived(idata, hier)
+        _derived(idata, hier, data["geo"].values)
         res = TaskMixPosterior(
             idata=idata,
             model_name=type(self).__name__,
