@@ -311,6 +311,16 @@ def test_taskmix_recovers_global_mix(demo) -> None:
     w = res.data["task_count"].sum("soc_major")
     np.testing.assert_allclose((lq["mean"] * w).sum("geo") / w.sum(), 1.0, atol=0.02)
     assert any("none" in n for n in res.notes)
+    # every state (centered or not) gets back its own mix: posterior shares track the observed ones,
+    # which would fail if the centered/non-centered pieces were put back in the wrong state order
+    counts = res.data["task_count"]
+    observed = counts / counts.sum("soc_major")
+    share = res.posterior["share"].mean(("chain", "draw"))
+    np.testing.assert_allclose(share.sum("soc_major"), 1.0, atol=1e-9)
+    err = np.abs(share - observed).max("soc_major")
+    assert float(err.max()) < 0.08
+    thin = counts.sum("soc_major") < StateTaskMixModel().centered_min
+    assert thin.any() and (~thin).any()  # the demo exercises both forms
 
 
 @pytest.mark.slow
@@ -379,6 +389,24 @@ def test_real_taskmix_truncation_stated() -> None:
     # pooling shrinks: posterior LQ of the most extreme raw cells is closer to 1 than the raw LQ
     top = spec.head(10)
     assert (np.abs(np.log(top["mean"])) <= np.abs(np.log(top["raw"])) + 1e-9).mean() >= 0.8
+
+
+def test_taskmix_auto_parameterization() -> None:
+    m = StateTaskMixModel()
+    counts = np.array([[500, 10], [5, 5], [300, 300], [0, 0], [250, 0]])
+    np.testing.assert_array_equal(m._centered_mask(counts), [True, False, True, False, True])
+    assert m._region_form(counts) == "noncentered"  # 60% centered < 80%
+    assert StateTaskMixModel(parameterization="noncentered")._centered_mask(counts).sum() == 0
+    model = StateTaskMixModel().build(demo_states(1))
+    names = {v.name for v in model.free_RVs}
+    assert {"state_logmix_centered", "state_logmix_z"} <= names
+
+
+def test_automation_expected_covariate(demo) -> None:
+    model = StateAutomationModel(expected="covariate").build(demo)
+    assert "g" in {v.name for v in model.free_RVs}
+    with pytest.raises(OptionError, match="expected"):
+        StateAutomationModel(expected="free")
 
 
 def test_schema_error_without_task_counts(states) -> None:

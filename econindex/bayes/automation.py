@@ -91,6 +91,10 @@ class StateAutomationModel:
     Parameters
     ----------
     likelihood : {"auto", "binomial", "beta", "logitnormal"}
+    expected : {"offset", "covariate"}
+        "offset" (default, the issue's model) enters :math:`\mathrm{logit}(E_s)`
+        with coefficient 1; "covariate" gives it a free loading ``g`` ~ N(1, 1),
+        like the task-mix controlled OLS regression (Frisch-Waugh-Lovell).
     parameterization : {"noncentered", "centered"}
         Form of the binomial state effects.
     prior_c_sd : float
@@ -106,12 +110,14 @@ class StateAutomationModel:
     """
 
     likelihood: str = "auto"
+    expected: str = "offset"
     parameterization: str = "centered"
     prior_c_sd: float = 1.0
     target_accept: float = 0.9
 
     def __post_init__(self) -> None:
         check_option("likelihood", self.likelihood, LIKELIHOODS)
+        check_option("expected", self.expected, ("offset", "covariate"))
         check_option("parameterization", self.parameterization, PARAMETERIZATIONS)
         if not self.prior_c_sd > 0:
             raise OptionError(f"prior_c_sd={self.prior_c_sd!r} must be positive")
@@ -224,7 +230,11 @@ class StateAutomationModel:
             zz = pm.Data("usage_z", z, dims="geo")
             a = pm.Normal("a", 0.0, 1.0)
             c = pm.Normal("c", 0.0, self.prior_c_sd)
-            eta = a + offset + c * zz
+            if self.expected == "offset":
+                eta = a + offset + c * zz
+            else:  # a free loading on the expected automation, as in the OLS/FWL regression
+                g = pm.Normal("g", 1.0, 1.0)
+                eta = a + g * offset + c * zz
             if like == "binomial":
                 n = pm.Data("classified_count", data["classified_count"].values, dims="geo")
                 obs = pm.Data("automation_count_observed", data["automation_count"].values, dims="geo")
@@ -286,6 +296,7 @@ class StateAutomationModel:
             cache_key=key,
         )
         extra = {"binomial": "sigma_state", "beta": "dispersion", "logitnormal": "sigma"}[like]
+        main = ("a", "c", "g", extra) if self.expected == "covariate" else ("a", "c", extra)
         notes.append(
             f"likelihood: {like}; c is per one sd of the usage index (sd = {data.attrs['usage_sd']:.4g})"
         )
@@ -294,7 +305,7 @@ class StateAutomationModel:
             model_name=type(self).__name__,
             config=self,
             data=data,
-            var_names=("a", "c", extra),
+            var_names=main,
             notes=tuple(notes),
             model=model,
             likelihood=like,

@@ -38,7 +38,7 @@ def _derived(idata: az.InferenceData, hier: Hierarchy, geos: np.ndarray) -> None
         parts.append(center.sel(geo=z["geo"]) + post["sigma_state"] * z)
     eta = xr.concat(parts, dim="geo").sel(geo=geos).transpose("chain", "draw", "geo", "soc_major")
     post["state_logmix"] = eta
-    e = np.exp(eta - eta.max("soc_major"))
+    e = xr.apply_ufunc(np.exp, eta - eta.max("soc_major"))
     post["share"] = e / e.sum("soc_major")
     dev = eta - center
     post["state_deviation"] = dev - dev.mean("soc_major")
