@@ -279,6 +279,10 @@ def test_usage_fit_outputs_and_predictive(demo) -> None:
     assert res.to_xarray()["b"].sizes["draw"] == 300
     assert np.isfinite(res.rhat_max) and res.ess_bulk_min > 0 and res.divergences >= 0
     assert "StateUsageModel" in str(res)
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    ax = res.plot_forest()
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(res.var_names)
 
 
 @pytest.mark.slow
