@@ -117,6 +117,28 @@ def _nutpie_compiled(model: pm.Model, cache_key: Hashable | None) -> Any:
     return compiled
 
 
+def _add_constant_data(idata: az.InferenceData, model: pm.Model) -> None:
+    """Record the model's data containers in ``constant_data`` (as ``pm.sample`` does).
+
+    PyMC's posterior predictive resamples from the prior every variable that
+    depends on a data container whose value it cannot check against
+    ``constant_data``; without this group it would redraw, e.g., ``a``.
+    """
+    from pymc.backends.arviz import find_constants
+
+    dvars: dict[str, Any] = {}
+    coords: dict[str, Any] = {}
+    for name, value in find_constants(model).items():
+        arr = np.asarray(value)
+        dims = model.named_vars_to_dims.get(name)
+        if dims is None or len(dims) != arr.ndim:
+            dims = tuple(f"{name}_dim_{i}" for i in range(arr.ndim))
+        else:
+            coords.update({d: np.asarray(model.coords[d]) for d in dims if d in model.coords})
+        dvars[name] = (dims, arr)
+    idata.add_groups({"constant_data": xr.Dataset(dvars, coords=coords)})
+
+
 def sample(
     model: pm.Model,
     *,
@@ -163,6 +185,7 @@ def sample(
         )
         labels = {d: np.asarray(v) for d, v in model.coords.items() if d in idata.posterior.dims}
         idata.posterior = idata.posterior.assign_coords(labels)
+        _add_constant_data(idata, model)
     else:
         with model, warnings.catch_warnings():
             # PyMC's convergence messages are replaced by diagnose() + DiagnosticsWarning
