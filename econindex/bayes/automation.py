@@ -158,7 +158,6 @@ class StateAutomationModel:
             with np.errstate(invalid="ignore", divide="ignore"):
                 out["automation_share"] = out["automation_count"] / out["classified_count"]
         else:
-            require(sub, [], covariate=False)
             if "automation_share" not in sub.data_vars:
                 raise SchemaError(f"likelihood={like!r} needs the 'automation_share' variable")
             share = sub["automation_share"]

@@ -127,8 +127,8 @@ class StateTaskMixModel:
     --------
     >>> from econindex.bayes._demo import demo_states
     >>> model = StateTaskMixModel().build(demo_states(0))
-    >>> sorted(model.coords), len(model.coords["soc_major"])
-    (['geo', 'region', 'soc_major'], 22)
+    >>> len(model.coords["soc_major"]), len(model.coords["geo_noncentered"])  # 2 thin states
+    (22, 2)
     """
 
     parameterization: str = "auto"
