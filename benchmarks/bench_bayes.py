@@ -54,7 +54,9 @@ def run(quick: bool) -> list[Record]:
 
     ds = demo_states(0)
     draws, tune, chains = (200, 200, 2) if quick else (1000, 1000, 4)
+    # quick mode only keeps the script working: chains of 200 draws cannot meet the full bars
     ess_bar = 1000.0 if not quick else 100.0
+    rhat_bar = 1.01 if not quick else 1.1
     records: list[Record] = []
     for model in (StateUsageModel(), StateTaskMixModel(), StateAutomationModel()):
         name = type(model).__name__
@@ -72,7 +74,7 @@ def run(quick: bool) -> list[Record]:
                               BUDGET_S / wall, 1.0, detail=f"wall {wall:.1f} s; {detail}"))
         records.append(Record(f"{name} {size} min bulk ESS / {ess_bar:.0f}", "ESS bar",
                               res.ess_bulk_min / ess_bar, 1.0))
-        records.append(Record(f"{name} {size} max R-hat", "R-hat bar", res.rhat_max, 1.01, better="lower"))
+        records.append(Record(f"{name} {size} max R-hat", "R-hat bar", res.rhat_max, rhat_bar, better="lower"))
         records.append(Record(f"{name} {size} divergences", "0 divergences", float(res.divergences), 0.0,
                               better="lower"))
         if not quick and name == "StateTaskMixModel":
