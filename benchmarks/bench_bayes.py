@@ -74,7 +74,8 @@ def run(quick: bool) -> list[Record]:
                               BUDGET_S / wall, 1.0, detail=f"wall {wall:.1f} s; {detail}"))
         records.append(Record(f"{name} {size} min bulk ESS / {ess_bar:.0f}", "ESS bar",
                               res.ess_bulk_min / ess_bar, 1.0))
-        records.append(Record(f"{name} {size} max R-hat", "R-hat bar", res.rhat_max, rhat_bar, better="lower"))
+        records.append(Record(f"{name} {size} max R-hat", "R-hat bar", res.rhat_max, rhat_bar,
+                              better="lower"))
         records.append(Record(f"{name} {size} divergences", "0 divergences", float(res.divergences), 0.0,
                               better="lower"))
         if not quick and name == "StateTaskMixModel":
