@@ -286,6 +286,23 @@ def test_usage_fit_outputs_and_predictive(demo) -> None:
 
 
 @pytest.mark.slow
+def test_fit_warns_when_diagnostics_fail(demo) -> None:
+    """Far too short chains: fit must warn with the numbers, never return silently."""
+    with pytest.warns(DiagnosticsWarning, match=r"ess_bulk = \d+"):
+        res = StateUsageModel().fit(demo, draws=30, tune=30, chains=2, seed=0)
+    assert not res.converged and res.ess_bulk_min < 200
+
+
+def test_usage_lognormal_form_builds(demo) -> None:
+    for form in ("centered", "noncentered"):
+        model = StateUsageModel(state_effect="lognormal", parameterization=form).build(demo)
+        names = {v.name for v in model.free_RVs}
+        assert "sigma_state" in names and "dispersion" not in names
+        assert ("log_rate" in names) == (form == "centered")
+        assert "rate" in model.named_vars and model.observed_RVs[0].owner.op.name == "poisson"
+
+
+@pytest.mark.slow
 def test_automation_recovery_binomial() -> None:
     """90% intervals of c cover the demo truth (per sd of the usage index) over seeds."""
     covered = []
