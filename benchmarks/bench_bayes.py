@@ -25,6 +25,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,7 +35,7 @@ from _common import Record, main
 BUDGET_S = 60.0
 
 
-def _fit(model, ds, draws: int, tune: int, chains: int) -> tuple[float, float, object]:
+def _fit(model: Any, ds: Any, draws: int, tune: int, chains: int) -> tuple[float, float, Any]:
     from econindex.bayes._base import clear_compiled_cache
     from econindex.errors import DiagnosticsWarning
 

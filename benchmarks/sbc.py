@@ -73,7 +73,7 @@ def run_sbc(
             warnings.simplefilter("ignore", DiagnosticsWarning)
             res = est.fit(ds, draws=draws, tune=tune, chains=chains, seed=seed + 1 + i)
         for p in PARAMS:
-            post = res.idata.posterior[p].values[:, ::thin].reshape(-1)
+            post = res.posterior[p].values[:, ::thin].reshape(-1)
             n_ranks = post.size
             ranks[p][i] = int((post < truth[p][i]).sum())
     return ranks, n_ranks
