@@ -134,3 +134,8 @@ def test_bayes_example():
         assert float(ols_b) == pytest.approx(sm.OLS(y, sm.add_constant(x)).fit().params[1], abs=5e-5)
         assert abs(float(bayes_b) - float(ols_b)) < 0.3  # partial pooling moves it, not far
     assert out.count("diagnostics passed: True") == 2
+    offset = number_after(out, "expected automation as offset (logit scale, per SD of the index):")
+    covariate = number_after(out, "expected automation as covariate (logit scale, per SD of the index):")
+    # the frequentist regression without Utah is negative; only the free-coefficient model agrees
+    assert covariate < 0 < offset
+
