@@ -139,3 +139,19 @@ def test_bayes_example():
     # the frequentist regression without Utah is negative; only the free-coefficient model agrees
     assert covariate < 0 < offset
 
+
+
+@pytest.mark.slow
+def test_platforms_and_periods_example():
+    out = run_example("platforms_and_periods.py")
+    pct = r"([+-]?\d+\.\d+)%"
+    rows = re.findall(
+        rf"claude_ai\s+{pct}\s+api\s+{pct}\s+diff {pct} \[{pct}, {pct}\] \(true {pct}\)", out
+    )
+    assert len(rows) >= 3
+    for a, b, diff, lo, hi, true in (tuple(map(float, r)) for r in rows):
+        assert diff == pytest.approx(b - a, abs=0.11)  # printed shares are rounded to 0.1 points
+        assert lo <= true <= hi  # simulated truth inside the interval
+    api = re.search(rf"automation\s+claude_ai\s+{pct}\s+api\s+{pct} \[{pct}, {pct}\]", out)
+    true_api = number_after(out, "true API automation share:")
+    assert api and float(api.group(3)) <= true_api <= float(api.group(4))
