@@ -565,7 +565,9 @@ def automation_share(
     ds : xarray.Dataset
         Dataset with ``pattern_count`` (geo, pattern). Without it, a published
         ``automation_share`` variable (base in ``ds.attrs["automation_base"]``,
-        ``"classified"`` if unset) is used and the result says so in ``attrs``.
+        ``"classified"`` if unset) is used, or else the published pattern
+        shares (``pattern_share_published``, proportional to the counts within
+        a geo); the result says which in ``attrs["source"]``.
     base : {"classified", "all"}
         ``"classified"`` divides by the five classified patterns; ``"all"`` by
         every conversation (all patterns including ``none`` and
@@ -601,9 +603,13 @@ def automation_share(
     check_option("mode", mode, ("automation", "augmentation"))
     geos = _level_geos(ds, level)
     name = f"{mode}_share"
-    if "pattern_count" not in ds.data_vars:
-        if "automation_share" not in ds.data_vars:
-            raise SchemaError("dataset has neither 'pattern_count' nor a published 'automation_share'")
+    use_shares = "pattern_count" not in ds.data_vars and "automation_share" not in ds.data_vars
+    if use_shares and "pattern_share_published" not in ds.data_vars:
+        raise SchemaError(
+            "dataset has neither 'pattern_count', nor a published 'automation_share', nor published "
+            "pattern shares ('pattern_share_published')"
+        )
+    if "pattern_count" not in ds.data_vars and not use_shares:
         pub_base = str(ds.attrs.get("automation_base", "classified"))
         if pub_base != base:
             raise SchemaError(
@@ -626,7 +632,9 @@ def automation_share(
             "source": "published automation_share (no pattern_count in the dataset)",
         }
         return out
-    counts = ds["pattern_count"].sel({GEO: geos})
+    # published pattern shares are proportional to the counts within each geo, so the ratios agree
+    source_var = "pattern_share_published" if use_shares else "pattern_count"
+    counts = ds[source_var].sel({GEO: geos})
     present = _labels(counts[PATTERN].values)
     modes = np.array([PATTERN_MODE.get(p, "unclassified") for p in present])
     if base == "all":
@@ -649,7 +657,9 @@ def automation_share(
         "units": "1",
         "base": base,
         "patterns": [p for p, m in zip(present, modes, strict=True) if m == mode],
-        "source": "counts (pattern_count)",
+        "source": "counts (pattern_count)"
+        if not use_shares
+        else "published pattern shares (pattern_share_published); suppressed cells count as absent",
     }
     return out
 

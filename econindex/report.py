@@ -498,36 +498,74 @@ def _user_sections(ctx: _Context, ds: xr.Dataset) -> list[Section]:
     sections: list[Section] = []
     if ctx.config.exclude_flagged and "flagged_count" in ds:
         ds = exclude_flagged(ds)
+    # cross-sections of places: Claude.ai traffic (API data have no geography) in the latest window
+    geo_ds, scope = ds, []
+    if "platform" in geo_ds.dims:
+        geo_ds = geo_ds.sel(
+            platform="claude_ai" if "claude_ai" in geo_ds["platform"] else geo_ds["platform"][0]
+        )
+        scope.append(f"platform {geo_ds['platform'].item()}")
+        geo_ds = geo_ds.drop_vars("platform")
+    if "period" in geo_ds.dims:
+        geo_ds = geo_ds.isel(period=-1)
+        scope.append(f"window starting {geo_ds['period'].item()}")
+        geo_ds = geo_ds.drop_vars("period")
     levels = (
         [ctx.config.level]
         if ctx.config.level
-        else [lv for lv in GEO_LEVELS[1:] if (ds["geo_level"] == lv).any()]
+        else [lv for lv in GEO_LEVELS[1:] if (geo_ds["geo_level"] == lv).any()]
     )
     for level in levels:
         label = "countries" if level == "country" else "US states"
         sec = Section(f"release_{level}", f"Your release: {label}")
-        with ctx.progress.step(f"usage index and elasticity ({label})"):
-            aui = ei.usage_index(ds, level=level)
-            sec.tables[f"usage_index_{level}"] = aui.to_series().rename("usage_index").reset_index()
-            bar = plot_ranked_bar(aui, top=20, label="AUI")
-            sec.figures.append(figure_to_png(bar, f"aui_{level}", f"AUI, {label}"))
-            if "gdp" in ds and "working_age_pop" in ds:
-                el = ei.IncomeElasticity(cov_type="HC1", zeros="drop").fit(ds, level=level)
-                ctx.headline[f"elasticity_{level}"] = float(el.slope)
-                sec.preformatted.append(el.summary())
-                sec.figures.append(_fig(el.plot, f"elasticity_{level}", f"Income elasticity, {label}"))
-            else:
-                sec.paragraphs.append("No GDP or population in this release: elasticities skipped.")
-        if "pattern_count" in ds and ("task_pattern_share" in ds or "expected_automation" in ds):
+        if scope:
+            sec.paragraphs.append("Cross-sections use " + " and ".join(scope) + ".")
+        if "usage_count" in geo_ds:
+            with ctx.progress.step(f"usage index and elasticity ({label})"):
+                aui = ei.usage_index(geo_ds, level=level)
+                sec.tables[f"usage_index_{level}"] = aui.to_series().rename("usage_index").reset_index()
+                bar = plot_ranked_bar(aui, top=20, label="AUI")
+                sec.figures.append(figure_to_png(bar, f"aui_{level}", f"AUI, {label}"))
+                if "gdp" in geo_ds and "working_age_pop" in geo_ds:
+                    el = ei.IncomeElasticity(cov_type="HC1", zeros="drop").fit(geo_ds, level=level)
+                    ctx.headline[f"elasticity_{level}"] = float(el.slope)
+                    sec.preformatted.append(el.summary())
+                    sec.figures.append(_fig(el.plot, f"elasticity_{level}", f"Income elasticity, {label}"))
+                else:
+                    sec.paragraphs.append("No GDP or population for these geos: elasticities skipped.")
+        else:
+            sec.paragraphs.append(
+                "The release has no usage counts for these geos: the usage index and the income "
+                "elasticity cannot be computed from it."
+            )
+        if any(v in geo_ds for v in ("pattern_count", "pattern_share_published", "automation_share")):
+            share = ei.automation_share(geo_ds, base="classified", level=level)
+            sec.tables[f"automation_share_{level}"] = (
+                share.to_series().rename("automation_share").reset_index()
+            )
+            sec.paragraphs.append(f"Automation shares (classified base) from {share.attrs['source']}.")
+        if "task_count" in geo_ds and "soc_major" in geo_ds.coords:
+            lq = ei.specialization(geo_ds, over="soc_major", level=level)
+            sec.tables[f"specialization_soc_major_{level}"] = (
+                lq.to_series().rename("specialization").reset_index()
+            )
+            if geo_ds.attrs.get("task_cells_note"):
+                sec.paragraphs.append(str(geo_ds.attrs["task_cells_note"]))
+        if "pattern_count" in geo_ds and ("task_pattern_share" in geo_ds or "expected_automation" in geo_ds):
             with ctx.progress.step(f"automation regression ({label})"):
-                auto = ei.TaskMixAutomation(cov_type="HC1", on_uncovered="record").fit(ds, level=level)
+                auto = ei.TaskMixAutomation(cov_type="HC1", on_uncovered="record").fit(geo_ds, level=level)
                 ctx.headline[f"automation_slope_{level}"] = float(auto.slope)
                 sec.preformatted.append(auto.summary())
                 sec.figures.append(_fig(auto.plot, f"automation_{level}", f"Partial regression, {label}"))
         sections.append(sec)
     if "platform" in ds.dims and ds.sizes["platform"] > 1:
         sec = Section("platforms", "Platforms")
-        comp = ei.compare_shares(ds, dim="platform", over="soc_major", exclude=("none", "not_classified"))
+        window = {"period": str(ds["period"].values[-1])} if "period" in ds.dims else None
+        comp = ei.compare_shares(
+            ds, dim="platform", over="soc_major", exclude=("none", "not_classified"), sel=window
+        )
+        if window:
+            sec.paragraphs.append(f"Window starting {window['period']}.")
         sec.tables["platform_shares_soc_major"] = comp.to_frame()
         sections.append(sec)
     return sections

@@ -619,3 +619,31 @@ def test_every_function_runs_with_period_and_platform_dims():
         assert (tiers.sel(platform="api") == "No data").all()
         top = top_specializations(ds, "USA", n=2)
         assert set(top["platform"]) == {"claude_ai"}  # the API slice has no finite quotient
+
+
+def test_automation_share_from_published_pattern_shares_equals_counts() -> None:
+    from econindex.schema import PATTERNS, pattern_coords
+
+    counts = np.array([[30.0, 10, 20, 15, 5, 15, 5], [12.0, 3, 40, 25, 10, 6, 4]])
+    shares = counts / counts.sum(axis=1, keepdims=True)
+    coords = {"geo": ["FRA", "DEU"], **pattern_coords(PATTERNS)}
+    by_counts = xr.Dataset({"pattern_count": (("geo", "pattern"), counts)}, coords=coords)
+    by_shares = xr.Dataset({"pattern_share_published": (("geo", "pattern"), shares)}, coords=coords)
+    for base in ("classified", "all"):
+        a = automation_share(by_counts, base)
+        b = automation_share(by_shares, base)
+        np.testing.assert_allclose(a.values, b.values, rtol=1e-12)
+        assert "published pattern shares" in b.attrs["source"]
+    # by hand: (30 + 10) / (30 + 10 + 20 + 15 + 5) on the classified base
+    assert float(automation_share(by_shares, "classified").sel(geo="FRA")) == pytest.approx(0.5)
+
+
+def test_automation_share_from_the_real_state_slice(shared_aei) -> None:
+    import pandas as pd
+
+    ds = ei.read_aei(shared_aei / "us_state_tasks_collaboration_2025-08.csv")
+    got = automation_share(ds, "classified")
+    raw = pd.read_csv(shared_aei / "us_state_tasks_collaboration_2025-08.csv", keep_default_na=False)
+    ut = raw[(raw.geo_id == "UT") & (raw.facet == "collaboration")].set_index("cluster_name")["value"]
+    hand = (ut.get("directive", 0) + ut.get("feedback loop", 0)) / ut.sum()
+    assert float(got.sel(geo="UT")) == pytest.approx(hand, rel=1e-12)

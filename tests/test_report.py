@@ -177,3 +177,31 @@ def test_page_renders_in_headless_chromium(embedded_report, tmp_path):
     assert 'data-section="headline"' in proc.stdout
     console_errors = [ln for ln in proc.stderr.splitlines() if "CONSOLE" in ln and "ERROR" in ln.upper()]
     assert not console_errors, console_errors
+
+
+@pytest.mark.slow
+def test_report_on_the_real_state_slice(shared_aei, tmp_path):
+    import pandas as pd
+
+    proc = run_cli("report", "--data", str(shared_aei / "us_state_tasks_collaboration_2025-08.csv"),
+                   "--no-bayes", "--out", str(tmp_path / "r"), "--quiet", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert "no usage counts" in page  # says what it cannot compute
+    table = pd.read_csv(tmp_path / "r" / "tables" / "automation_share_state_us.csv").set_index("geo")
+    raw = pd.read_csv(shared_aei / "us_state_tasks_collaboration_2025-08.csv", keep_default_na=False)
+    ut = raw[(raw.geo_id == "UT") & (raw.facet == "collaboration")].set_index("cluster_name")["value"]
+    assert table.loc["UT", "automation_share"] == pytest.approx(
+        (ut["directive"] + ut.get("feedback loop", 0.0)) / ut.sum(), rel=1e-12)
+
+
+@pytest.mark.slow
+def test_report_on_a_release_with_platforms_and_periods(tmp_path):
+    sim = ei.simulate(seed=6, n_tasks=150, n_countries=40, n_periods=2, platforms=("claude_ai", "api"))
+    release = ei.write_aei(sim, tmp_path / "release.csv")
+    proc = run_cli("report", "--data", str(release), "--no-bayes", "--out", str(tmp_path / "r"),
+                   "--quiet", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert 'data-section="platforms"' in page
+    assert "platform claude_ai and window starting" in page
