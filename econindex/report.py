@@ -125,9 +125,10 @@ def _section_usage_index(ctx: _Context, countries: xr.Dataset, states: xr.Datase
     return sec
 
 
-def _section_elasticity(ctx: _Context, countries: xr.Dataset, states: xr.Dataset) -> Section:
+def _section_elasticity(
+    ctx: _Context, countries: xr.Dataset, states: xr.Dataset, states_clean: xr.Dataset
+) -> Section:
     import econindex as ei
-    from econindex.robustness import exclude_flagged
 
     seed = ctx.config.seed
     ols_c = ei.IncomeElasticity(cov_type="HC1").fit(countries, level="country")
@@ -137,8 +138,7 @@ def _section_elasticity(ctx: _Context, countries: xr.Dataset, states: xr.Dataset
     ctx.headline["elasticity_country_wild_ci"] = [float(v) for v in wild.ci(0.95)]
     ppml_c = ei.IncomeElasticity(cov_type="HC1", method="ppml").fit(countries, level="country")
     ols_s = ei.IncomeElasticity(cov_type="HC1").fit(states, level="state_us")
-    no_ut = exclude_flagged(states, flags=["UT"])
-    ols_s_clean = ei.IncomeElasticity(cov_type="HC1").fit(no_ut, level="state_us")
+    ols_s_clean = ei.IncomeElasticity(cov_type="HC1").fit(states_clean, level="state_us")
     table = ei.compare(
         [ols_c, ppml_c, ols_s, ols_s_clean],
         names=["Countries OLS", "Countries PPML", "States OLS", "States OLS, no Utah"],
@@ -193,13 +193,15 @@ def _section_elasticity(ctx: _Context, countries: xr.Dataset, states: xr.Dataset
     return sec
 
 
-def _section_automation(ctx: _Context, auto_countries: xr.Dataset, states: xr.Dataset) -> Section:
+def _section_automation(
+    ctx: _Context, auto_countries: xr.Dataset, states: xr.Dataset, states_clean: xr.Dataset
+) -> Section:
     import econindex as ei
 
     est = ei.TaskMixAutomation(cov_type="HC1")
     res = est.fit(auto_countries, level="country")
     res_s = est.fit(states, level="state_us")
-    res_s_clean = est.fit(states.drop_sel(geo="UT"), level="state_us")
+    res_s_clean = est.fit(states_clean, level="state_us")
     lo, hi = res.ci()
     ctx.headline.update(
         automation_slope=float(res.slope),
@@ -600,14 +602,17 @@ def build_sections(
         auto_countries = ei.datasets.load_country_automation_2025_08()
         states = ei.datasets.load_us_states_2025_08()
         panel = ei.datasets.load_us_state_panel()
+        # the state table without its abuse-flagged geos (Utah in Aug 2025), from the dataset's own
+        # flags; with --exclude-flagged it is the table every section uses
+        states_clean = ei.robustness.exclude_flagged(states, flags=states["abuse_flagged"])
         if config.exclude_flagged:
-            states = ei.robustness.exclude_flagged(states, flags=["UT"])
+            states = states_clean
             panel = ei.robustness.exclude_flagged(panel, flags=panel["abuse_flagged"])
     sections: list[Section] = []
     steps: list[tuple[str, Callable[[], Section]]] = [
         ("usage indices", lambda: _section_usage_index(ctx, countries, states)),
-        ("income elasticities", lambda: _section_elasticity(ctx, countries, states)),
-        ("automation regressions", lambda: _section_automation(ctx, auto_countries, states)),
+        ("income elasticities", lambda: _section_elasticity(ctx, countries, states, states_clean)),
+        ("automation regressions", lambda: _section_automation(ctx, auto_countries, states, states_clean)),
         ("convergence", lambda: _section_convergence(ctx, panel)),
         ("robustness", lambda: _section_robustness(ctx, countries, states)),
     ]

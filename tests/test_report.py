@@ -205,3 +205,15 @@ def test_report_on_a_release_with_platforms_and_periods(tmp_path):
     page = (tmp_path / "r" / "report.html").read_text()
     assert 'data-section="platforms"' in page
     assert "platform claude_ai and window starting" in page
+
+
+@pytest.mark.slow
+def test_exclude_flagged_on_the_embedded_data(tmp_path):
+    proc = run_cli("report", "--no-bayes", "--exclude-flagged", "--quiet", "--out", str(tmp_path / "r"),
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    head = json.loads((tmp_path / "r" / "headline.json").read_text())
+    states = ei.datasets.load_us_states_2025_08().drop_sel(geo="UT")  # Utah is the flagged state
+    expected = ei.TaskMixAutomation(cov_type="HC1").fit(states, level="state_us")
+    assert head["automation_slope_states"] == pytest.approx(expected.slope, rel=1e-12)
+    assert head["elasticity_state_nobs"] == 50
