@@ -605,6 +605,7 @@ def build_sections(
         # the state table without its abuse-flagged geos (Utah in Aug 2025), from the dataset's own
         # flags; with --exclude-flagged it is the table every section uses
         states_clean = ei.robustness.exclude_flagged(states, flags=states["abuse_flagged"])
+        states_all = states  # flag sensitivity always shows both, so it needs the flagged rows
         if config.exclude_flagged:
             states = states_clean
             panel = ei.robustness.exclude_flagged(panel, flags=panel["abuse_flagged"])
@@ -614,7 +615,7 @@ def build_sections(
         ("income elasticities", lambda: _section_elasticity(ctx, countries, states, states_clean)),
         ("automation regressions", lambda: _section_automation(ctx, auto_countries, states, states_clean)),
         ("convergence", lambda: _section_convergence(ctx, panel)),
-        ("robustness", lambda: _section_robustness(ctx, countries, states)),
+        ("robustness", lambda: _section_robustness(ctx, countries, states_all)),
     ]
     if config.bayes:
         steps.append(("Bayesian state model", lambda: _section_bayes(ctx, states)))

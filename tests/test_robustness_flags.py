@@ -296,3 +296,14 @@ def test_leave_one_income_tercile_out_on_real_countries() -> None:
     row = tab.set_index("dropped").loc["Low"]
     assert row["estimate"] == pytest.approx(ref.params[1], rel=1e-8)
     assert row["n_dropped"] == int((~keep).sum())
+
+
+def test_flagged_geos_trusts_the_dataset_flags_after_cleaning() -> None:
+    from econindex.robustness import exclude_flagged, flagged_geos
+
+    states = ei.datasets.load_us_states_2025_08()
+    clean = exclude_flagged(states, flags=states["abuse_flagged"])
+    # Wyoming is named abusive for November 2025, not for this August 2025 table
+    assert flagged_geos(clean, "state_us") == []
+    bare = states.drop_vars("abuse_flagged")
+    assert flagged_geos(bare, "state_us") == ["UT"]  # shipped list, matched on the release window

@@ -450,8 +450,10 @@ def _update_derived(
 
 
 def flagged_geos(ds: xr.Dataset, level: str | None = None) -> list[str]:
-    """Geos whose traffic is flagged: ``flagged_count > 0``, the ``abuse_flagged`` coordinate, or
-    the shipped :data:`econindex.datasets.ABUSE_EXCLUSIONS` present in ``ds`` (in that order).
+    """Geos whose traffic is flagged: ``flagged_count > 0``, else the ``abuse_flagged`` coordinate
+    (authoritative when present, even if it flags nothing), else the shipped
+    :data:`econindex.datasets.ABUSE_EXCLUSIONS` present in ``ds`` for its release window
+    (``ds.attrs["date_start"]``, when set).
 
     Examples
     --------
@@ -472,13 +474,20 @@ def flagged_geos(ds: xr.Dataset, level: str | None = None) -> list[str]:
         if hit.any():
             return [str(g) for g in geos[hit & keep]]
     if "abuse_flagged" in ds.coords:
+        # the dataset's own flags are authoritative, also when they flag nothing (e.g. after
+        # exclude_flagged): the shipped list names geos of other releases (Wyoming, Nov 2025)
         af = ds["abuse_flagged"]
         hit = np.asarray((af.any([d for d in af.dims if d != GEO]) if af.ndim > 1 else af).values, bool)
-        if hit.any():
-            return [str(g) for g in geos[hit & keep]]
+        return [str(g) for g in geos[hit & keep]]
     from econindex.datasets import ABUSE_EXCLUSIONS
 
-    named = {a.geo for a in ABUSE_EXCLUSIONS if level is None or a.level == level}
+    start = ds.attrs.get("date_start")
+    named = {
+        a.geo
+        for a in ABUSE_EXCLUSIONS
+        if (level is None or a.level == level)
+        and (start is None or a.period_start is None or a.period_start == start)
+    }
     return [str(g) for g in geos[keep & np.isin(geos, list(named))]]
 
 
