@@ -4,7 +4,8 @@ A synthetic release (``ei.simulate`` with 3,000 tasks: over one million long
 rows once written by ``write_aei``) is read into a validated dataset and
 compared with ``pyarrow.csv.read_csv`` merely parsing the same file.
 
-Targets (issue 3): read time at most 2x the parse time; peak memory of the
+The two are timed in turn, best of five each, so both see the same machine
+state. Targets (issue 3): read time at most 2x the parse time; peak memory of the
 read (resident-set growth, measured in a fresh process) under 3x the file size.
 
     python benchmarks/bench_read.py          # full size (about a minute)
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Record, best_time, main
+from _common import Record, best_times_interleaved, main
 
 _MEMORY_CHILD = r"""
 import json, sys
@@ -83,9 +84,10 @@ def run(quick: bool) -> list[Record]:
         size = os.path.getsize(path)
         tiny = _tiny(folder)
         read_aei(tiny)  # warm-up (imports, xarray first use)
-        repeat = 3
-        t_parse = best_time(lambda: pacsv.read_csv(path), repeat)
-        t_read = best_time(lambda: read_aei(path), repeat)
+        best = best_times_interleaved(
+            {"parse": lambda: pacsv.read_csv(path), "read": lambda: read_aei(path)}, repeat=5
+        )
+        t_parse, t_read = best["parse"], best["read"]
         child = subprocess.run(
             [sys.executable, "-c", _MEMORY_CHILD, str(path), str(tiny)],
             capture_output=True,

@@ -319,16 +319,21 @@ def validate(ds: xr.Dataset) -> xr.Dataset:
 
     if "usage_count" in ds.data_vars:
         usage = ds["usage_count"]
-        for name, dim in (("task_count", TASK), ("pattern_count", PATTERN), ("flagged_count", None)):
+        for name in ("task_count", "pattern_count", "flagged_count"):
             if name not in ds.data_vars:
                 continue
-            total = ds[name] if dim is None else ds[name].sum(dim, min_count=1)
-            if "task" in total.dims:
-                total = total.sum("task", min_count=1)
+            var = ds[name]
+            summed = [d for d in var.dims if d not in usage.dims]
+            if not set(usage.dims) <= set(var.dims):
+                continue
+            # on the NumPy arrays: xarray's min_count sums and aligned subtraction cost 3x as much
+            values = np.asarray(var.transpose(*summed, *usage.dims).values, dtype=float)
+            values = values.reshape(-1, *np.shape(usage.values))
             with np.errstate(invalid="ignore"):
-                excess = np.asarray((total - usage).values) > 1e-6 * np.maximum(1.0, np.asarray(usage.values))
+                total = np.where(np.isnan(values).all(axis=0), np.nan, np.nansum(values, axis=0))
+                excess = total - usage.values > 1e-6 * np.maximum(1.0, np.asarray(usage.values))
             if excess.any():
-                where = _first_bad_geo((total - usage), excess)
+                where = _first_bad_geo(usage.copy(data=total - usage.values), excess)
                 raise DataValueError(f"{name} summed over its categories exceeds usage_count at {where}")
     return ds
 
