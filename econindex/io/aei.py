@@ -203,19 +203,25 @@ class _Status:
 
 
 def _codes(table: pa.Table, col: str) -> tuple[np.ndarray, np.ndarray]:
-    """Dictionary indices (int32, one per row) and the dictionary (object array) of a column.
+    """Dictionary indices (int32, one per row) and the dictionary (object array) of a column."""
+    indices, dictionary = _codes_arrow(table, col)
+    return indices, _objects(dictionary)
+
+
+def _codes_arrow(table: pa.Table, col: str) -> tuple[np.ndarray, pa.Array]:
+    """Dictionary indices (int32, one per row) and the dictionary (pyarrow strings) of a column.
 
     ``combine_chunks`` unifies the blocks' dictionaries and concatenates the
     indices in one C++ pass (40% faster than unifying, then concatenating in NumPy).
     """
     arr = table.column(col)
     if arr.num_chunks == 0:
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
+        return np.zeros(0, dtype=np.int32), pa.array([], type=pa.string())
     if not pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_encode()
     combined = arr.combine_chunks()
-    dictionary = _objects(combined.dictionary)
-    return combined.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False), dictionary
+    indices = combined.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    return indices, combined.dictionary
 
 
 def _first_line(path: Path) -> str:
@@ -416,7 +422,8 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
     geography_i, geography_d = _codes(table, "geography")
     geoid_i, geoid_d = _codes(table, "geo_id")
     var_i, var_d = _codes(table, "variable")
-    clu_i, clu_d = _codes(table, "cluster_name")
+    clu_i, clu_arrow = _codes_arrow(table, "cluster_name")
+    clu_d = _objects(clu_arrow)
     ds_i, ds_d = _codes(table, "date_start")
     de_i, de_d = _codes(table, "date_end")
     pl_i, pl_d = _codes(table, "platform_and_product")
@@ -436,13 +443,14 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
 
     # unique (geography, geo_id) pairs -> canonical geo labels (through the layout adapter)
     n_gid = max(len(geoid_d), 1)
-    pair = geography_i.astype(np.int64) * n_gid + geoid_i
+    pair_dtype = np.int32 if len(geography_d) * n_gid < 2**31 else np.int64  # int32: half the traffic
+    pair = geography_i.astype(pair_dtype) * n_gid + geoid_i
     used = np.flatnonzero(np.bincount(pair, minlength=len(geography_d) * n_gid))
     pg, pid = geography_d[used // n_gid], geoid_d[used % n_gid]
     layout: Layout = detect_layout(table.column_names, list(geography_d), list(pid[pg == "country"]))
     names = None
     if gname is not None:
-        name_of_pair = np.zeros(len(geography_d) * n_gid, dtype=np.int64)
+        name_of_pair = np.zeros(len(geography_d) * n_gid, dtype=np.int32)
         name_of_pair[pair] = gname[0]
         names = gname[1][name_of_pair[used]] if len(gname[1]) else np.full(len(used), "", dtype=object)
     gm = layout.map_geos(pg, pid, names if names is not None else np.full(len(used), "", dtype=object), name)
@@ -450,7 +458,7 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
     geo_labels, first = np.unique(gm.label[kept_pairs].astype(str), return_index=True)
     geo_levels = gm.level[kept_pairs][first]
     geo_names = gm.name[kept_pairs][first]
-    pair_geo = np.full(len(geography_d) * n_gid, -1, dtype=np.int64)
+    pair_geo = np.full(len(geography_d) * n_gid, -1, dtype=np.int32)
     pair_geo[used[kept_pairs]] = np.searchsorted(geo_labels, gm.label[kept_pairs].astype(str))
     row_geo = pair_geo[pair]
     for reason in set(gm.drop_reason[~kept_pairs]):
@@ -524,8 +532,6 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
         if not level_codes:
             level_codes.append(_codes(table, "level"))
         return level_codes[0]
-    clu_str = np.array([str(c) for c in clu_d], dtype=object)
-    clu_arrow = pa.array(clu_str, type=pa.string())
 
     for var, rows in var_rows.items():
         if rows.size == 0:
@@ -541,10 +547,10 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
                 fr.task_soc.append((tasks, soc))
             else:
                 # split only the dictionary entries these rows use (a few hundred of ~45,000)
-                used_c = _used(clu_i[rows], len(clu_str))
-                child, parent, okp = _split_last(clu_str[used_c])
+                used_c = _used(clu_i[rows], len(clu_d))
+                child, parent, okp = _split_last(clu_d[used_c])
                 fr.request_parent.append((child[okp], parent[okp]))
-                pos = np.zeros(len(clu_str), dtype=np.int64)
+                pos = np.zeros(len(clu_d), dtype=np.int64)
                 pos[used_c] = np.arange(used_c.size)
                 status.drop(rows[~okp[pos[clu_i[rows]]]], f"unparsable cluster_name (missing '::'): {var}")
             continue
@@ -587,8 +593,8 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
         base_idx = np.zeros(rows.size, dtype=np.int64)
         if spec.dims:
             # string work only on the dictionary entries these rows use, on pyarrow's kernels
-            used_c = _used(local, len(clu_str))
-            pos = np.zeros(len(clu_str), dtype=np.int64)
+            used_c = _used(local, len(clu_d))
+            pos = np.zeros(len(clu_d), dtype=np.int64)
             pos[used_c] = np.arange(used_c.size)
             lp = pos[local]
             sub = clu_arrow.take(pa.array(used_c))
