@@ -343,9 +343,8 @@ def _extract(
         if "request_level" not in da.coords:
             raise SchemaError("dimension 'request' lacks the 'request_level' coordinate")
         lv = np.asarray(da["request_level"].values)
-        if request_level is None:
-            top = np.asarray(da["parent_request"].values) == "" if "parent_request" in da.coords else None
-            request_level = int(lv[top][0]) if top is not None and top.any() else int(lv.max())
+        if request_level is None:  # the coarsest level (AEI: level 0 is the finest, 2 the top)
+            request_level = int(lv.max())
         mask = lv == request_level
         if not mask.any():
             raise SchemaError(
@@ -606,8 +605,8 @@ def compare_shares(
         Labels for other dims the count variable has (e.g. ``{"period": ...}``
         when comparing platforms in a panel); a dim of size one is squeezed.
     request_level : int, optional
-        For ``over="request"``: the cluster level (default: the top level,
-        whose ``parent_request`` is empty).
+        For ``over="request"``: the cluster level (default: the coarsest, the
+        highest ``request_level``; in the release, 0 is the finest).
     ci_level : float
         Coverage of every interval.
     method : {"delta", "bootstrap"}

@@ -570,7 +570,7 @@ def _design(seed: int, n_countries: int, n_tasks: int, n_requests: int, sd_c: fl
     pi = _pattern_mix(*pi_parts)
     pi_api = _pattern_mix(_logit(base_r) + z_r + 1.9, _logit(0.72) + z_d + 0.6, z_aug, _logit(0.11) + z_q)
 
-    # request hierarchy: level 0 (top), 1 (mid), 2 (leaves)
+    # request hierarchy in the release's convention: level 2 (top), 1 (mid), 0 (leaves, the finest)
     rrng = _rng(seed, "requests", 10_000)
     n_top = max(1, n_requests // 24)
     n_mid = max(1, n_requests // 5)
@@ -580,7 +580,7 @@ def _design(seed: int, n_countries: int, n_tasks: int, n_requests: int, sd_c: fl
     mid_names = [f"request area {mid_to_top[j] + 1:02d} topic {j + 1:03d}" for j in range(n_mid)]
     leaf_names = [f"{mid_names[leaf_to_mid[i]]} cluster {i + 1:04d}" for i in range(n_requests)]
     requests = top_names + mid_names + leaf_names
-    request_level = np.concatenate([np.zeros(n_top), np.ones(n_mid), np.full(n_requests, 2)]).astype(np.int64)
+    request_level = np.concatenate([np.full(n_top, 2), np.ones(n_mid), np.zeros(n_requests)]).astype(np.int64)
     request_parent = [""] * n_top + [top_names[i] for i in mid_to_top] + [mid_names[j] for j in leaf_to_mid]
     request_weight = _normalize(np.exp(rrng.normal(0.0, 1.0, n_requests)))
 

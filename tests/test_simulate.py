@@ -192,10 +192,13 @@ def test_request_hierarchy(ds0: xr.Dataset) -> None:
     level = ds0["request_level"]
     assert sorted(set(level.values.tolist())) == [0, 1, 2]
     parent = ds0["parent_request"]
-    assert (parent.where(level == 0, drop=True) == "").all()
+    # the release's convention: level 0 is the finest, the top level (2) has no parent
+    assert (parent.where(level == 2, drop=True) == "").all()
+    assert (parent.where(level < 2, drop=True) != "").all()
+    assert (level == 0).sum() > (level == 1).sum() > (level == 2).sum()
     for lv in (0, 1, 2):  # every level covers all conversations
         np.testing.assert_array_equal(rc.where(level == lv).sum("request").values, ds0["usage_count"].values)
-    for lv in (1, 2):  # children sum to parents
+    for lv in (0, 1):  # children sum to parents
         children = rc.where(level == lv, drop=True)
         by_parent = children.groupby(parent.where(level == lv, drop=True).rename("parent")).sum()
         parents = rc.sel(request=by_parent["parent"].values)

@@ -37,6 +37,7 @@ import xarray as xr
 from econindex.errors import DataValueError, ReadError, SchemaError
 from econindex.geography import geo_coords
 from econindex.io._layouts import REQUIRED_COLUMNS, Layout, check_header, detect_layout
+from econindex.io.hierarchy import is_hierarchy_file, parents_for, read_request_hierarchy
 from econindex.schema import (
     AUTOMATION_PATTERNS,
     CLASSIFIED_PATTERNS,
@@ -766,12 +767,14 @@ def _positions(target: pd.Index, labels: np.ndarray) -> np.ndarray:
     return target.get_indexer(pd.Index(labels))
 
 
-def _expand_paths(path_or_paths: Any) -> list[Path]:
+def _expand_paths(path_or_paths: Any) -> tuple[list[Path], list[Path]]:
+    """The CSV files to read, and the request-hierarchy JSON files beside or among them."""
     if isinstance(path_or_paths, (str, os.PathLike)):
         items = [Path(path_or_paths)]
     else:
         items = [Path(p) for p in path_or_paths]
     out: list[Path] = []
+    trees: list[Path] = []
     for p in items:
         if p.is_dir():
             found = sorted(q for q in p.rglob("*") if q.is_file() and q.name.endswith((".csv", ".csv.gz")))
@@ -779,13 +782,14 @@ def _expand_paths(path_or_paths: Any) -> list[Path]:
             if not found:
                 raise ReadError(f"{p}: folder holds no .csv files")
             out += found
+            trees += sorted(q for q in p.rglob("*.json") if q.is_file() and is_hierarchy_file(q))
         elif p.exists():
-            out.append(p)
+            (trees if p.suffix.lower() == ".json" else out).append(p)
         else:
             raise ReadError(f"{p}: no such file or folder")
     if not out:
-        raise ReadError("read_aei: no files given")
-    return out
+        raise ReadError(f"read_aei: {trees[0]} but no CSV to read" if trees else "read_aei: no files given")
+    return out, trees
 
 
 def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> xr.Dataset:
@@ -852,7 +856,7 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
     >>> json.loads(ds.attrs["ingest_report"])["rows_kept"]
     3
     """
-    paths = _expand_paths(path_or_paths)
+    paths, trees = _expand_paths(path_or_paths)
     statuses: list[_Status] = []
     files: list[_FileRows] = []
     offset = 0
@@ -869,10 +873,10 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
         remap = np.array([reasons.index(r) for r in st.reasons], dtype=np.int16)
         status.code[fr.offset : fr.offset + fr.n_rows] = remap[st.code]
     status.reasons = reasons
-    return _assemble(files, status)
+    return _assemble(files, status, trees)
 
 
-def _assemble(files: list[_FileRows], status: _Status) -> xr.Dataset:
+def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = ()) -> xr.Dataset:
     names = [f.name for f in files]
     # periods
     used_periods = [
@@ -1042,6 +1046,7 @@ def _assemble(files: list[_FileRows], status: _Status) -> xr.Dataset:
 
     coords: dict[str, Any] = geo_coords(list(geo_labels), list(geo_df["level"]), list(geo_df["name"]))
     n_unknown_soc = 0
+    hierarchy_report: dict[str, Any] | None = None
     if "task" in dim_labels:
         # the files' own SOC rows (written by write_aei) first; the vendored table for the rest
         soc = np.full(len(dim_labels["task"]), "", dtype=object)
@@ -1067,7 +1072,18 @@ def _assemble(files: list[_FileRows], status: _Status) -> xr.Dataset:
             link = pd.concat(links)
             link = link[~link.index.duplicated(keep="first")]
             parents = link.reindex(parents.index).fillna("").astype(object)
-        coords["parent_request"] = ("request", parents.to_numpy(dtype=object))
+        parent_values = parents.to_numpy(dtype=object)
+        if trees:
+            hierarchy = pd.concat([read_request_hierarchy(t) for t in trees], ignore_index=True)
+            hierarchy = hierarchy.drop_duplicates(["request", "request_level"])
+            from_tree, uncovered = parents_for(dim_labels["request"], request_level, hierarchy)
+            parent_values = np.where(parent_values == "", from_tree, parent_values)
+            hierarchy_report = {
+                "files": [t.name for t in trees],
+                "clusters_in_hierarchy": len(hierarchy),
+                "requests_below_top_without_parent": uncovered,
+            }
+        coords["parent_request"] = ("request", parent_values)
     attrs: dict[str, Any] = {
         "source": "Anthropic Economic Index release files (CC-BY), read by econindex.read_aei",
         "files": ", ".join(names),
@@ -1097,7 +1113,7 @@ def _assemble(files: list[_FileRows], status: _Status) -> xr.Dataset:
             "task cells below the release's privacy threshold are absent (NaN): per-geo task mixes "
             "are truncated"
         )
-    ds.attrs["ingest_report"] = _report(files, status, ds, n_unknown_soc)
+    ds.attrs["ingest_report"] = _report(files, status, ds, n_unknown_soc, hierarchy_report)
     return validate(ds)
 
 
@@ -1171,7 +1187,13 @@ def _locate(files: list[_FileRows], row: int) -> tuple[str, int]:
     return "?", row
 
 
-def _report(files: list[_FileRows], status: _Status, ds: xr.Dataset, n_unknown_soc: int) -> str:
+def _report(
+    files: list[_FileRows],
+    status: _Status,
+    ds: xr.Dataset,
+    n_unknown_soc: int,
+    hierarchy: dict[str, Any] | None = None,
+) -> str:
     per_file = []
     tot_dropped: dict[str, int] = {}
     for f in files:
@@ -1210,6 +1232,8 @@ def _report(files: list[_FileRows], status: _Status, ds: xr.Dataset, n_unknown_s
         "tasks_without_soc_major": n_unknown_soc,
         "geos_absent_by_variable": missing,
     }
+    if hierarchy is not None:
+        report["request_hierarchy"] = hierarchy
     return json.dumps(report)
 
 
