@@ -142,3 +142,22 @@ def test_a_json_without_a_csv_is_refused(tmp_path: Path) -> None:
     path = _write([{"name": "A"}])
     with pytest.raises(ReadError, match="no CSV"):
         read_aei(path)
+
+
+def test_two_trees_first_wins_and_disagreements_are_counted(
+    release: tuple[Path, xr.Dataset], tmp_path: Path
+) -> None:
+    folder, truth = release
+    tree = _tree_from(truth)
+    moved = json.loads(json.dumps(tree))
+    leaf = moved[0]["children"][0]["children"].pop(0)  # one leaf under another mid cluster
+    moved[-1]["children"][0].setdefault("children", []).append(leaf)
+    first = tmp_path / "request_hierarchy_tree_claude_ai.json"
+    second = tmp_path / "request_hierarchy_tree_1p_api.json"
+    first.write_text(json.dumps(tree))
+    second.write_text(json.dumps(moved))
+    ds = read_aei([folder / "aei_enriched_claude_ai_sim.csv", first, second])
+    report = json.loads(ds.attrs["ingest_report"])["request_hierarchy"]
+    assert report["clusters_placed_differently_across_files"] == 1
+    got = dict(zip(ds["request"].values, ds["parent_request"].values, strict=True))
+    assert got[leaf["name"]] == tree[0]["children"][0]["name"]

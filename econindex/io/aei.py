@@ -1075,6 +1075,8 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
         parent_values = parents.to_numpy(dtype=object)
         if trees:
             hierarchy = pd.concat([read_request_hierarchy(t) for t in trees], ignore_index=True)
+            # the Claude.ai and API trees may place one cluster differently: the first file wins
+            n_parents = hierarchy.groupby(["request", "request_level"])["parent_request"].nunique()
             hierarchy = hierarchy.drop_duplicates(["request", "request_level"])
             from_tree, uncovered = parents_for(dim_labels["request"], request_level, hierarchy)
             parent_values = np.where(parent_values == "", from_tree, parent_values)
@@ -1082,6 +1084,7 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
                 "files": [t.name for t in trees],
                 "clusters_in_hierarchy": len(hierarchy),
                 "requests_below_top_without_parent": uncovered,
+                "clusters_placed_differently_across_files": int((n_parents > 1).sum()),
             }
         coords["parent_request"] = ("request", parent_values)
     attrs: dict[str, Any] = {
