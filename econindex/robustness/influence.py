@@ -155,7 +155,7 @@ def influence(result: Any) -> xr.Dataset:
             "cooks_distance": ("geo", cooks),
             "cooks_pvalue": ("geo", special.fdtrc(k, n - k, cooks)),  # = stats.f.sf, without its overhead
             "dffits": ("geo", dffits),
-            "dfbeta": (("geo", "term"), cf["dfbeta"]),
+            "dfbeta": (("geo", "term"), cf["dfbeta"], {"long_name": "params - params without the geo"}),
             "dfbetas": (("geo", "term"), dfbetas),
             "loo_params": (("geo", "term"), cf["beta"][None, :] - cf["dfbeta"]),
             "loo_sigma": ("geo", s_loo),
@@ -174,7 +174,6 @@ def influence(result: Any) -> xr.Dataset:
             "weighted": int(d.weights is not None),
         },
     )
-    ds["dfbeta"].attrs["long_name"] = "params - params without the geo"
     return ds
 
 
