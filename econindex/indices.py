@@ -38,6 +38,7 @@ from econindex.schema import (
     TASK,
     UNLOCATED,
     check_option,
+    first_bad_cell,
     geos_at_level,
 )
 
@@ -984,6 +985,12 @@ def _values_weights(
     vals, w = xr.broadcast(vals, w.reindex({GEO: vals[GEO].values}))
     if bool((vals < 0).any()):
         raise DataValueError("concentration measures need non-negative values")
+    # every observed value zero: no distribution to measure (a Gini would be 0/0)
+    observed = (vals.notnull() & (w > 0)).any(GEO)
+    empty = observed & ((vals.fillna(0.0) * w.fillna(0.0)).sum(GEO) == 0)
+    if bool(empty.any()):
+        where = f" at {first_bad_cell(empty, np.asarray(empty.values))}" if empty.dims else ""
+        raise DataValueError(f"concentration measures are undefined when every value is zero{where} ({src})")
     return vals.transpose(..., GEO), w.transpose(..., GEO), src
 
 

@@ -234,11 +234,19 @@ def _dims_ok(var: xr.DataArray, core: tuple[str, ...], name: str) -> None:
         )
 
 
-def _first_bad_geo(var: xr.DataArray, bad: np.ndarray) -> str:
-    """Describe the first offending cell of ``var`` by its labels."""
+def first_bad_cell(var: xr.DataArray, bad: np.ndarray) -> str:
+    """Describe the first offending cell of ``var`` (where ``bad``) by its labels.
+
+    Examples
+    --------
+    >>> da = xr.DataArray([1.0, -2.0], dims="geo", coords={"geo": ["USA", "UT"]})
+    >>> first_bad_cell(da, da.values < 0)
+    "geo='UT'"
+    """
     idx = np.argwhere(bad)[0]
-    parts = [f"{d}={var[d].values[i]!r}" for d, i in zip(var.dims, idx, strict=True) if d in var.coords]
-    return ", ".join(parts)
+    labels = {d: np.asarray(var[d].values)[i] for d, i in zip(var.dims, idx, strict=True) if d in var.coords}
+    # NumPy scalars (np.str_ labels) as plain Python values, so messages read geo='UT'
+    return ", ".join(f"{d}={(v.item() if isinstance(v, np.generic) else v)!r}" for d, v in labels.items())
 
 
 def validate(ds: xr.Dataset) -> xr.Dataset:
@@ -306,16 +314,16 @@ def validate(ds: xr.Dataset) -> xr.Dataset:
             raise SchemaError(f"variable {name!r} has dtype {var.dtype}; expected a float dtype")
         values = np.asarray(var.values)
         if np.isinf(values).any():
-            raise DataValueError(f"variable {name!r} is infinite at {_first_bad_geo(var, np.isinf(values))}")
+            raise DataValueError(f"variable {name!r} is infinite at {first_bad_cell(var, np.isinf(values))}")
         with np.errstate(invalid="ignore"):
             neg = values < 0
         if neg.any():
-            raise DataValueError(f"variable {name!r} is negative at {_first_bad_geo(var, neg)}")
+            raise DataValueError(f"variable {name!r} is negative at {first_bad_cell(var, neg)}")
         if name in SHARE_VARIABLES or name in ("automation_share", "expected_automation"):
             with np.errstate(invalid="ignore"):
                 big = values > 1 + 1e-9
             if big.any():
-                raise DataValueError(f"share {name!r} exceeds 1 at {_first_bad_geo(var, big)}")
+                raise DataValueError(f"share {name!r} exceeds 1 at {first_bad_cell(var, big)}")
 
     if "usage_count" in ds.data_vars:
         usage = ds["usage_count"]
@@ -333,7 +341,7 @@ def validate(ds: xr.Dataset) -> xr.Dataset:
                 total = np.where(np.isnan(values).all(axis=0), np.nan, np.nansum(values, axis=0))
                 excess = total - usage.values > 1e-6 * np.maximum(1.0, np.asarray(usage.values))
             if excess.any():
-                where = _first_bad_geo(usage.copy(data=total - usage.values), excess)
+                where = first_bad_cell(usage.copy(data=total - usage.values), excess)
                 raise DataValueError(f"{name} summed over its categories exceeds usage_count at {where}")
     return ds
 

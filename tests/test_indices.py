@@ -549,6 +549,18 @@ def test_concentration_skips_missing_values_per_period():
     assert t["usage_share"].dims == ("period",)
 
 
+def test_concentration_of_all_zero_values_raises_naming_the_period():
+    x = xr.DataArray(
+        [[1.0, 2.0, 3.0], [0.0, 0.0, np.nan]],
+        dims=("period", "geo"),
+        coords={"period": ["2025-08", "2025-11"], "geo": ["A", "B", "C"]},
+    )
+    for fn in (gini, lorenz_curve, lambda v: top_k_share(v, 1)):
+        with pytest.raises(DataValueError, match="every value is zero at period='2025-11'"):
+            fn(x)
+    assert gini(x.isel(period=[0])).item() == pytest.approx(_brute_gini(np.array([1.0, 2.0, 3.0])))
+
+
 def test_all_functions_keep_labels_under_geo_permutation():
     ds = _task_ds()
     perm = ds.isel(geo=[3, 2, 0, 1])

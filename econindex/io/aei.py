@@ -901,33 +901,7 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
     has_period = len(all_periods) > 1
     has_platform = len(all_platforms) > 1
 
-    # geo table
-    geo_frames = []
-    for f in files:  # a handful of files
-        used_geo = np.zeros(len(f.geo_labels), dtype=bool)
-        for c in f.chunks:
-            used_geo[c.geo] = True
-        geo_frames.append(
-            pd.DataFrame({"geo": f.geo_labels.astype(str), "level": f.geo_levels, "name": f.geo_names})[
-                used_geo
-            ]
-        )
-    geo_df = (
-        pd.concat(geo_frames, ignore_index=True)
-        if geo_frames
-        else pd.DataFrame(columns=["geo", "level", "name"])
-    )
-    geo_df["name"] = geo_df["name"].fillna("").astype(str)
-    geo_df = geo_df.sort_values("name", ascending=False).drop_duplicates("geo")
-    lvl_conflict = (
-        pd.concat(geo_frames).groupby("geo")["level"].nunique() if geo_frames else pd.Series(dtype=int)
-    )
-    if (lvl_conflict > 1).any():
-        raise ReadError(f"geo label(s) {list(lvl_conflict[lvl_conflict > 1].index)[:5]} appear at two levels")
-    geo_df["order"] = geo_df["level"].map(_GEO_LEVEL_ORDER)
-    geo_df["unloc"] = geo_df["geo"].isin(list(UNLOCATED.values()))
-    geo_df = geo_df.sort_values(["order", "unloc", "geo"])
-    geo_labels = geo_df["geo"].to_numpy(dtype=object)
+    geo_labels, geo_levels, geo_names = _geo_table(files)
 
     # dims of each target
     targets: dict[str, list[tuple[_FileRows, _Chunk]]] = {}
@@ -1045,7 +1019,7 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
         if var in data_vars:
             data_vars[var] = _collapse(*data_vars[var])
 
-    coords: dict[str, Any] = geo_coords(list(geo_labels), list(geo_df["level"]), list(geo_df["name"]))
+    coords: dict[str, Any] = geo_coords(list(geo_labels), list(geo_levels), list(geo_names))
     n_unknown_soc = 0
     hierarchy_report: dict[str, Any] | None = None
     if "task" in dim_labels:
@@ -1119,6 +1093,44 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
         )
     ds.attrs["ingest_report"] = _report(files, status, ds, n_unknown_soc, hierarchy_report)
     return validate(ds)
+
+
+def _geo_table(files: list[_FileRows]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels, levels and names of the geos any file's kept rows use, in canonical order.
+
+    Order: global, countries, US states; unlocated last within a level; then
+    by label. A label named in several files takes the largest name (a
+    non-empty one over ``""``); a label at two levels is an error.
+    """
+    parts = []
+    for f in files:  # a handful of files
+        used = np.zeros(len(f.geo_labels), dtype=bool)
+        for c in f.chunks:
+            used[c.geo] = True
+        parts.append((f.geo_labels[used], f.geo_levels[used], f.geo_names[used]))
+    if not parts:
+        empty = np.zeros(0, dtype=object)
+        return empty, empty.copy(), empty.copy()
+    label = np.concatenate([p[0] for p in parts]).astype(str)
+    level = np.concatenate([p[1] for p in parts]).astype(str)
+    name = np.concatenate([p[2] for p in parts]).astype(object)
+    name[pd.isna(name)] = ""
+    name = name.astype(str)
+    uniq, inv = np.unique(label, return_inverse=True)
+    level_of = np.full(uniq.size, "", dtype=object)
+    level_of[inv] = level
+    clash = level_of[inv] != level
+    if clash.any():
+        raise ReadError(f"geo label(s) {sorted(set(label[clash]))[:5]} appear at two levels")
+    by_name = np.lexsort((name, inv))  # within each label, names ascending: the last is the largest
+    name_of = np.full(uniq.size, "", dtype=object)
+    name_of[inv[by_name]] = name[by_name]
+    level_rank = np.full(uniq.size, len(_GEO_LEVEL_ORDER), dtype=np.int64)
+    for lvl, rank in _GEO_LEVEL_ORDER.items():  # three levels
+        level_rank[level_of == lvl] = rank
+    unlocated = np.isin(uniq, list(UNLOCATED.values()))
+    order = np.lexsort((uniq, unlocated, level_rank))
+    return uniq[order].astype(object), level_of[order], name_of[order]
 
 
 _COLLAPSIBLE = ("working_age_pop", "gdp", "cost_index", "prompt_tokens_index", "completion_tokens_index")
