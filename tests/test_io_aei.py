@@ -465,3 +465,20 @@ def test_same_release_twice_counts_identical_duplicates(tmp_path: Path) -> None:
     assert n_meta == 2
     assert rep_both["rows_dropped"]["identical duplicate row"] == rep_one["rows_kept"] - n_meta
     assert_accounted(both)
+
+
+def test_padded_and_missing_value_cells(tmp_path: Path) -> None:
+    """A padded number reads as the number; NA is Namibia as a geo and missing as a value."""
+    rows = [
+        row("NA", "country", "country", "usage_count", "NA", " 250 "),
+        row("DE", "country", "country", "usage_count", "DE", "9000"),
+        row("FR", "country", "country", "usage_count", "FR", "NA"),  # a missing cell, not Namibia
+    ]
+    ds = read_aei(write_csv(tmp_path / "aei_raw_padded.csv", rows))
+    assert ds["usage_count"].sel(geo="NAM").item() == 250.0
+    assert ds["usage_count"].sel(geo="DEU").item() == 9000.0
+    assert "FRA" not in ds["geo"].values or np.isnan(ds["usage_count"].sel(geo="FRA").item())
+    assert report(ds)["rows_dropped"] == {"missing value (empty or NaN cell; missing is not zero)": 1}
+    assert_accounted(ds)
+    fast = read_aei(write_csv(tmp_path / "aei_raw_plain.csv", [[*rows[0][:-1], "250"], *rows[1:]]))
+    xr.testing.assert_identical(fast["usage_count"], ds["usage_count"])
