@@ -23,6 +23,13 @@ def require_matplotlib() -> Any:
     return plt
 
 
+def axes_or_new(ax: Any, figsize: tuple[float, float]) -> Any:
+    """``ax`` itself, or the axes of a new figure of ``figsize`` when ``ax`` is None."""
+    if ax is None:
+        _, ax = require_matplotlib().subplots(figsize=figsize)
+    return ax
+
+
 def _has_display() -> bool:
     import os
 

@@ -44,11 +44,9 @@ def partial_regression_plot(result: AutomationResult, *, ax: Any = None, label_e
     >>> len(ax.texts)
     2
     """
-    from econindex.plots import require_matplotlib
+    from econindex.plots import axes_or_new
 
-    plt = require_matplotlib()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.0, 4.5))
+    ax = axes_or_new(ax, (6.0, 4.5))
     t = result.table
     x = t["resid_usage"].to_numpy(float)
     y = t["resid_automation"].to_numpy(float)

@@ -51,11 +51,9 @@ def plot_elasticity(
     >>> ax.get_xlabel()
     'ln GDP per working-age capita (USD)'
     """
-    from econindex.plots import require_matplotlib
+    from econindex.plots import axes_or_new
 
-    plt = require_matplotlib()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 5))
+    ax = axes_or_new(ax, (7, 5))
     level = result.ci_level if level is None else level
     names = list(result.names)
     coef = result.coef

@@ -14,19 +14,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from econindex.plots import axes_or_new
+
 if TYPE_CHECKING:  # pragma: no cover
     from econindex.indices import ConvergenceResult
 
 __all__ = ["plot_convergence", "plot_lorenz", "plot_specializations"]
-
-
-def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
-    from econindex.plots import require_matplotlib
-
-    plt = require_matplotlib()
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def plot_convergence(res: ConvergenceResult, *, ax: Any = None, label_extremes: int = 3) -> Any:
@@ -52,7 +45,7 @@ def plot_convergence(res: ConvergenceResult, *, ax: Any = None, label_extremes: 
     >>> ax.get_xlabel()
     'ln AUI (2025-08-04)'
     """
-    ax = _axes(ax, (5.5, 5.0))
+    ax = axes_or_new(ax, (5.5, 5.0))
     x, y = res.x, res.y
     ax.scatter(x, y, s=18, color="#4C72B0", alpha=0.8)
     grid = np.linspace(float(x.min()), float(x.max()), 50)
@@ -84,7 +77,7 @@ def plot_lorenz(curve: xr.Dataset, *, ax: Any = None, label: str = "") -> Any:
         from econindex.errors import OptionError
 
         raise OptionError("plot_lorenz draws one curve; select a single period/platform first")
-    ax = _axes(ax, (5.0, 5.0))
+    ax = axes_or_new(ax, (5.0, 5.0))
     P, L = curve["weight_share"].values, curve["usage_share"].values
     gini = 1.0 - float(np.sum(np.diff(P) * (L[1:] + L[:-1])))
     ax.plot(P, L, color="#4C72B0", lw=1.5, label=label or f"Gini {gini:.3f}")
@@ -106,7 +99,7 @@ def plot_specializations(table: pd.DataFrame, *, ax: Any = None, title: str = ""
     >>> len(plot_specializations(t).patches)
     2
     """
-    ax = _axes(ax, (6.0, 0.35 * len(table) + 1.2))
+    ax = axes_or_new(ax, (6.0, 0.35 * len(table) + 1.2))
     pos = np.arange(len(table))
     ax.barh(pos, table["specialization"].to_numpy(float), color="#DD8452")
     ax.set_yticks(pos, [str(t) for t in table["title"]], fontsize=8)

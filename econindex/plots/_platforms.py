@@ -12,19 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from econindex.plots import axes_or_new
+
 if TYPE_CHECKING:
     from econindex.platforms import CostUsageResult, ShareComparison
 
 __all__ = ["plot_dumbbell", "plot_trend", "plot_cost_usage"]
-
-
-def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
-    from econindex.plots import require_matplotlib
-
-    plt = require_matplotlib()
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def plot_dumbbell(res: ShareComparison, ax: Any = None, top: int | None = 15) -> Any:
@@ -69,7 +62,7 @@ def plot_dumbbell(res: ShareComparison, ax: Any = None, top: int | None = 15) ->
     t = t.sort_values("_key", ascending=True)
     if top is not None:
         t = t.tail(top)
-    ax = _axes(ax, (7.0, 0.35 * len(t) + 1.5))
+    ax = axes_or_new(ax, (7.0, 0.35 * len(t) + 1.5))
     y = np.arange(len(t))
     ax.hlines(y, t["share_a"], t["share_b"], color="0.7", lw=2, zorder=1)
     for side, color in (("a", "C0"), ("b", "C3")):
@@ -127,7 +120,7 @@ def plot_trend(res: ShareComparison, ax: Any = None, top: int | None = 8) -> Any
     levels = list(dict.fromkeys(tr[dim]))
     order = tr.groupby("category", sort=False)["share"].mean().sort_values(ascending=False).index
     cats = list(order if top is None else order[:top])
-    ax = _axes(ax, (7.0, 4.5))
+    ax = axes_or_new(ax, (7.0, 4.5))
     x = np.arange(len(levels))
     for i, c in enumerate(cats):
         sub = tr[tr["category"] == c].set_index(dim).reindex(levels)
@@ -182,7 +175,7 @@ def plot_cost_usage(res: CostUsageResult, ax: Any = None, n_bins: int = 10) -> A
     x = d[res.term].to_numpy()
     y = d["log_usage_share"].to_numpy()
     w = d["weight"].to_numpy(dtype=float)
-    ax = _axes(ax, (6.0, 4.5))
+    ax = axes_or_new(ax, (6.0, 4.5))
     size = 10 + 90 * w / w.max()
     ax.scatter(x, y, s=size, color="0.6", alpha=0.35, lw=0, label="categories")
     nb = int(max(1, min(n_bins, len(x) // 2)))

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from econindex.plots import axes_or_new
+
 if TYPE_CHECKING:
     import xarray as xr
 
@@ -39,9 +41,7 @@ def plot_flag_sensitivity(table: pd.DataFrame, ax: Any = None) -> Any:
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['all traffic', 'drop UT']
     """
-    plt = _plt()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 0.5 * len(table) + 1.5))
+    ax = axes_or_new(ax, (6, 0.5 * len(table) + 1.5))
     pos = np.arange(len(table))[::-1]
     est = table["estimate"].to_numpy(float)
     lo, hi = table["ci_lower"].to_numpy(float), table["ci_upper"].to_numpy(float)
@@ -124,9 +124,7 @@ def plot_influence(infl: xr.Dataset, ax: Any = None, *, label: int = 5) -> Any:
     >>> [t.get_text() for t in ax.texts]
     ['4']
     """
-    plt = _plt()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4.5))
+    ax = axes_or_new(ax, (6, 4.5))
     h = infl["leverage"].to_numpy()
     r = infl["student_resid"].to_numpy()
     d = infl["cooks_distance"].to_numpy()
