@@ -363,6 +363,14 @@ def _used(codes: np.ndarray, size: int) -> np.ndarray:
     return np.flatnonzero(np.bincount(codes, minlength=size))
 
 
+def _compact(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes in use (sorted) and each code's position among them."""
+    used = _used(codes, size)
+    position = np.zeros(size, dtype=np.int64)
+    position[used] = np.arange(used.size)
+    return used, position[codes]
+
+
 def _split_last_arrow(labels: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]:
     """Split ``"<base>::<category>"`` on the last ``::``; ok=False where there is none.
 
@@ -370,6 +378,12 @@ def _split_last_arrow(labels: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]
     kernel: 10 ms against 51 ms for a Python ``rpartition`` loop over the
     45,000 distinct labels of a full-size release. Runs over dictionary
     entries (distinct labels), never rows.
+
+    Examples
+    --------
+    >>> base, cat, ok = _split_last_arrow(pa.array(["a::b::c", "x"]))
+    >>> base.to_pylist(), cat.to_pylist(), ok.tolist()
+    (['a::b', ''], ['c', 'x'], [True, False])
     """
     parts = pc.split_pattern(labels, "::", max_splits=1, reverse=True)
     offsets = parts.offsets.to_numpy()
@@ -378,21 +392,6 @@ def _split_last_arrow(labels: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]
     base = pc.if_else(pa.array(ok), flat.take(pa.array(offsets[:-1])), "")
     cat = flat.take(pa.array(offsets[1:] - 1))
     return base, cat, ok
-
-
-def _split_last(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_split_last_arrow` on an object array of labels.
-
-    Examples
-    --------
-    >>> base, cat, ok = _split_last(np.array(["a::b::c", "x"], dtype=object))
-    >>> base.tolist(), cat.tolist(), ok.tolist()
-    (['a::b', ''], ['c', 'x'], [True, False])
-    """
-    if len(labels) == 0:
-        return np.zeros(0, dtype=object), np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
-    base, cat, ok = _split_last_arrow(pa.array(labels, type=pa.string()))
-    return _objects(base), _objects(cat), ok
 
 
 def _objects(arr: pa.Array) -> np.ndarray:
@@ -548,12 +547,10 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
                 fr.task_soc.append((tasks, soc))
             else:
                 # split only the dictionary entries these rows use (a few hundred of ~45,000)
-                used_c = _used(clu_i[rows], len(clu_d))
-                child, parent, okp = _split_last(clu_d[used_c])
-                fr.request_parent.append((child[okp], parent[okp]))
-                pos = np.zeros(len(clu_d), dtype=np.int64)
-                pos[used_c] = np.arange(used_c.size)
-                status.drop(rows[~okp[pos[clu_i[rows]]]], f"unparsable cluster_name (missing '::'): {var}")
+                used_c, lp = _compact(clu_i[rows], len(clu_d))
+                child, parent, okp = _split_last_arrow(clu_arrow.take(pa.array(used_c)))
+                fr.request_parent.append((_objects(child)[okp], _objects(parent)[okp]))
+                status.drop(rows[~okp[lp]], f"unparsable cluster_name (missing '::'): {var}")
             continue
         spec = SPECS.get(var)
         if spec is None:
@@ -594,10 +591,7 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
         base_idx = np.zeros(rows.size, dtype=np.int64)
         if spec.dims:
             # string work only on the dictionary entries these rows use, on pyarrow's kernels
-            used_c = _used(local, len(clu_d))
-            pos = np.zeros(len(clu_d), dtype=np.int64)
-            pos[used_c] = np.arange(used_c.size)
-            lp = pos[local]
+            used_c, lp = _compact(local, len(clu_d))
             sub = clu_arrow.take(pa.array(used_c))
             parts: dict[str, pa.Array]
             if len(spec.dims) == 2:
@@ -618,18 +612,14 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
                 if dim == "pattern":
                     ok &= pd.Index(uniq).isin(PATTERNS)[codes[lp]]
                 labels[dim] = (uniq, codes[lp])
-            if len(spec.dims) == 2:
-                base_idx = labels[spec.dims[0]][1]
             if not ok.all():
                 status.drop(rows[~ok], f"unparsable cluster_name (unknown pattern or missing '::'): {var}")
                 rows, v, base_idx = rows[ok], v[ok], base_idx[ok]
                 labels = {d: (t, i[ok]) for d, (t, i) in labels.items()}
             # keep only the labels these rows use
             for dim, (tab, li) in list(labels.items()):
-                used_lab = np.flatnonzero(np.bincount(li, minlength=len(tab)))
-                remap = np.zeros(len(tab), dtype=np.int64)
-                remap[used_lab] = np.arange(used_lab.size)
-                labels[dim] = (tab[used_lab], remap[li])
+                used_lab, kept_li = _compact(li, len(tab))
+                labels[dim] = (tab[used_lab], kept_li)
             if len(spec.dims) == 2:
                 base_idx = labels[spec.dims[0]][1]
             if "request" in spec.dims:
@@ -757,12 +747,9 @@ def _union(tables: Sequence[np.ndarray]) -> np.ndarray:
     return labels
 
 
-def _indexer(target: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    return pd.Index(target).get_indexer(pd.Index(labels))
-
-
-def _positions(target: pd.Index, labels: np.ndarray) -> np.ndarray:
+def _positions(target: pd.Index | np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Positions of ``labels`` in ``target`` (identity when they are the same table)."""
+    target = target if isinstance(target, pd.Index) else pd.Index(target)
     if len(labels) == len(target) and (target.to_numpy() == labels).all():
         return np.arange(len(labels))
     return target.get_indexer(pd.Index(labels))
@@ -926,12 +913,14 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
         for _, pairs in ranked:
             for _, c in pairs:
                 if c.request_level is not None:
-                    request_level[_indexer(dim_labels["request"], c.labels["request"][0])] = c.request_level
+                    request_level[_positions(dim_labels["request"], c.labels["request"][0])] = c.request_level
 
     data_vars: dict[str, Any] = {}
     row_cells: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     # hash each label table once, not once per variable
     dim_index = {d: pd.Index(labels) for d, labels in dim_labels.items()}
+    period_index = pd.Index(all_periods, dtype=object)
+    platform_index = pd.Index(all_platforms, dtype=object)
     geo_of_file = [_positions(pd.Index(geo_labels), f.geo_labels) for f in files]
     file_no = {id(f): k for k, f in enumerate(files)}
     for target, pairs in targets.items():
@@ -967,11 +956,9 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
                     tab, i = c.labels[d]
                     idx_parts[d].append(_positions(dim_index[d], tab)[i])
             if has_period:
-                idx_parts["period"].append(_indexer(np.array(all_periods, dtype=object), f.periods)[c.period])
+                idx_parts["period"].append(_positions(period_index, f.periods)[c.period])
             if has_platform:
-                idx_parts["platform"].append(
-                    _indexer(np.array(all_platforms, dtype=object), f.platforms)[c.platform]
-                )
+                idx_parts["platform"].append(_positions(platform_index, f.platforms)[c.platform])
             vals.append(c.values)
             rows.append(c.rows)
         v = np.concatenate(vals)
