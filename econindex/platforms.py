@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -479,7 +479,12 @@ class ShareComparison:
         ``b``, ``over``, ``geo``, ``method`` and ``ci_level``.
         """
         df = self.table.copy()
-        df.attrs = {
+        df.attrs = self._setup()
+        return df
+
+    def _setup(self) -> dict[Hashable, Any]:
+        """What was compared, and how: the attrs both table forms carry."""
+        return {
             "dim": self.dim,
             "a": self.a,
             "b": self.b,
@@ -488,19 +493,12 @@ class ShareComparison:
             "method": self.method,
             "ci_level": self.ci_level,
         }
-        return df
 
     def to_xarray(self) -> xr.Dataset:
         """The per-category table as a Dataset over ``category`` with the tests in ``attrs``."""
         out = xr.Dataset.from_dataframe(self.table.set_index("category"))
         out.attrs = {
-            "dim": self.dim,
-            "a": self.a,
-            "b": self.b,
-            "over": self.over,
-            "geo": self.geo,
-            "method": self.method,
-            "ci_level": self.ci_level,
+            **self._setup(),
             "n_a": self.n_a,
             "n_b": self.n_b,
             "chi2": self.chi2,
