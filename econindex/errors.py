@@ -19,6 +19,7 @@ __all__ = [
     "OptionError",
     "ConvergenceWarning",
     "DiagnosticsWarning",
+    "FewClustersWarning",
 ]
 
 
@@ -60,3 +61,7 @@ class ConvergenceWarning(UserWarning):
 
 class DiagnosticsWarning(UserWarning):
     """MCMC diagnostics (R-hat, ESS, divergences) failed their thresholds."""
+
+
+class FewClustersWarning(UserWarning):
+    """A wild bootstrap has so few clusters that its p-value cannot go below a bound (stated)."""
