@@ -47,7 +47,8 @@ class WildBootstrapResult:
     enumerated : whether all weight vectors were used
     n_clusters : G, or ``None`` for the heteroskedastic (observation-level) bootstrap
     nobs, weights, impose_null, small_sample_factor, absorbed_df, alpha, pvalue_type
-    min_pvalue : the smallest p-value this bootstrap can give (see :func:`econindex._kernels.wild.min_pvalue`)
+    min_pvalue : the smallest p-value this null-imposed bootstrap can give
+        (:func:`econindex._kernels.wild.min_pvalue`); 0 when ``impose_null=False``, where no draw need tie
 
     Examples
     --------
@@ -327,7 +328,7 @@ def wild_bootstrap_test(
     delta = design.estimate - float(value)
     tb = _wild.t_boot(draws, delta if impose_null else 0.0, design.ssc)
     t = delta / design.se
-    bound = _wild.min_pvalue(weights, G)
+    bound = _wild.min_pvalue(weights, G) if impose_null else 0.0
     if bound > _WARN_BOUND:
         warnings.warn(
             f"wild bootstrap with {weights} weights on {G} "

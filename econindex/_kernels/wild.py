@@ -286,7 +286,7 @@ def pvalue(t: float, tb: np.ndarray, kind: str = "symmetric") -> float:
 
 
 def min_pvalue(kind: str, n_clusters: int) -> float:
-    """Smallest p-value the bootstrap can give.
+    """Smallest p-value the null-imposed (WCR) bootstrap can give.
 
     Every weight vector proportional to a constant reproduces ``|t|`` exactly
     (t is scale-invariant and ``v = 1`` gives back the sample), so those draws
@@ -309,15 +309,16 @@ def invert(pfun: Callable[[float], float], estimate: float, se: float, alpha: fl
     Test inversion as boottest does it: step out from the estimate in units
     of the standard error until the p-value falls to ``alpha`` or below,
     scan a grid of 64 points between, and bisect the outermost crossing to
-    1e-9 standard errors. Returns ``+-inf`` when the p-value never falls to
-    ``alpha`` (possible with few clusters: see :func:`min_pvalue`).
+    1e-9 standard errors. Returns ``+-inf`` when the p-value does not fall to
+    ``alpha`` within 1e5 standard errors (with few clusters it never does:
+    see :func:`min_pvalue`).
     """
     if not np.isfinite(se) or se <= 0:
         raise EstimationError(f"cannot invert the test: standard error is {se}")
     step = 2.0 * se
     while pfun(estimate + side * step) > alpha:
         step *= 2.0
-        if step > 1e8 * se:
+        if step > 1e5 * se:  # beyond this the tie at v = +-1 is lost to rounding
             return side * np.inf
     grid = estimate + side * np.linspace(0.0, step, 65)
     inside = np.array([pfun(float(r)) > alpha for r in grid])
