@@ -34,9 +34,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import xarray as xr
 
-from econindex.errors import DataValueError, ReadError, SchemaError
+from econindex.errors import DataValueError, ReadError, SchemaError, TooLargeError, excerpt
 from econindex.geography import geo_coords
+from econindex.io._early import REFERENCE_HEADERS, early_role, read_early
 from econindex.io._layouts import REQUIRED_COLUMNS, Layout, check_header, detect_layout
+from econindex.io._releases import check_windows, combine
 from econindex.io.hierarchy import is_hierarchy_file, parents_for, read_request_hierarchy
 from econindex.schema import (
     AUTOMATION_PATTERNS,
@@ -119,6 +121,43 @@ SPECS: dict[str, _Spec] = {
 }
 """Release variable -> dataset variable. Variables not listed are dropped and counted."""
 
+_GEO_FACETS = ("global", "country", "state_us", "country-state")
+_FACETS: dict[str, tuple[str, ...]] = {
+    **{v: _GEO_FACETS for v in ("usage_count", "usage_pct", "usage_per_capita_index", "working_age_pop",
+                                "gdp_per_working_age_capita")},
+    **{v: ("onet_task",) for v in ("onet_task_count", "onet_task_pct")},
+    **{v: ("collaboration",) for v in ("collaboration_count", "collaboration_pct")},
+    **{v: ("request",) for v in ("request_count", "request_pct")},
+    **{v: ("onet_task::collaboration",) for v in ("onet_task_collaboration_count",
+                                                  "onet_task_collaboration_pct")},
+    **{v: ("request::collaboration",) for v in ("request_collaboration_count",
+                                                "request_collaboration_pct")},
+    "cost_index": ("onet_task::cost",),
+    "prompt_tokens_index": ("onet_task::prompt_tokens",),
+    "completion_tokens_index": ("onet_task::completion_tokens",),
+    "automation_pct": ("collaboration_automation_augmentation",),
+    **{v: (_EXT_FACET,) for v in ("flagged_count", "flagged_task_count", "expected_automation_pct")},
+}  # fmt: skip
+"""The facet(s) each kept release variable belongs to; rows under another facet are dropped and
+counted (``usage_count`` under facet ``collaboration`` is not a usage count)."""
+
+_WHOLE_COUNTS = frozenset(
+    (
+        "usage_count",
+        "task_count",
+        "pattern_count",
+        "request_count",
+        "task_pattern_count",
+        "request_pattern_count",
+    )
+)
+"""Dataset count variables read from the release: conversations, whole numbers."""
+
+MEMORY_FACTOR = 3
+"""The dense arrays ``read_aei`` builds stay within this multiple of the files' size (or
+:data:`_MEMORY_FLOOR`, whichever is larger); beyond it reading raises :class:`TooLargeError`."""
+_MEMORY_FLOOR = 64 << 20  # a small file may still fill tens of MB of dense cells
+
 _META_VARIABLES = ("task_soc_major", "request_parent")
 """econindex metadata rows (facet ``econindex``): value = SOC major group code of the task in
 ``cluster_name``; ``cluster_name = "<request>::<parent request>"`` (value 1)."""
@@ -186,6 +225,7 @@ class _FileRows:
     chunks: list[_Chunk] = field(default_factory=list)
     task_soc: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     request_parent: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    n_bytes: int = 0  # size of the file (the memory bound is a multiple of it)
 
 
 class _Status:
@@ -226,23 +266,34 @@ def _codes_arrow(table: pa.Table, col: str) -> tuple[np.ndarray, pa.Array]:
 
 
 def _first_line(path: Path) -> str:
+    """The header line (at most 1 MB of it: a longer one is no AEI header)."""
+    if path.suffix == ".gz":
+        with path.open("rb") as raw:
+            if raw.read(2) != b"\x1f\x8b":
+                raise ReadError(f"{path.name}: named .gz but not gzip-compressed (rename it to .csv)")
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
-        return str(fh.readline())
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
+            return str(fh.readline(1 << 20))
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise ReadError(f"{path.name}: cannot decompress the file ({exc})") from exc
 
 
 _NULL_VALUES = ["", "NaN", "nan", "NA", "null", "NULL"]
 """Cells of the ``value`` column read as missing (NaN), never as zero."""
 
 
-def _csv_options(path: Path, columns: list[str], value_type: pa.DataType) -> dict[str, Any]:
+def _csv_options(
+    path: Path, columns: list[str], value_type: pa.DataType, block_size: int | None = None
+) -> dict[str, Any]:
     types = {c: (value_type if c == "value" else _DICT) for c in columns}
-    return {
+    if block_size is None:
         # blocks of 1-16 MB: enough to keep the threads busy; with dictionary columns, smaller blocks
         # cost more than they gain (256 MB file: 0.29 s at 5 MB, 0.26 s at 8-16 MB, 0.30 s at 32 MB)
-        "read_options": pacsv.ReadOptions(
-            block_size=int(min(max(path.stat().st_size // 16, 1 << 20), 16 << 20))
-        ),
+        block_size = int(min(max(path.stat().st_size // 16, 1 << 20), 16 << 20))
+    return {
+        # the header's own names, stripped (a padded header names the same columns)
+        "read_options": pacsv.ReadOptions(block_size=block_size, column_names=columns, skip_rows=1),
         "convert_options": pacsv.ConvertOptions(
             column_types=types,
             strings_can_be_null=False,
@@ -268,12 +319,26 @@ def _parse(path: Path) -> tuple[pa.Table, np.ndarray]:
         raise ReadError(f"{name}: not a UTF-8 text file ({exc})") from exc
     if not header.strip():
         raise ReadError(f"{name}: the file is empty (no header line)")
-    columns = [c.strip().strip('"') for c in header.rstrip("\r\n").split(",")]
+    columns = [c.strip().strip('"').strip() for c in header.rstrip("\r\n").split(",")]
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise ReadError(
+            f"{name}: column(s) [{', '.join(excerpt(c, 40) for c in repeated[:5])}] appear twice "
+            "in the header"
+        )
     check_header(columns, name)
+    block_size = None
     try:
-        table = pacsv.read_csv(path, **_csv_options(path, columns, pa.float64()))
+        try:
+            table = pacsv.read_csv(path, **_csv_options(path, columns, pa.float64()))
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc):
+                raise
+            # a row longer than a block (e.g. a 5 MB cluster_name): one block for the whole file
+            block_size = int(min(max(path.stat().st_size + 1, 1 << 20), (1 << 31) - 1))
+            table = pacsv.read_csv(path, **_csv_options(path, columns, pa.float64(), block_size))
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
-        table = _parse_diagnosing(path, columns)  # raises, or the values need the tolerant path
+        table = _parse_diagnosing(path, columns, block_size)  # raises, or the values need the tolerant path
         values = _values(table, name)
     else:
         values = np.asarray(table.column("value").to_numpy(), dtype=float)
@@ -282,7 +347,7 @@ def _parse(path: Path) -> tuple[pa.Table, np.ndarray]:
     return table, values
 
 
-def _parse_diagnosing(path: Path, columns: list[str]) -> pa.Table:
+def _parse_diagnosing(path: Path, columns: list[str], block_size: int | None = None) -> pa.Table:
     """Parse with ``value`` as text and a handler that records malformed rows (error path)."""
     name = path.name
     bad_rows: list[Any] = []
@@ -295,7 +360,7 @@ def _parse_diagnosing(path: Path, columns: list[str]) -> pa.Table:
         table = pacsv.read_csv(
             path,
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
-            **_csv_options(path, columns, pa.string()),
+            **_csv_options(path, columns, pa.string(), block_size),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise ReadError(f"{name}: cannot parse the CSV (truncated or malformed?): {exc}") from exc
@@ -305,7 +370,7 @@ def _parse_diagnosing(path: Path, columns: list[str]) -> pa.Table:
         where = f"line {number}" if number is not None else "a row"
         raise ReadError(
             f"{name}: {len(bad_rows)} malformed row(s) (truncated file?); {where} has "
-            f"{first.actual_columns} of {first.expected_columns} columns: {first.text[:120]!r}"
+            f"{first.actual_columns} of {first.expected_columns} columns: {excerpt(first.text, 120)}"
         )
     return table
 
@@ -337,8 +402,8 @@ def _values(table: pa.Table, name: str) -> np.ndarray:
         geo = table.column("geo_id")[i].as_py()
         var = table.column("variable")[i].as_py()
         raise DataValueError(
-            f"{name}: non-numeric value {text[i]!r} in row {i + 1} (line {i + 2}; geo_id={geo!r}, "
-            f"variable={var!r}); {int(bad.sum())} such row(s)"
+            f"{name}: non-numeric value {excerpt(text[i])} in row {i + 1} (line {i + 2}; "
+            f"geo_id={excerpt(geo)}, variable={excerpt(var)}); {int(bad.sum())} such row(s)"
         )
     return np.asarray(num.to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
@@ -356,6 +421,27 @@ def _platform_label(text: str) -> str:
     if text.endswith("API"):
         return "api"
     return ""
+
+
+def _check_dates(name: str, starts: np.ndarray, ends: np.ndarray) -> None:
+    """Refuse a date window whose ends are not ISO dates (``YYYY-MM-DD``) or that ends before it starts.
+
+    Runs on the distinct windows (a few), never rows; an empty date is legitimate (no window).
+    """
+    for col, labels in (("date_start", starts), ("date_end", ends)):
+        text = pd.Series(labels, dtype=object).astype(str)
+        parsed = pd.to_datetime(text.where(text != ""), format="%Y-%m-%d", errors="coerce")
+        bad = (text != "") & (parsed.isna() | ~text.str.fullmatch(r"\d{4}-\d{2}-\d{2}"))
+        if bad.any():
+            raise DataValueError(f"{name}: {col} {excerpt(text[bad].iloc[0])} is not a date (YYYY-MM-DD)")
+    s = pd.to_datetime(pd.Series(starts, dtype=object).replace("", None), format="%Y-%m-%d")
+    e = pd.to_datetime(pd.Series(ends, dtype=object).replace("", None), format="%Y-%m-%d")
+    after = (s > e).to_numpy()
+    if after.any():
+        k = int(np.flatnonzero(after)[0])
+        raise DataValueError(
+            f"{name}: date window starting {str(starts[k])!r} ends before it starts ({str(ends[k])!r})"
+        )
 
 
 def _used(codes: np.ndarray, size: int) -> np.ndarray:
@@ -437,7 +523,7 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
         code = int(np.flatnonzero(geography_d == unknown[0])[0])
         row = int(np.flatnonzero(geography_i == code)[0])
         raise ReadError(
-            f"{name}: unknown geography {unknown[0]!r} in row {row + 1} (line {row + 2}); "
+            f"{name}: unknown geography {excerpt(unknown[0])} in row {row + 1} (line {row + 2}); "
             "valid: 'global', 'country', 'state_us' (and 'country-state' in later releases)"
         )
 
@@ -478,13 +564,14 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
     if len(np.unique(starts)) != len(starts):
         s = ds_d[starts[np.flatnonzero(np.diff(np.sort(starts)) == 0)[0]]]
         raise ReadError(f"{name}: date window starting {s!r} has several date_end values")
+    _check_dates(name, ds_d[starts], de_d[ends])
     period_end = np.full(len(ds_d), "", dtype=object)
     period_end[starts] = de_d[ends]
     pl_d = np.array([str(p).strip() for p in pl_d], dtype=object)
     platforms = np.array([_platform_label(p) for p in pl_d], dtype=object)  # a few distinct values
     if (platforms == "").any():
         bad = pl_d[platforms == ""][0]
-        raise ReadError(f"{name}: unknown platform_and_product {bad!r}; known: {list(PLATFORMS)}")
+        raise ReadError(f"{name}: unknown platform_and_product {excerpt(bad)}; known: {list(PLATFORMS)}")
 
     fr = _FileRows(
         name=name,
@@ -497,6 +584,7 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
         periods=ds_d,
         period_end=period_end,
         platforms=platforms,
+        n_bytes=path.stat().st_size,
     )
 
     # route rows by variable
@@ -533,6 +621,14 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
             level_codes.append(_codes(table, "level"))
         return level_codes[0]
 
+    facet_codes: list[tuple[np.ndarray, np.ndarray]] = []  # the facet column, decoded on first use
+
+    def facets() -> tuple[np.ndarray, np.ndarray]:
+        if not facet_codes:
+            fi, fd = _codes(table, "facet")
+            facet_codes.append((fi, np.array([str(f).strip() for f in fd], dtype=object)))
+        return facet_codes[0]
+
     for var, rows in var_rows.items():
         if rows.size == 0:
             continue
@@ -541,6 +637,13 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
             if var == "task_soc_major":
                 soc_value = values[rows]
                 fine = np.isfinite(soc_value) & (soc_value >= 0) & (soc_value < 100)
+                fine &= soc_value == np.floor(np.where(fine, soc_value, 0.0))
+                if not fine.all():  # 99.7 is not SOC group 99
+                    i = int(rows[np.flatnonzero(~fine)[0]])
+                    raise DataValueError(
+                        f"{name}: task_soc_major {float(values[i])!r} in row {i + 1} (line {i + 2}) is not "
+                        "a two-digit SOC major group code"
+                    )
                 soc = np.full(rows.size, "", dtype=object)
                 soc[fine] = _TWO_DIGITS[soc_value[fine].astype(np.int64)]
                 tasks = _objects(pc.utf8_lower(clu_arrow.take(pa.array(clu_i[rows]))))
@@ -559,6 +662,15 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
             status.drop(rows, f"variable not in the econindex data model: {'/'.join(facets)}:{var}")
             continue
         rows = rows[status.code[rows] == 0]
+        if var in _FACETS:  # a variable under a facet it does not belong to is not that variable
+            fac_i, fac_d = facets()
+            off = ~np.isin(fac_d, _FACETS[var])[fac_i[rows]]
+            for k in _used(fac_i[rows[off]], len(fac_d)):
+                status.drop(
+                    rows[off][fac_i[rows[off]] == k],
+                    f"variable not in the econindex data model: {fac_d[k]}:{var}",
+                )
+            rows = rows[~off]
         v = values[rows]
         miss = np.isnan(v)
         if miss.any():
@@ -570,8 +682,16 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
             raise DataValueError(
                 f"{name}: {'negative' if values[i] < 0 else 'infinite'} value {float(values[i])!r} for "
                 f"{var!r} in row {i + 1} (line {i + 2}; geo_id={geoid_d[geoid_i[i]]!r}, "
-                f"cluster_name={clu_d[clu_i[i]]!r})"
+                f"cluster_name={excerpt(clu_d[clu_i[i]])})"
             )
+        if spec.target in _WHOLE_COUNTS:
+            frac = v != np.floor(v)
+            if frac.any():
+                i = int(rows[np.flatnonzero(frac)[0]])
+                raise DataValueError(
+                    f"{name}: {var} {float(values[i])!r} in row {i + 1} (line {i + 2}; "
+                    f"geo_id={excerpt(geoid_d[geoid_i[i]])}) is not a whole number of conversations"
+                )
         if not spec.target:
             status.drop(rows, f"{spec.reason}: {var}")
             continue
@@ -626,8 +746,10 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
                 lvl_i, lvl_d = level()
                 if levels_int is None:
                     lv = pd.to_numeric(pd.Series(lvl_d, dtype=object), errors="coerce")
-                    if lv.isna().any():
-                        raise ReadError(f"{name}: non-integer level value(s) {list(lvl_d[lv.isna()])[:5]}")
+                    not_int = (lv.isna() | (lv != np.floor(lv)) | (lv < 0)).to_numpy()
+                    if not_int.any():  # 1.5 is not level 1, -7 no level at all
+                        shown = "[" + ", ".join(excerpt(x, 20) for x in lvl_d[not_int][:5]) + "]"
+                        raise ReadError(f"{name}: level value(s) {shown} are not non-negative integers")
                     levels_int = lv.to_numpy(dtype=np.int64)
                 tab, idx = labels["request"]
                 req_level = np.zeros(len(tab), dtype=np.int64)
@@ -756,21 +878,50 @@ def _positions(target: pd.Index | np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def _expand_paths(path_or_paths: Any) -> tuple[list[Path], list[Path]]:
-    """The CSV files to read, and the request-hierarchy JSON files beside or among them."""
-    if isinstance(path_or_paths, (str, os.PathLike)):
-        items = [Path(path_or_paths)]
+    """The CSV files to read, and the request-hierarchy JSON files beside or among them.
+
+    Paths are ``str``, ``bytes`` or path-like; anything else is refused. Files found in a
+    folder must lie inside it: a symbolic link out of the folder is refused, not followed.
+    """
+
+    def as_path(p: Any) -> Path:
+        if isinstance(p, (str, bytes, os.PathLike)):
+            return Path(os.fsdecode(p))
+        raise ReadError(
+            f"read_aei: expected a file or folder path (str or path-like) or a list of them; "
+            f"got {type(p).__name__} {excerpt(p, 40)}"
+        )
+
+    if isinstance(path_or_paths, (str, bytes, os.PathLike)):
+        items = [as_path(path_or_paths)]
+    elif isinstance(path_or_paths, Iterable):
+        items = [as_path(p) for p in path_or_paths]
     else:
-        items = [Path(p) for p in path_or_paths]
+        items = [as_path(path_or_paths)]
     out: list[Path] = []
     trees: list[Path] = []
+
+    def inside(folder: Path, found: list[Path]) -> list[Path]:
+        root = folder.resolve()
+        for q in found:
+            if not q.resolve().is_relative_to(root):
+                raise ReadError(
+                    f"{folder}: {q.relative_to(folder)} is a symbolic link to a file outside the folder; "
+                    "econindex does not follow links out of a release folder (pass the file explicitly)"
+                )
+        return found
+
     for p in items:
         if p.is_dir():
             found = sorted(q for q in p.rglob("*") if q.is_file() and q.name.endswith((".csv", ".csv.gz")))
-            found = [q for q in found if q.name.startswith("aei_")] or found
+            # per release folder: its aei_* files where it has any (releases 3-6), else every CSV
+            # (releases 1-2 and their reference tables), so a folder of release folders reads them all
+            aei = {q.parent for q in found if q.name.startswith("aei_")}
+            found = inside(p, [q for q in found if q.parent not in aei or q.name.startswith("aei_")])
             if not found:
                 raise ReadError(f"{p}: folder holds no .csv files")
             out += found
-            trees += sorted(q for q in p.rglob("*.json") if q.is_file() and is_hierarchy_file(q))
+            trees += inside(p, sorted(q for q in p.rglob("*.json") if q.is_file() and is_hierarchy_file(q)))
         elif p.exists():
             (trees if p.suffix.lower() == ".json" else out).append(p)
         else:
@@ -845,6 +996,75 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
     3
     """
     paths, trees = _expand_paths(path_or_paths)
+    groups = _classify(paths)
+    if list(groups) == ["long"]:
+        return _read_long(groups["long"], trees)
+    return _read_releases(groups, trees)
+
+
+def _header_columns(path: Path) -> list[str]:
+    header = _first_line(path) if path.stat().st_size else ""
+    return [c.strip().strip('"').strip() for c in header.rstrip("\r\n").split(",")]
+
+
+def _classify(paths: Sequence[Path]) -> dict[str, list[Path]]:
+    """Group files by layout family from their header.
+
+    ``long`` (releases 3-5), ``early`` (releases 1-2), ``reference`` (the
+    O*NET/SOC tables shipped with releases 1-2), ``cadence`` (release 6).
+    Anything else is ``long``, whose reader refuses it naming the columns
+    each layout expects.
+    """
+    groups: dict[str, list[Path]] = {}
+    for p in paths:
+        try:
+            columns = _header_columns(p)
+        except (ReadError, UnicodeDecodeError):
+            columns = []  # the long reader says what is wrong with the file
+        role = early_role(columns)
+        kind = "long" if role is None else ("reference" if role == "reference" else "early")
+        groups.setdefault(kind, []).append(p)
+    return groups
+
+
+def _read_releases(groups: dict[str, list[Path]], trees: Sequence[Path]) -> xr.Dataset:
+    """Read each layout family with its adapter and combine them along ``period``."""
+    reference = [(p, _reference_kind(p), _count_rows(p)) for p in groups.get("reference", [])]
+    parts: list[xr.Dataset] = []
+    extra: list[dict[str, Any]] = []
+    if "long" in groups:
+        parts.append(_read_long(groups["long"], trees))
+    if "early" in groups:
+        early, entries = read_early(groups["early"], reference)
+        early.attrs["ingest_report"] = json.dumps({"files": entries})
+        parts.append(early)
+    elif reference:
+        extra = [
+            {"file": p.name, "layout": "reference", "rows_read": n, "rows_kept": 0,
+             "rows_dropped": {f"reference table ({kind}), not usage data": n}}
+            for p, kind, n in reference
+        ]  # fmt: skip
+    if not parts:
+        names = [p.name for p, _, _ in reference]
+        raise ReadError(f"read_aei: {names} are reference tables (O*NET, SOC), not usage data")
+    ds = combine(parts, extra)
+    add_units(ds)
+    return validate(ds)
+
+
+def _reference_kind(path: Path) -> str:
+    columns = set(_header_columns(path))
+    return next(k for k, h in REFERENCE_HEADERS.items() if set(h) <= columns)
+
+
+def _count_rows(path: Path) -> int:
+    """Data rows of a CSV (quoted newlines respected)."""
+    opts = pacsv.ConvertOptions(include_columns=[])
+    return int(pacsv.read_csv(path, convert_options=opts).num_rows)
+
+
+def _read_long(paths: Sequence[Path], trees: Sequence[Path]) -> xr.Dataset:
+    """The long format of releases 3-5 (raw or enriched), every file at once."""
     statuses: list[_Status] = []
     files: list[_FileRows] = []
     offset = 0
@@ -861,7 +1081,11 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
         remap = np.array([reasons.index(r) for r in st.reasons], dtype=np.int16)
         status.code[fr.offset : fr.offset + fr.n_rows] = remap[st.code]
     status.reasons = reasons
-    return _assemble(files, status, trees)
+    ds = _assemble(files, status, trees)
+    if "period" in ds.dims:  # releases 3-5 give inclusive windows
+        starts, ends = list(ds["date_start"].values), list(ds["date_end"].values)
+        check_windows(starts, ends, [False] * len(starts), ", ".join(f.name for f in files))
+    return ds
 
 
 def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = ()) -> xr.Dataset:
@@ -923,6 +1147,8 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
     platform_index = pd.Index(all_platforms, dtype=object)
     geo_of_file = [_positions(pd.Index(geo_labels), f.geo_labels) for f in files]
     file_no = {id(f): k for k, f in enumerate(files)}
+    file_bytes = sum(f.n_bytes for f in files)
+    budget, dense_bytes = max(MEMORY_FACTOR * file_bytes, _MEMORY_FLOOR), 0
     for target, pairs in targets.items():
         spec_dims = next(iter(pairs))[1].labels.keys()
         geo_less = target in (
@@ -967,7 +1193,16 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
             lin = np.ravel_multi_index(tuple(np.concatenate(idx_parts[d]) for d in dims), shape)
         else:
             lin = np.zeros(v.size, dtype=np.int64)
-        size = int(np.prod(shape)) if shape else 1
+        size = int(np.prod(shape, dtype=np.float64)) if shape else 1
+        dense_bytes += 8 * size  # float64 cells
+        if dense_bytes > budget:
+            cells = dict(zip(dims, shape, strict=True))
+            raise TooLargeError(
+                f"{names}: {target} would be a dense array of {size:,.0f} cells {cells}; the dataset would "
+                f"need {dense_bytes / 1e6:,.1f} MB for {file_bytes / 1e6:,.1f} MB of files, over the bound "
+                f"of {MEMORY_FACTOR}x the file size ({budget / 1e6:,.1f} MB). Read fewer files, or subset "
+                "the release (geos, tasks) before reading"
+            )
         counts = np.bincount(lin, minlength=size)
         if counts.max(initial=0) > 1:
             keep = _resolve_duplicates(
@@ -1032,6 +1267,14 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
         links = [pd.Series(par, index=ch, dtype=object) for f in files for ch, par in f.request_parent]
         if links:
             link = pd.concat(links)
+            twice = link[link.index.duplicated(keep=False)]
+            n_par = twice.groupby(level=0).nunique()
+            if (n_par > 1).any():
+                child = str(n_par.index[n_par > 1][0])
+                raise DataValueError(
+                    f"{names}: request cluster {excerpt(child)} has several parents in the request_parent "
+                    f"rows: {', '.join(excerpt(p) for p in sorted(set(twice.loc[[child]]))[:3])}"
+                )
             link = link[~link.index.duplicated(keep="first")]
             parents = link.reindex(parents.index).fillna("").astype(object)
         parent_values = parents.to_numpy(dtype=object)

@@ -1,0 +1,207 @@
+"""Several releases in one dataset: each release layout is read by its own adapter, then combined.
+
+:func:`combine` puts the datasets of the adapters (releases 1-2, the long
+format of releases 3-5, release 6) side by side along ``period`` (and
+``platform``): labels are the union of the parts' labels (outer join, NaN
+where a part has no cell), coordinates on ``geo``/``task``/``pattern``/
+``request`` take the first non-empty value across the parts in period order,
+and the ingest reports are concatenated file by file. A dataset read from
+several releases therefore equals the datasets read one by one, period by
+period. Two releases whose windows overlap are refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from econindex.errors import ReadError
+
+__all__ = ["combine", "check_windows", "periodic"]
+
+_LABEL_DIMS = ("geo", "task", "pattern", "request")
+_PERIOD_COORDS = ("date_start", "date_end", "date_end_exclusive")
+
+
+def periodic(ds: xr.Dataset, *, platform: bool) -> xr.Dataset:
+    """``ds`` with an explicit ``period`` dimension (and ``platform`` if asked), from its attrs."""
+    if "period" not in ds.dims:
+        start = str(ds.attrs.get("date_start", ""))
+        if not start:
+            raise ReadError(
+                f"{ds.attrs.get('files', '?')}: no date window, cannot be combined with other releases"
+            )
+        ds = ds.expand_dims(period=[start])
+        ds = ds.assign_coords(
+            date_start=("period", np.array([start], dtype=object)),
+            date_end=("period", np.array([str(ds.attrs.get("date_end", ""))], dtype=object)),
+        )
+    if "date_end_exclusive" not in ds.coords:
+        ds = ds.assign_coords(date_end_exclusive=("period", np.zeros(ds.sizes["period"], dtype=bool)))
+    if platform and "platform" not in ds.dims:
+        ds = ds.expand_dims(platform=[str(ds.attrs.get("platform", "claude_ai"))])
+    for key in ("date_start", "date_end", "platform"):
+        ds.attrs.pop(key, None)
+    return ds
+
+
+def check_windows(starts: Sequence[str], ends: Sequence[str], exclusive: Sequence[bool], where: str) -> None:
+    """Raise :class:`ReadError` if two date windows overlap.
+
+    A window is ``[date_start, date_end]``, or ``[date_start, date_end)``
+    where ``date_end`` is exclusive (release 6).
+
+    Examples
+    --------
+    >>> check_windows(["2026-04-01", "2026-05-01"], ["2026-05-01", "2026-06-01"], [True, True], "x")
+    >>> check_windows(["2025-08-04", "2025-08-08"], ["2025-08-11", "2025-08-15"], [False, False], "x")
+    Traceback (most recent call last):
+    ...
+    econindex.errors.ReadError: x: release windows overlap: 2025-08-04..2025-08-11 and ...
+    """
+    order = np.argsort(np.asarray(starts, dtype=str), kind="stable")
+    for a, b in pairwise(order):
+        end_a = str(ends[a]) or str(starts[a])
+        overlap = str(starts[b]) < end_a if exclusive[a] else str(starts[b]) <= end_a
+        if overlap:
+            raise ReadError(
+                f"{where}: release windows overlap: {starts[a]}..{ends[a]} and {starts[b]}..{ends[b]} "
+                "(each release must have its own window; read one of them at a time)"
+            )
+
+
+def _first_non_empty(series: list[pd.Series]) -> pd.Series:
+    out = series[0]
+    for s in series[1:]:
+        if out.dtype == object:
+            out = out.where(out.notna() & (out.astype(str) != ""), np.nan)
+        out = out.combine_first(s)
+    return out
+
+
+def _merge_reports(parts: Sequence[xr.Dataset], ds: xr.Dataset, extra: Sequence[dict]) -> str:
+    reps = [json.loads(p.attrs["ingest_report"]) for p in parts]
+    files = [f for r in reps for f in r["files"]] + list(extra)
+    dropped: dict[str, int] = {}
+    for f in files:
+        for k, n in f["rows_dropped"].items():
+            dropped[k] = dropped.get(k, 0) + int(n)
+    absent: dict[str, list[str]] = {}
+    for r in reps:
+        for var, geos in r.get("geos_absent_by_variable", {}).items():
+            absent.setdefault(var, [])
+            absent[var] += [g for g in geos if g not in absent[var]]
+    report: dict[str, Any] = {
+        "files": files,
+        "rows_read": sum(int(f["rows_read"]) for f in files),
+        "rows_kept": sum(int(f["rows_kept"]) for f in files),
+        "rows_dropped": dropped,
+        "tasks_without_soc_major": int((np.asarray(ds["soc_major"].values) == "unknown").sum())
+        if "soc_major" in ds.coords
+        else 0,
+        "geos_absent_by_variable": absent,
+    }
+    for r in reps:
+        for key, value in r.items():
+            if key not in report:
+                report[key] = value
+    return json.dumps(report)
+
+
+def combine(parts: Sequence[xr.Dataset], extra_entries: Sequence[dict] = ()) -> xr.Dataset:
+    """One dataset from the datasets of several adapters (each with its own ingest report).
+
+    ``extra_entries`` are ingest-report entries of files that gave no data
+    (reference tables). The result has a ``period`` dimension when the parts
+    span several windows (else ``attrs['date_start']``), likewise
+    ``platform``; it is not validated here.
+    """
+    platforms = set()
+    for p in parts:
+        platforms |= (
+            set(map(str, p["platform"].values))
+            if "platform" in p.dims
+            else {str(p.attrs.get("platform", ""))}
+        )
+    want_platform = len(platforms - {""}) > 1
+    ready = [periodic(p, platform=want_platform) for p in parts]
+    names = [str(p.attrs.get("files", "")) for p in parts]
+    seen: dict[str, str] = {}
+    for p, n in zip(ready, names, strict=True):
+        for per in map(str, p["period"].values):
+            if per in seen:
+                raise ReadError(
+                    f"release window starting {per} is given twice, by {seen[per]} and by {n} "
+                    "(two releases with the same window, or one release read twice in different layouts)"
+                )
+            seen[per] = n
+    starts = [str(s) for p in ready for s in p["date_start"].values]
+    ends = [str(s) for p in ready for s in p["date_end"].values]
+    excl = [bool(s) for p in ready for s in p["date_end_exclusive"].values]
+    check_windows(starts, ends, excl, "; ".join(names))
+
+    coord_values: dict[str, tuple[str, list[pd.Series]]] = {}
+    stripped = []
+    order = np.argsort([str(p["period"].values[0]) for p in ready], kind="stable")
+    for k in order:
+        p = ready[k]
+        drop = []
+        for name, c in p.coords.items():
+            if name in p.dims or name in _PERIOD_COORDS or len(c.dims) != 1 or c.dims[0] not in _LABEL_DIMS:
+                continue
+            dim = c.dims[0]
+            coord_values.setdefault(str(name), (dim, []))[1].append(
+                pd.Series(np.asarray(c.values), index=pd.Index(p[dim].values))
+            )
+            drop.append(name)
+        stripped.append(p.drop_vars(drop))
+    ds = xr.merge(stripped, join="outer", compat="no_conflicts", combine_attrs="drop")
+    for name, (dim, series) in coord_values.items():
+        values = _first_non_empty(series).reindex(pd.Index(ds[dim].values))
+        fill: Any = False if values.dtype == bool or name == "located" else ""
+        arr = values.where(values.notna(), fill).to_numpy()
+        ds = ds.assign_coords({name: (dim, arr.astype(bool) if name == "located" else arr)})
+    if "geo" in ds.dims:
+        ds = ds.isel(geo=_geo_order(ds))
+    ds = ds.sortby("period")
+    attrs: dict[str, Any] = {
+        "source": "Anthropic Economic Index release files (CC-BY), read by econindex.read_aei",
+        "files": ", ".join(n for n in names if n),
+        "layouts": ", ".join(
+            sorted({lay.strip() for p in parts for lay in str(p.attrs.get("layouts", "")).split(",")} - {""})
+        ),
+    }
+    for p in parts:
+        for key, value in p.attrs.items():
+            if key not in attrs and key not in ("ingest_report", "date_start", "date_end", "platform"):
+                attrs[key] = value
+    if ds.sizes["period"] == 1:
+        attrs["date_start"] = str(ds["date_start"].values[0])
+        attrs["date_end"] = str(ds["date_end"].values[0])
+        ds = ds.isel(period=0, drop=True)
+        ds = ds.drop_vars([c for c in _PERIOD_COORDS if c in ds.coords])
+    if not want_platform and platforms - {""}:
+        attrs["platform"] = sorted(platforms - {""})[0]
+    ds.attrs = attrs
+    ds.attrs["ingest_report"] = _merge_reports(parts, ds, extra_entries)
+    return ds
+
+
+_LEVEL_RANK = {"global": 0, "country": 1, "state_us": 2, "subdivision": 3}
+
+
+def _geo_order(ds: xr.Dataset) -> np.ndarray:
+    """Canonical geo order: by level, located before unlocated, then by label."""
+    level = np.asarray(ds["geo_level"].values).astype(str)
+    rank = np.array([_LEVEL_RANK.get(v, 9) for v in level])
+    located = (
+        np.asarray(ds["located"].values).astype(bool) if "located" in ds.coords else np.ones(level.size, bool)
+    )
+    label = np.asarray(ds["geo"].values).astype(str)
+    return np.lexsort((label, ~located, rank))
