@@ -67,6 +67,7 @@ _API: dict[str, str] = {
     "CostUsage": "econindex.platforms",
     "CostUsageResult": "econindex.platforms",
     "periods_frame": "econindex.automation",
+    "trend_table": "econindex.trends",
     "RegressionResult": "econindex.regression",
 }
 

@@ -34,3 +34,12 @@ def _has_display() -> bool:
     import os
 
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def __getattr__(name: str) -> Any:
+    # plot functions exported by name, imported on first use (the modules import axes_or_new from here)
+    if name == "plot_trend_table":
+        from econindex.plots._trends import plot_trend_table
+
+        return plot_trend_table
+    raise AttributeError(f"module 'econindex.plots' has no attribute {name!r}")
