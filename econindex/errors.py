@@ -16,6 +16,7 @@ __all__ = [
     "EstimationError",
     "ReadError",
     "UnknownLayoutError",
+    "TooLargeError",
     "OptionError",
     "ConvergenceWarning",
     "DiagnosticsWarning",
@@ -51,8 +52,30 @@ class UnknownLayoutError(ReadError):
     """A file's layout matches no known AEI release layout."""
 
 
+class TooLargeError(ReadError):
+    """Reading would build arrays larger than the documented memory bound; the message gives the sizes."""
+
+
 class OptionError(EconIndexError, ValueError):
     """An estimator or function option is invalid; the message lists valid values."""
+
+
+def excerpt(text: object, limit: int = 60) -> str:
+    """``repr`` of ``text`` cut to about ``limit`` characters, for quoting input in a message.
+
+    Error messages quote what was wrong, never a whole line or cell of a file.
+
+    Examples
+    --------
+    >>> excerpt("x" * 100, 10)
+    "'xxxxxxxxxx'... (100 characters)"
+    >>> excerpt("DE")
+    "'DE'"
+    """
+    s = str(text)
+    if len(s) <= limit:
+        return repr(s)
+    return f"{s[:limit]!r}... ({len(s)} characters)"
 
 
 class ConvergenceWarning(UserWarning):

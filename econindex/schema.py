@@ -68,10 +68,16 @@ PATTERN_COORDS = ("mode",)
 REQUEST_COORDS = ("request_level", "parent_request")
 PERIOD_COORDS = ("date_start", "date_end")
 
-Level = Literal["global", "country", "state_us"]
+Level = Literal["global", "country", "state_us", "subdivision"]
 GEO_LEVELS: tuple[str, ...] = get_args(Level)
+"""``subdivision``: an ISO 3166-2 subdivision outside the US (``BR-SP``), from releases 4-6; US
+subdivisions (states, DC, territories) are ``state_us``."""
 
-UNLOCATED: dict[str, str] = {"country": "not_classified", "state_us": "not_classified_us"}
+UNLOCATED: dict[str, str] = {
+    "country": "not_classified",
+    "state_us": "not_classified_us",
+    "subdivision": "not_classified_subdivision",
+}
 """Geo label of the usage that could not be located, per level."""
 
 # --- variables ----------------------------------------------------------------
@@ -319,6 +325,14 @@ def validate(ds: xr.Dataset) -> xr.Dataset:
             neg = values < 0
         if neg.any():
             raise DataValueError(f"variable {name!r} is negative at {first_bad_cell(var, neg)}")
+        if name in COUNT_VARIABLES or name in COVARIATES:
+            with np.errstate(over="ignore"):
+                grand = float(np.nansum(values, dtype=np.float64))
+            if not np.isfinite(grand):  # e.g. two counts of 1e308: every share and index would be 0
+                raise DataValueError(
+                    f"variable {name!r} sums to infinity (largest value {float(np.nanmax(values)):.3g}); "
+                    "counts this large overflow float64"
+                )
         if name in SHARE_VARIABLES or name in ("automation_share", "expected_automation"):
             with np.errstate(invalid="ignore"):
                 big = values > 1 + 1e-9

@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from econindex.errors import DataValueError, ReadError, UnknownLayoutError
+from econindex.errors import DataValueError, ReadError, UnknownLayoutError, excerpt
 from econindex.geography import US_STATES, iso_table
 from econindex.schema import UNLOCATED
 
@@ -92,6 +92,8 @@ def _iso_lookup(code_length: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 _US_STATE_CODES = np.array(sorted(US_STATES), dtype=str)
+_US_TERRITORIES = ("AS", "GU", "MP", "PR", "UM", "VI")
+"""ISO 3166-2:US outlying areas: US subdivisions, not states (release 5 adds US-GU, US-PR, US-VI)."""
 
 
 class Layout:
@@ -125,7 +127,12 @@ class Layout:
         is_country = geography == "country"
         is_state = geography == "state_us"
 
-        # global
+        # global: the one world row; a country code under geography 'global' is not the world
+        not_world = is_global & (ids != "GLOBAL")
+        if not_world.any():
+            raise DataValueError(
+                f"{file}: geo_id {excerpt(ids[not_world][0])} under geography 'global' (only 'GLOBAL' is)"
+            )
         label[is_global] = "GLOBAL"
         level[is_global] = "global"
         # unlocated usage at country / state level
@@ -233,7 +240,16 @@ class CountryStateLong(Layout):
         unlocated = codes.isin(_UNLOCATED_IDS).to_numpy()
         parts = codes.str.split("-", n=1, expand=True).reindex(columns=[0, 1]).fillna("")
         prefix, sub = parts[0].to_numpy(dtype=object), parts[1].to_numpy(dtype=object)
-        is_us = pd.Index(prefix).isin(["US", "USA"]) & (_lookup(_US_STATE_CODES, sub) >= 0)
+        us_prefix = pd.Index(prefix).isin(["US", "USA"])
+        is_us = us_prefix & (_lookup(_US_STATE_CODES, sub) >= 0)
+        territory = us_prefix & pd.Index(sub).isin(_US_TERRITORIES)
+        not_iso = us_prefix & ~is_us & ~territory & ~unlocated & ~pd.Index(sub).isin(_UNLOCATED_IDS)
+        if not_iso.any():  # US-ZZ is no subdivision at all, not one outside the US
+            shown = "[" + ", ".join(excerpt(c, 20) for c in sorted(set(codes[not_iso]))[:10]) + "]"
+            raise DataValueError(
+                f"{file}: unknown US subdivision code(s) {shown} in geography 'country-state' "
+                "(ISO 3166-2:US: the states, DC and the territories)"
+            )
         idx = np.flatnonzero(cs)
         lab = np.where(is_us, sub, "")
         lab = np.where(unlocated, UNLOCATED["state_us"], lab)
@@ -241,6 +257,7 @@ class CountryStateLong(Layout):
         level[idx] = np.where(is_us | unlocated, "state_us", "")
         dropped = ~(is_us | unlocated)
         reason[idx[dropped]] = "ISO 3166-2 subdivision outside the US (no geo level for it in econindex)"
+        reason[idx[territory]] = "US territory (ISO 3166-2:US, not a state; no geo level for it in econindex)"
         if dropped.any():
             examples = sorted(set(codes[dropped]))[:5]
             warnings.warn(
@@ -287,7 +304,8 @@ def check_header(columns: Sequence[str], file: str) -> None:
     if len(present) >= 4:
         raise ReadError(f"{file}: missing required column(s) {missing} of the AEI long format")
     raise UnknownLayoutError(
-        f"{file}: unknown layout; header {cols[:12]} matches no known AEI release layout "
+        f"{file}: unknown layout; header [{', '.join(excerpt(c, 40) for c in cols[:12])}"
+        f"{', ...' if len(cols) > 12 else ''}] matches no known AEI release layout "
         f"(long format needs columns {list(REQUIRED_COLUMNS)})"
     )
 

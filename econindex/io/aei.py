@@ -623,7 +623,7 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
 
     facet_codes: list[tuple[np.ndarray, np.ndarray]] = []  # the facet column, decoded on first use
 
-    def facets() -> tuple[np.ndarray, np.ndarray]:
+    def facet_table() -> tuple[np.ndarray, np.ndarray]:
         if not facet_codes:
             fi, fd = _codes(table, "facet")
             facet_codes.append((fi, np.array([str(f).strip() for f in fd], dtype=object)))
@@ -663,7 +663,7 @@ def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRow
             continue
         rows = rows[status.code[rows] == 0]
         if var in _FACETS:  # a variable under a facet it does not belong to is not that variable
-            fac_i, fac_d = facets()
+            fac_i, fac_d = facet_table()
             off = ~np.isin(fac_d, _FACETS[var])[fac_i[rows]]
             for k in _used(fac_i[rows[off]], len(fac_d)):
                 status.drop(
