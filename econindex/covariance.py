@@ -111,12 +111,13 @@ def _df(value: float, k: int, use_t: bool) -> np.ndarray | None:
 
 def _nonrobust(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mapping[str, Any]) -> CovEstimate:
     k = fit.params.size
-    scale = float(fit.wresid @ fit.wresid) / df_resid
+    fixed = opts.get("scale")
+    scale = float(fit.wresid @ fit.wresid) / df_resid if fixed is None else float(fixed)
     return CovEstimate(
         scale * fit.bread,
         "nonrobust",
-        "nonrobust",
-        _DESCRIPTIONS["nonrobust"],
+        "nonrobust" if fixed is None else "nonrobust (model-based)",
+        _DESCRIPTIONS["nonrobust"] if fixed is None else _DESCRIPTIONS["nonrobust_glm"],
         1.0,
         _df(df_resid, k, use_t),
         float(df_resid) if use_t else None,
@@ -201,6 +202,7 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
 
 _DESCRIPTIONS: dict[str, str] = {
     "nonrobust": "classical OLS standard errors s^2 (X'X)^-1, s^2 = SSR/(N-k); homoskedastic errors",
+    "nonrobust_glm": "model-based inverse information (dispersion fixed at 1; valid only if Var(y) = E(y))",
     "HC0": "heteroskedasticity-robust (White 1980), no small-sample correction",
     "HC1": "heteroskedasticity-robust (White) times N/(N-k); Stata's 'robust'",
     "HC2": "heteroskedasticity-robust with e^2/(1-h) (MacKinnon-White 1985)",
@@ -211,7 +213,7 @@ _DESCRIPTIONS: dict[str, str] = {
 }
 
 REGISTRY: dict[str, _Entry] = {
-    "nonrobust": _Entry("nonrobust", _DESCRIPTIONS["nonrobust"], (), _nonrobust),
+    "nonrobust": _Entry("nonrobust", _DESCRIPTIONS["nonrobust"], ("scale",), _nonrobust),
     "HC0": _Entry("HC0", _DESCRIPTIONS["HC0"], (), _hc("HC0")),
     "HC1": _Entry("HC1", _DESCRIPTIONS["HC1"], (), _hc("HC1")),
     "HC2": _Entry("HC2", _DESCRIPTIONS["HC2"], (), _hc("HC2")),

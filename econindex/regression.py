@@ -14,23 +14,27 @@ Numbers agree with ``statsmodels`` ``OLS``/``WLS`` (with ``use_t=True``) to
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import xarray as xr
 from scipy import stats
 
 from econindex import covariance
+from econindex import formula as formula_mod
 from econindex._kernels.ols import WLSArrays, check_inputs, has_constant, wls
-from econindex.errors import OptionError
+from econindex.errors import DataValueError, EstimationError, OptionError, SchemaError
 from econindex.results import CoefficientResult
 from econindex.schema import check_option
 
-__all__ = ["OLS", "RegressionResult"]
+__all__ = ["OLS", "PPML", "RegressionResult", "PPMLResult", "ols", "ppml", "model_frame", "irls_poisson"]
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class RegressionResult(CoefficientResult):
     """Frozen result of a least-squares fit.
 
@@ -75,6 +79,19 @@ class RegressionResult(CoefficientResult):
     scale_factor: float
     df_wald: float | None
     arrays: WLSArrays
+    fe_names: tuple[str, ...] = ()
+    fe_codes: np.ndarray | None = None
+    absorbed_df: int = 0
+    formula: str | None = None
+    dropped_rows: Mapping[str, int] = field(default_factory=dict)
+    spec: Any = None
+    row_index: np.ndarray | None = None
+    response: np.ndarray | None = None
+    fixed_scale: float | None = None
+    fe_levels: tuple[Any, ...] | None = None
+    raw_X: np.ndarray | None = None
+    deviance: float | None = None
+    offset: np.ndarray | None = None
 
     @property
     def rsquared(self) -> float:
@@ -141,15 +158,41 @@ class RegressionResult(CoefficientResult):
         out["Prob (F)"] = self.f_pvalue
         return out
 
+    @property
+    def rsquared_within(self) -> float:
+        """R-squared of the demeaned (within) regression; equals :attr:`rsquared` without fixed effects."""
+        if not self.fe_names:
+            return self.rsquared
+        wy = self.arrays.sqrt_w * self.y
+        return 1.0 - self.ssr / float(wy @ wy)
+
+    def _cov_df_resid(self, cov_type: str, clusters: np.ndarray | None) -> int:
+        """Residual dof used by ``cov_type``: fixed effects nested in the clusters count as one."""
+        if cov_type != "cluster" or self.fe_codes is None or not self.fe_names or clusters is None:
+            return self.df_resid
+        nested = [bool(v) for v in formula_mod.nested_in(self.fe_codes, clusters)]
+        levels = [int(self.fe_codes[:, j].max()) + 1 for j in range(self.fe_codes.shape[1])]
+        k = len(self.names)
+        return self.nobs - k - formula_mod.absorbed_dof(levels, nested)
+
     def with_cov(
         self,
         cov_type: str,
         *,
-        clusters: Sequence[Any] | np.ndarray | None = None,
+        cluster: Sequence[Any] | np.ndarray | None = None,
         cluster_correction: str | None = None,
         use_t: bool | None = None,
+        clusters: Sequence[Any] | np.ndarray | None = None,
     ) -> RegressionResult:
         """A new result with another covariance type (the estimates are unchanged).
+
+        Parameters
+        ----------
+        cov_type : a name of :mod:`econindex.covariance`
+        cluster : labels (one per observation) for ``cov_type="cluster"``; default the fit's
+        cluster_correction : ``"CR1"``, ``"CR2"`` or ``"CR3"``
+        use_t : t (default: as the fit) or normal reference distribution
+        clusters : deprecated spelling of ``cluster``
 
         Examples
         --------
@@ -158,18 +201,23 @@ class RegressionResult(CoefficientResult):
         >>> res.with_cov("HC3").cov_type, res.cov_type
         ('HC3', 'HC1')
         """
-        clusters = self.clusters if clusters is None and cov_type == "cluster" else clusters
+        if clusters is not None:
+            warnings.warn("clusters= is deprecated; use cluster=", DeprecationWarning, stacklevel=2)
+            cluster = clusters if cluster is None else cluster
+        cl = self.clusters if cluster is None and cov_type == "cluster" else cluster
         if cov_type == "cluster" and cluster_correction is None:
             cluster_correction = self.cluster_correction or "CR1"
+        cl_arr = None if cl is None else np.asarray(cl)
         est = _compute_cov(
             cov_type,
             self.arrays,
             nobs=self.nobs,
-            df_resid=self.df_resid,
+            df_resid=self._cov_df_resid(cov_type, cl_arr),
             use_t=self.use_t if use_t is None else use_t,
-            clusters=None if clusters is None else np.asarray(clusters),
+            clusters=cl_arr,
             cluster_correction=cluster_correction,
             obs_names=self.obs_names,
+            scale=self.fixed_scale,
         )
         return replace(
             self,
@@ -178,11 +226,126 @@ class RegressionResult(CoefficientResult):
             cov_type=est.cov_type,
             cov_label=est.label,
             cov_description=est.description,
-            clusters=None if cov_type != "cluster" else np.asarray(clusters),
+            clusters=None if cov_type != "cluster" else cl_arr,
             cluster_correction=cluster_correction if cov_type == "cluster" else None,
             scale_factor=est.scale_factor,
             df_wald=est.df_wald,
         )
+
+    def predict(self, data: Any = None) -> np.ndarray:
+        """Fitted values of the model (``data=None``) or predictions for new rows.
+
+        New data need the formula's columns; with absorbed fixed effects, one fixed
+        effect is supported (its estimated level is added; an unseen level raises).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"y": [1.0, 2.9, 5.1, 7.0], "x": [0.0, 1.0, 2.0, 3.0]})
+        >>> res = ols("y ~ x", df)
+        >>> res.predict(pd.DataFrame({"x": [4.0]})).round(3).tolist()
+        [8.98]
+        """
+        if data is None:
+            return np.asarray(self.fittedvalues)
+        return self._linear_prediction(data)
+
+    def _linear_prediction(self, data: Any) -> np.ndarray:
+        if self.spec is None:
+            Xn = np.asarray(data, dtype=float)
+            if Xn.ndim == 1:
+                Xn = Xn[None, :]
+            if Xn.shape[1] != len(self.names):
+                raise DataValueError(f"new design has {Xn.shape[1]} columns; the fit has {len(self.names)}")
+            return Xn @ self.coef
+        frame = _as_frame(data, None)
+        missing = [n for n in self._required if n not in frame.columns]
+        if missing:
+            raise SchemaError(f"predict: new data lack column(s) {missing} that the formula uses")
+        Xn = np.asarray(self.spec.get_model_matrix(frame), dtype=float)
+        names = [str(c) for c in self.spec.column_names]
+        if self.fe_names and "Intercept" in names:
+            j = names.index("Intercept")
+            Xn = np.delete(Xn, j, axis=1)
+        eta = Xn @ self.coef
+        if self.fe_names:
+            if len(self.fe_names) > 1:
+                raise OptionError("predict on new data supports at most one absorbed fixed effect")
+            fe = self.fe_names[0]
+            if fe not in frame.columns:
+                raise SchemaError(f"predict: new data lack the fixed effect column {fe!r}")
+            assert self.response is not None and self.row_index is not None and self.fe_levels is not None
+            effect = self._fe_effects()
+            lookup = dict(zip(self.fe_levels, effect, strict=True))
+            vals = frame[fe].to_numpy()
+            unseen = [v for v in vals if v not in lookup]
+            if unseen:
+                raise DataValueError(
+                    f"predict: level(s) {sorted(set(map(str, unseen)))[:10]} of {fe!r} were not in the fit"
+                )
+            eta = eta + np.array([lookup[v] for v in vals])
+        return eta
+
+    @property
+    def _required(self) -> list[str]:
+        return sorted(set(getattr(self.spec, "required_variables", set())))
+
+    def _fe_effects(self) -> np.ndarray:
+        """Estimated levels of the (single) absorbed fixed effect: weighted group means of y - X b."""
+        assert self.response is not None and self.fe_codes is not None
+        raw_X = self.raw_X if self.raw_X is not None else self.X
+        part = self.response - raw_X @ self.coef
+        c = self.fe_codes[:, 0]
+        w = np.ones(part.size) if self.weights is None else self.weights
+        return np.bincount(c, weights=w * part) / np.bincount(c, weights=w)
+
+    def wild_bootstrap_test(
+        self,
+        term: str,
+        value: float = 0.0,
+        n_boot: int = 9999,
+        weights: str = "rademacher",
+        seed: int | None = None,
+        impose_null: bool = True,
+        *,
+        alpha: float = 0.05,
+    ) -> Any:
+        """Wild (cluster) bootstrap test of ``term = value`` (:func:`econindex.wild.wild_bootstrap_test`).
+
+        Runs on the design the fit used (demeaned when fixed effects are absorbed), with the
+        fit's regression weights, clusters (when ``cov_type="cluster"``) and absorbed degrees
+        of freedom. ``impose_null=True`` is the restricted (WCR) bootstrap of Roodman et al. (2019).
+        """
+        if self.model.startswith("PPML"):
+            raise OptionError("wild_bootstrap_test is defined for least-squares fits, not PPML")
+        if term not in self.names:
+            raise OptionError(f"term={term!r} is not a coefficient; choose one of {list(self.names)}")
+        from econindex import wild
+
+        return wild.wild_bootstrap_test(
+            self.X,
+            self.y,
+            names=list(self.names),
+            term=term,
+            value=value,
+            regression_weights=self.weights,
+            cluster=self.clusters,
+            n_boot=n_boot,
+            weights=weights,
+            seed=seed,
+            impose_null=impose_null,
+            absorbed_df=self.absorbed_df,
+            alpha=alpha,
+        )
+
+    def __repr__(self) -> str:
+        fe = f" | {' + '.join(self.fe_names)}" if self.fe_names else ""
+        head = self.formula or f"{self.dep_var} ~ {' + '.join(self.names)}{fe}"
+        terms = ", ".join(
+            f"{n}={c:.4g} ({s:.3g})" for n, c, s in zip(self.names[:4], self.coef, self.bse, strict=False)
+        )
+        more = f", +{len(self.names) - 4} more" if len(self.names) > 4 else ""
+        return f"<{self.model} {head}; N={self.nobs}, {self.cov_label}>\n  {terms}{more}"
 
 
 def _compute_cov(
@@ -195,13 +358,16 @@ def _compute_cov(
     clusters: np.ndarray | None,
     cluster_correction: str | None,
     obs_names: np.ndarray | None,
+    scale: float | None = None,
 ) -> covariance.CovEstimate:
     opts: dict[str, Any] = {"obs_names": obs_names}
     if cov_type == "cluster":
         opts.update(clusters=clusters, cluster_correction=cluster_correction or "CR1")
     else:
         if clusters is not None:
-            raise OptionError(f"clusters= was given but cov_type={cov_type!r}; use cov_type='cluster'")
+            raise OptionError(f"cluster= was given but cov_type={cov_type!r}; use cov_type='cluster'")
+    if cov_type == "nonrobust" and scale is not None:
+        opts["scale"] = scale
     return covariance.compute(cov_type, arrays, nobs=nobs, df_resid=df_resid, use_t=use_t, **opts)
 
 
@@ -307,56 +473,20 @@ class OLS:
         if self.cov_type == "cluster" and clusters is None:
             raise OptionError("cov_type='cluster' needs clusters= (one label per observation)")
         arrays = wls(y_, X_, w_, names=names)
-        nobs, k = X_.shape
-        df_resid = nobs - k
-        const_idx = has_constant(X_)
-        ssr = float(arrays.wresid @ arrays.wresid)
-        ww = np.ones(nobs) if w_ is None else w_
-        if const_idx is not None:
-            mean = float(np.average(y_, weights=ww))
-            tss = float(ww @ (y_ - mean) ** 2)
-        else:
-            tss = float(ww @ y_**2)
-        cl = None if clusters is None else np.asarray(clusters)
-        est = _compute_cov(
-            self.cov_type,
+        return _finish(
             arrays,
-            nobs=nobs,
-            df_resid=df_resid,
-            use_t=self.use_t,
-            clusters=cl,
-            cluster_correction=self.cluster_correction if self.cov_type == "cluster" else None,
-            obs_names=obs,
-        )
-        return RegressionResult(
+            y=y_,
+            X=X_,
+            w=w_,
             names=names,
-            coef=arrays.params,
-            cov=est.cov,
-            df=est.df,
-            nobs=nobs,
-            cov_type=est.cov_type,
-            cov_label=est.label,
-            cov_description=est.description,
+            obs=obs,
+            cov_type=self.cov_type,
+            cluster_correction=self.cluster_correction,
+            clusters=None if clusters is None else np.asarray(clusters),
+            use_t=self.use_t,
+            dep_var=dep_var,
             level=level,
             model="OLS" if w_ is None else "WLS",
-            dep_var=dep_var,
-            X=X_,
-            y=y_,
-            weights=w_,
-            obs_names=obs,
-            resid=arrays.resid,
-            fittedvalues=arrays.fitted,
-            hat=arrays.hat,
-            df_resid=df_resid,
-            df_model=k - (1 if const_idx is not None else 0),
-            ssr=ssr,
-            centered_tss=tss,
-            const_idx=const_idx,
-            clusters=cl if self.cov_type == "cluster" else None,
-            cluster_correction=self.cluster_correction if self.cov_type == "cluster" else None,
-            scale_factor=est.scale_factor,
-            df_wald=est.df_wald,
-            arrays=arrays,
         )
 
 
@@ -374,3 +504,668 @@ def _default_names(X: np.ndarray) -> tuple[str, ...]:
             out.append(f"x{i}")
             i += 1
     return tuple(out)
+
+
+# --------------------------------------------------------------------------- formula interface
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class PPMLResult(RegressionResult):
+    """Result of :func:`ppml`: a :class:`RegressionResult` whose ``fittedvalues`` are the means ``mu``.
+
+    ``ssr`` holds the Poisson deviance; :attr:`rsquared` is ``corr(y, mu)^2``.
+    """
+
+    @property
+    def rsquared(self) -> float:
+        """Squared correlation of the outcome and the fitted means."""
+        return float(
+            np.corrcoef(self.response if self.response is not None else self.y, self.fittedvalues)[0, 1] ** 2
+        )
+
+    @property
+    def rsquared_note(self) -> str | None:
+        """What :attr:`rsquared` is."""
+        return "PPML R-squared: squared correlation of the outcome and the fitted means"
+
+    @property
+    def scale(self) -> float:
+        """Dispersion (fixed at 1 for the Poisson likelihood)."""
+        return 1.0
+
+    def _extra_stats(self) -> dict[str, Any]:
+        out = CoefficientResult._extra_stats(self)
+        out.pop("R-squared", None)
+        out["corr(y, mu)^2"] = self.rsquared
+        out["Deviance"] = self.deviance
+        if self.fe_names:
+            out["Fixed effects"] = " + ".join(self.fe_names)
+        return out
+
+    def predict(self, data: Any = None) -> np.ndarray:
+        """Fitted means (``data=None``) or ``exp(x'b [+ fixed effect])`` for new rows (no offset)."""
+        if data is None:
+            return np.asarray(self.fittedvalues)
+        return np.exp(self._linear_prediction(data))
+
+    def _fe_effects(self) -> np.ndarray:
+        assert self.fe_codes is not None and self.raw_X is not None
+        eta = np.log(self.fittedvalues) - self.raw_X @ self.coef
+        if self.offset is not None:
+            eta = eta - self.offset
+        c = self.fe_codes[:, 0]
+        return np.bincount(c, weights=eta) / np.bincount(c)
+
+
+def _as_frame(data: Any, level: str | None) -> pd.DataFrame:
+    """A DataFrame from ``data`` (a DataFrame, or an econindex dataset through :func:`model_frame`)."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, xr.Dataset):
+        return model_frame(data, level=level or "country")
+    raise OptionError(f"data must be a pandas DataFrame or an econindex dataset, got {type(data).__name__}")
+
+
+def _check_cluster(cl: np.ndarray | None, cov_type: str, name: Any) -> np.ndarray | None:
+    if cl is None:
+        if cov_type == "cluster":
+            raise OptionError("cov_type='cluster' needs cluster= (a column name or one label per row)")
+        return None
+    g = len(pd.unique(pd.Series(cl)))
+    label = name if isinstance(name, str) else "cluster"
+    if g < 2:
+        raise EstimationError(
+            f"cluster variable {label!r} has {g} cluster; cluster-robust errors need at least 2"
+        )
+    return np.asarray(cl)
+
+
+def _resolve_cov(cov_type: str, cluster: Any) -> str:
+    """``cluster=`` given with the default covariance means clustered errors (as fixest's ``cluster=``)."""
+    return "cluster" if cluster is not None and cov_type == "HC1" else cov_type
+
+
+def _finish(
+    arrays: WLSArrays,
+    *,
+    y: np.ndarray,
+    X: np.ndarray,
+    w: np.ndarray | None,
+    names: tuple[str, ...],
+    obs: np.ndarray | None,
+    cov_type: str,
+    cluster_correction: str,
+    clusters: np.ndarray | None,
+    use_t: bool,
+    dep_var: str,
+    level: str | None,
+    model: str,
+    absorbed: int = 0,
+    design: formula_mod.Design | None = None,
+    response: np.ndarray | None = None,
+    raw_X: np.ndarray | None = None,
+    fixed_scale: float | None = None,
+    ssr: float | None = None,
+    tss: float | None = None,
+    cls: type[RegressionResult] | None = None,
+    extra_fields: Mapping[str, Any] | None = None,
+) -> RegressionResult:
+    nobs, k = X.shape
+    df_resid = nobs - k - absorbed
+    if df_resid <= 0:
+        raise EstimationError(
+            f"{nobs} observations for {k} coefficients and {absorbed} absorbed fixed-effect "
+            "levels: no residual dof"
+        )
+    const_idx = has_constant(X) if design is None or not design.fe_names else None
+    if ssr is None:
+        ssr = float(arrays.wresid @ arrays.wresid)
+    if tss is None:
+        yy = y if response is None else response
+        ww = np.ones(nobs) if w is None else w
+        if const_idx is not None or (design is not None and design.fe_names):
+            mean = float(np.average(yy, weights=ww))
+            tss = float(ww @ (yy - mean) ** 2)
+        else:
+            tss = float(ww @ yy**2)
+    fe_codes = None if design is None or not design.fe_names else design.fe_codes
+    base = (cls or RegressionResult)(
+        **dict(extra_fields or {}),
+        names=names,
+        coef=arrays.params,
+        cov=np.zeros((k, k)),
+        df=None,
+        nobs=nobs,
+        cov_type=cov_type,
+        cov_label="",
+        cov_description="",
+        level=level,
+        model=model,
+        dep_var=dep_var,
+        X=X,
+        y=y,
+        weights=w,
+        obs_names=obs,
+        resid=arrays.resid,
+        fittedvalues=(y if response is None else response) - arrays.resid
+        if fixed_scale is None
+        else arrays.fitted,
+        hat=arrays.hat,
+        df_resid=df_resid,
+        df_model=k - (1 if const_idx is not None else 0),
+        ssr=ssr,
+        centered_tss=tss,
+        const_idx=const_idx,
+        clusters=None,
+        cluster_correction=None,
+        scale_factor=1.0,
+        df_wald=None,
+        arrays=arrays,
+        fe_names=() if design is None else design.fe_names,
+        fe_codes=fe_codes,
+        absorbed_df=absorbed,
+        formula=None if design is None else design.formula,
+        dropped_rows={} if design is None else dict(design.dropped),
+        spec=None if design is None else design.spec,
+        row_index=None if design is None else design.index,
+        response=response,
+        fixed_scale=fixed_scale,
+        raw_X=raw_X,
+        fe_levels=None if design is None or len(design.fe_names) != 1 else design.levels(0),
+    )
+    return base.with_cov(cov_type, cluster=clusters, cluster_correction=cluster_correction, use_t=use_t)
+
+
+def _weights_array(w: Any, names: str) -> np.ndarray | None:
+    if w is None:
+        return None
+    arr = np.asarray(w, dtype=float)
+    if (arr < 0).any():
+        raise DataValueError(f"weights {names!r} are negative at {int((arr < 0).sum())} row(s)")
+    return arr
+
+
+def ols(
+    formula: str,
+    data: Any,
+    *,
+    weights: str | Sequence[float] | np.ndarray | None = None,
+    cov_type: str = "HC1",
+    cluster: str | Sequence[Any] | np.ndarray | None = None,
+    cluster_correction: str = "CR1",
+    use_t: bool = True,
+    level: str | None = None,
+    drop_singletons: bool = True,
+) -> RegressionResult:
+    """Least squares from a fixest-style formula ``y ~ x1 + log(x2) + C(g) | fe1 + fe2``.
+
+    The terms after ``|`` are absorbed: ``y`` and the regressors are demeaned
+    by (weighted) alternating projections and their levels are counted in the
+    degrees of freedom as fixest counts them (sum of levels minus one per extra
+    fixed effect; a fixed effect nested in the clusters counts as one). Rows
+    with a missing value, a non-finite transform or (``drop_singletons``) a
+    singleton fixed-effect group are left out and counted in ``result.dropped_rows``.
+
+    Parameters
+    ----------
+    formula : str
+    data : pandas.DataFrame or econindex dataset (through :func:`model_frame`)
+    weights : column name or array, optional
+        WLS weights (non-negative).
+    cov_type : a name of :mod:`econindex.covariance` (default ``"HC1"``); giving
+        ``cluster=`` with the default means ``"cluster"``.
+    cluster : column name or labels, optional
+    cluster_correction : ``"CR1"`` (default), ``"CR2"`` or ``"CR3"``
+    use_t : t reference distributions (default) or the normal
+    level : geographic level when ``data`` is a dataset
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"y": [1.0, 2.2, 2.9, 4.1, 5.2, 5.8], "x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+    ...                    "g": ["a", "a", "b", "b", "c", "c"]})
+    >>> res = ols("y ~ x | g", df, cov_type="nonrobust")
+    >>> res.names, res.absorbed_df, res.df_resid
+    (('x',), 3, 2)
+    """
+    check_option("cov_type", cov_type, covariance.COV_TYPES)
+    check_option("cluster_correction", cluster_correction, covariance.CLUSTER_CORRECTIONS)
+    cov_type = _resolve_cov(cov_type, cluster)
+    frame = _as_frame(data, level)
+    design, extra = formula_mod.build(
+        formula, frame, extra={"weights": weights, "cluster": cluster}, drop_singletons=drop_singletons
+    )
+    w = _weights_array(extra.get("weights"), weights if isinstance(weights, str) else "weights")
+    cl = _check_cluster(extra.get("cluster"), cov_type, cluster)
+    obs = np.asarray(design.index)
+    y, X = design.y, design.X
+    if X.shape[1] == 0:
+        raise EstimationError(f"formula {formula!r} has no regressors left to estimate")
+    y_, X_, w_ = check_inputs(y, X, w, names=design.names, obs_names=obs)
+    absorbed = 0
+    response = None
+    raw_X = None
+    if design.fe_names:
+        M = formula_mod.demean(np.column_stack([y_, X_]), design.fe_codes, w_)
+        formula_mod.check_absorbed(X_, M[:, 1:], design.names, design.fe_names, w_)
+        response, raw_X = y_, X_
+        y_, X_ = M[:, 0], M[:, 1:]
+        absorbed = formula_mod.absorbed_dof(design.n_levels)
+    arrays = wls(y_, X_, w_, names=design.names)
+    return _finish(
+        arrays,
+        y=y_,
+        X=X_,
+        w=w_,
+        names=design.names,
+        obs=obs,
+        cov_type=cov_type,
+        cluster_correction=cluster_correction,
+        clusters=cl,
+        use_t=use_t,
+        dep_var=design.dep_var,
+        level=level,
+        model="OLS" if w_ is None else "WLS",
+        absorbed=absorbed,
+        design=design,
+        response=response,
+        raw_X=raw_X,
+    )
+
+
+def _separated(y: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Rows in a fixed-effect group whose outcome is zero throughout (their effect is -inf)."""
+    out = np.zeros(y.size, dtype=bool)
+    for j in range(codes.shape[1]):
+        tot = np.bincount(codes[:, j], weights=y)
+        out |= tot[codes[:, j]] <= 0
+    return out
+
+
+def irls_poisson(
+    y: np.ndarray,
+    X: np.ndarray,
+    *,
+    offset: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    fe_codes: np.ndarray | None = None,
+    tol: float = 1e-12,
+    maxiter: int = 500,
+    names: Sequence[str] | None = None,
+) -> tuple[WLSArrays, np.ndarray, np.ndarray, float]:
+    """Poisson pseudo-maximum likelihood by iteratively reweighted least squares.
+
+    With ``fe_codes`` the working response and the regressors are demeaned with
+    the IRLS weights ``w * mu`` at each step (as ppmlhdfe / pyfixest ``fepois``).
+    Returns the final weighted least-squares arrays (whose ``wX * wresid`` are the
+    scores ``w x (y - mu)`` and whose bread is the inverse Hessian), the fitted
+    means, the demeaned design and the deviance.
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
+    >>> arr, mu, _, _ = irls_poisson(np.array([1.0, 2.0, 4.0, 8.0]), X)
+    >>> bool(np.allclose(arr.params, [0.0, np.log(2.0)]))
+    True
+    """
+    n = y.size
+    off = np.zeros(n) if offset is None else offset
+    v = np.ones(n) if weights is None else weights
+    codes = fe_codes if fe_codes is not None and fe_codes.shape[1] else None
+    mu = (y + y.mean()) / 2.0
+    eta = np.log(mu)
+    dev_old = np.inf
+    Xd = X
+    for _ in range(maxiter):
+        z = eta - off + (y - mu) / mu
+        wt = v * mu
+        if codes is not None:
+            M = formula_mod.demean(np.column_stack([z, X]), codes, wt)
+            zd, Xd = M[:, 0], M[:, 1:]
+        else:
+            zd, Xd = z, X
+        arr = wls(zd, Xd, wt, names=tuple(names) if names is not None else None)
+        eta = z - arr.resid + off  # linear predictor incl. absorbed effects and offset
+        mu = np.exp(eta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dev = 2.0 * float(np.sum(v * (np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu))))
+        if abs(dev - dev_old) / (0.1 + abs(dev)) < tol:
+            break
+        dev_old = dev
+    else:
+        raise EstimationError(f"PPML (Poisson IRLS) did not converge in {maxiter} iterations")
+    # one last solve at the converged means, so bread, hat and scores belong to the same mu
+    wt = v * mu
+    if codes is not None:
+        Xd = formula_mod.demean(X, codes, wt)
+    sqrt_wt = np.sqrt(wt)
+    wX = Xd * sqrt_wt[:, None]
+    q, r = np.linalg.qr(wX)
+    r_inv = np.linalg.solve(r, np.eye(X.shape[1]))
+    bread = r_inv @ r_inv.T
+    hat = np.einsum("ij,ij->i", q, q)
+    wresid = v * (y - mu) / sqrt_wt
+    final = WLSArrays(arr.params, mu, y - mu, wX, wresid, bread, hat, sqrt_wt)
+    return final, mu, Xd, dev
+
+
+def ppml(
+    formula: str,
+    data: Any,
+    *,
+    offset: str | Sequence[float] | np.ndarray | None = None,
+    exposure: str | Sequence[float] | np.ndarray | None = None,
+    cov_type: str = "HC1",
+    cluster: str | Sequence[Any] | np.ndarray | None = None,
+    cluster_correction: str = "CR1",
+    weights: str | Sequence[float] | np.ndarray | None = None,
+    level: str | None = None,
+    drop_singletons: bool = True,
+) -> RegressionResult:
+    """Poisson pseudo-maximum likelihood from a fixest-style formula (pyfixest's ``fepois``).
+
+    ``E[y | x] = exposure * exp(offset + x'b + fixed effects)``. Zeros are data;
+    rows in a fixed-effect group whose outcome is zero throughout are left out
+    (their effect is not finite) and counted in ``result.dropped_rows``.
+    Inference uses the registry of :mod:`econindex.covariance` on the scores
+    ``x (y - mu)`` and the Hessian ``X' diag(mu) X``: HC1 is HC0 times
+    ``N / (N - k - absorbed)`` (R ``sandwich::vcovHC(type="HC1")``, pyfixest
+    ``vcov="hetero"``), ``nonrobust`` the inverse information; the reference
+    distribution is the normal (as statsmodels' GLM).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"n": [1.0, 2.0, 4.0, 8.0, 3.0, 5.0], "x": [0.0, 1.0, 2.0, 3.0, 1.0, 2.0]})
+    >>> res = ppml("n ~ x", df)
+    >>> res.model, res.cov_label, round(float(res.params["x"]), 3)
+    ('PPML', 'HC1', 0.492)
+    """
+    check_option("cov_type", cov_type, covariance.COV_TYPES)
+    check_option("cluster_correction", cluster_correction, covariance.CLUSTER_CORRECTIONS)
+    if offset is not None and exposure is not None:
+        raise OptionError("give offset= or exposure=, not both (exposure is exp(offset))")
+    cov_type = _resolve_cov(cov_type, cluster)
+    frame = _as_frame(data, level)
+    design, extra = formula_mod.build(
+        formula,
+        frame,
+        extra={"weights": weights, "cluster": cluster, "offset": offset, "exposure": exposure},
+        drop_singletons=drop_singletons,
+    )
+    y, X = design.y, design.X
+    if (y < 0).any():
+        raise DataValueError(
+            f"PPML needs a non-negative outcome; {design.dep_var} is negative at {int((y < 0).sum())} row(s)"
+        )
+    off = None
+    if "offset" in extra:
+        off = np.asarray(extra["offset"], dtype=float)
+    if "exposure" in extra:
+        ex = np.asarray(extra["exposure"], dtype=float)
+        if (ex <= 0).any():
+            raise DataValueError(f"exposure must be positive; it is not at {int((ex <= 0).sum())} row(s)")
+        off = np.log(ex)
+    w = _weights_array(extra.get("weights"), weights if isinstance(weights, str) else "weights")
+    cl_all = extra.get("cluster")
+    keep = np.ones(y.size, dtype=bool)
+    dropped = dict(design.dropped)
+    if design.fe_names:
+        keep = np.ones(y.size, dtype=bool)
+        codes = design.fe_codes
+        dropped = dict(design.dropped)
+        reason = "fixed-effect group with zero outcome throughout"
+        while True:
+            sep = _separated(y[keep], codes)
+            if not sep.any():
+                break
+            dropped[reason] = dropped.get(reason, 0) + int(sep.sum())
+            keep[np.flatnonzero(keep)[sep]] = False
+            codes = np.column_stack(
+                [formula_mod._recode(design.fe_codes[keep][:, j]) for j in range(codes.shape[1])]
+            )
+        if not keep.all():
+            design = replace(
+                design,
+                y=y[keep],
+                X=X[keep],
+                fe_codes=codes,
+                fe_values=None if design.fe_values is None else design.fe_values[keep],
+                rows=design.rows[keep],
+                index=design.index[keep],
+                dropped=dropped,
+            )
+            y, X = design.y, design.X
+            off = None if off is None else off[keep]
+            w = None if w is None else w[keep]
+            cl_all = None if cl_all is None else np.asarray(cl_all)[keep]
+    cl = _check_cluster(cl_all, cov_type, cluster)
+    return PPML(cov_type=cov_type, cluster_correction=cluster_correction)._fit(
+        y,
+        X,
+        offset=off,
+        weights=w,
+        names=design.names,
+        obs_names=np.asarray(design.index),
+        clusters=cl,
+        dep_var=design.dep_var,
+        level=level,
+        design=design,
+    )
+
+
+@dataclass(frozen=True)
+class PPML:
+    """Poisson pseudo-maximum likelihood on arrays (the estimator behind :func:`ppml`).
+
+    Parameters
+    ----------
+    cov_type : a name of :mod:`econindex.covariance` (default ``"HC1"``)
+    cluster_correction : ``"CR1"`` (default), ``"CR2"`` or ``"CR3"``
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(6), [0.0, 1.0, 2.0, 3.0, 1.0, 2.0]])
+    >>> res = PPML().fit(np.array([1.0, 2.0, 4.0, 8.0, 3.0, 5.0]), X, names=("const", "x"))
+    >>> round(float(res.params["x"]), 3), res.use_t
+    (0.492, False)
+    """
+
+    cov_type: str = "HC1"
+    cluster_correction: str = "CR1"
+
+    def __post_init__(self) -> None:
+        check_option("cov_type", self.cov_type, covariance.COV_TYPES)
+        check_option("cluster_correction", self.cluster_correction, covariance.CLUSTER_CORRECTIONS)
+
+    def fit(
+        self,
+        y: np.ndarray,
+        X: np.ndarray,
+        *,
+        offset: np.ndarray | None = None,
+        weights: np.ndarray | None = None,
+        names: Sequence[str] | None = None,
+        obs_names: Sequence[Any] | np.ndarray | None = None,
+        clusters: Sequence[Any] | np.ndarray | None = None,
+        dep_var: str = "y",
+        level: str | None = None,
+    ) -> PPMLResult:
+        """Fit ``E[y] = exp(offset + X b)`` (``X`` includes the constant column)."""
+        Xa = np.asarray(X, dtype=float)
+        if Xa.ndim == 1:
+            Xa = Xa[:, None]
+        nm = _default_names(Xa) if names is None else tuple(str(n) for n in names)
+        cl = None if clusters is None else np.asarray(clusters)
+        if self.cov_type == "cluster" and cl is None:
+            raise OptionError("cov_type='cluster' needs clusters= (one label per observation)")
+        return self._fit(
+            np.asarray(y, dtype=float),
+            Xa,
+            offset=None if offset is None else np.asarray(offset, dtype=float),
+            weights=None if weights is None else np.asarray(weights, dtype=float),
+            names=nm,
+            obs_names=None if obs_names is None else np.asarray(obs_names),
+            clusters=cl,
+            dep_var=dep_var,
+            level=level,
+            design=None,
+        )
+
+    def _fit(
+        self,
+        y: np.ndarray,
+        X: np.ndarray,
+        *,
+        offset: np.ndarray | None,
+        weights: np.ndarray | None,
+        names: tuple[str, ...],
+        obs_names: np.ndarray | None,
+        clusters: np.ndarray | None,
+        dep_var: str,
+        level: str | None,
+        design: formula_mod.Design | None,
+    ) -> PPMLResult:
+        y_, X_, w_ = check_inputs(y, X, weights, names=names, obs_names=obs_names)
+        if (y_ < 0).any():
+            raise DataValueError(
+                f"PPML needs a non-negative outcome; {dep_var} is negative at {int((y_ < 0).sum())} row(s)"
+            )
+        if offset is not None and not np.isfinite(offset).all():
+            raise DataValueError("offset/exposure is not finite at some rows")
+        if not (y_ > 0).any():
+            raise EstimationError(f"{dep_var} is zero at every row; PPML is undefined")
+        fe = design is not None and bool(design.fe_names)
+        if fe:
+            assert design is not None
+            Xd0 = formula_mod.demean(X_, design.fe_codes, w_)
+            formula_mod.check_absorbed(X_, Xd0, names, design.fe_names, w_)
+        else:
+            wls(np.log1p(y_), X_, w_, names=names)  # rank / constant-regressor check with names
+        arrays, _mu, Xd, dev = irls_poisson(
+            y_,
+            X_,
+            offset=offset,
+            weights=w_,
+            fe_codes=design.fe_codes if fe and design is not None else None,
+            names=names,
+        )
+        absorbed = formula_mod.absorbed_dof(design.n_levels) if fe and design is not None else 0
+        res = _finish(
+            arrays,
+            y=y_,
+            X=Xd,
+            w=w_,
+            names=names,
+            obs=obs_names,
+            cov_type=self.cov_type,
+            cluster_correction=self.cluster_correction,
+            clusters=clusters,
+            use_t=False,
+            dep_var=dep_var,
+            level=level,
+            model="PPML",
+            absorbed=absorbed,
+            design=design,
+            response=y_,
+            raw_X=X_,
+            fixed_scale=1.0,
+            ssr=dev,
+            tss=float("nan"),
+            cls=PPMLResult,
+            extra_fields={"deviance": dev, "offset": offset},
+        )
+        assert isinstance(res, PPMLResult)
+        return res
+
+
+def _geo_frame(ds: xr.Dataset, level: str) -> pd.DataFrame:
+    """One period slice (no ``period`` dim): the tidy frame of the located geos at ``level``."""
+    from econindex.indices import usage_index as _usage_index
+    from econindex.schema import GEO, geos_at_level
+
+    geos = geos_at_level(ds, level)
+    sub = ds.sel({GEO: geos})
+    cols: dict[str, Any] = {"geo": np.asarray(geos, dtype=object)}
+    for name, coord in sub.coords.items():
+        if coord.dims == (GEO,) and name != GEO:
+            cols[str(name)] = coord.values
+    for name, var in sub.data_vars.items():
+        if var.dims == (GEO,):
+            cols[str(name)] = np.asarray(var.values)
+    if "usage_count" in ds.data_vars and "working_age_pop" in ds.data_vars:
+        if "usage_index" in cols:
+            cols["usage_index_published"] = cols["usage_index"]
+        aui = _usage_index(ds, level=level, keep_all=True)
+        cols["usage_index"] = np.asarray(aui.sel({GEO: geos}).values, dtype=float)
+    if "usage_index" in cols:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cols["log_usage_index"] = np.where(cols["usage_index"] > 0, np.log(cols["usage_index"]), np.nan)
+    if "gdp" in cols and "working_age_pop" in cols:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gpc = np.asarray(cols["gdp"], dtype=float) / np.asarray(cols["working_age_pop"], dtype=float)
+            cols["gdp_per_working_age_capita"] = gpc
+            cols["log_gdp_pc"] = np.where(gpc > 0, np.log(gpc), np.nan)
+    if "automation_share" not in cols or "expected_automation" not in cols:
+        from econindex import automation as _auto
+
+        est = _auto.TaskMixAutomation()
+        if "automation_share" not in cols:
+            try:
+                share, _ = est._actual(ds)
+                cols["automation_share"] = np.asarray(share.sel({GEO: geos}).values, dtype=float)
+            except (SchemaError, OptionError):
+                pass
+        if "expected_automation" not in cols:
+            try:
+                e = _auto.expected_automation(ds)
+                cols["expected_automation"] = np.asarray(e.sel({GEO: geos}).values, dtype=float)
+            except (SchemaError, OptionError, KeyError):
+                pass
+    return pd.DataFrame(cols, index=pd.Index(geos, name="geo"))
+
+
+def model_frame(ds: xr.Dataset, level: str = "country", *, platform: str | None = None) -> pd.DataFrame:
+    """The tidy frame of a dataset that formulas run on: one row per geo (and period).
+
+    Columns: the geo coordinates (``geo_name``, ``census_region``,
+    ``census_division``, ...), every variable over ``geo`` (and ``period``),
+    and the derived columns the estimators use: ``usage_index`` (computed from
+    ``usage_count`` and ``working_age_pop`` when the counts exist, as
+    :class:`~econindex.IncomeElasticity` does; the published one is then
+    ``usage_index_published``), ``log_usage_index``,
+    ``gdp_per_working_age_capita``, ``log_gdp_pc``, ``automation_share`` and
+    ``expected_automation`` (fractions, as stored). With a ``period`` dimension
+    the frame stacks the periods with a ``period`` column.
+
+    Parameters
+    ----------
+    ds : econindex dataset
+    level : ``"country"`` or ``"state_us"``
+    platform : select one platform when the dataset has a ``platform`` dimension
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> mf = model_frame(ei.datasets.load_countries_2025_08(), level="country")
+    >>> mf.shape[0], round(float(ols("log_usage_index ~ log_gdp_pc", mf).params["log_gdp_pc"]), 4)
+    (114, 0.6895)
+    """
+    from econindex.schema import PERIOD, PLATFORM
+
+    if not isinstance(ds, xr.Dataset):
+        raise OptionError(f"model_frame takes an econindex dataset (xarray.Dataset), got {type(ds).__name__}")
+    if PLATFORM in ds.dims:
+        if platform is None:
+            raise OptionError(
+                f"the dataset has a platform dimension {list(map(str, ds[PLATFORM].values))}; pass platform="
+            )
+        ds = ds.sel({PLATFORM: platform})
+    if PERIOD not in ds.dims:
+        return _geo_frame(ds, level)
+    parts = []
+    for p in ds[PERIOD].values:
+        part = _geo_frame(ds.sel({PERIOD: p}), level)
+        part.insert(1, "period", str(p))
+        parts.append(part)
+    out = pd.concat(parts)
+    out.index = pd.MultiIndex.from_arrays([out["geo"], out["period"]], names=["geo", "period"])
+    return out

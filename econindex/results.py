@@ -62,7 +62,7 @@ def _check_alpha(alpha: float) -> float:
     return float(alpha)
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class CoefficientResult:
     """Coefficients, their covariance and the reference distribution: the base of result classes.
 
@@ -309,6 +309,15 @@ class CoefficientResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def __repr__(self) -> str:
+        """Two lines: model, response, N and covariance; then the first coefficients (SE)."""
+        shown = ", ".join(
+            f"{n}={c:.4g} ({s:.3g})"
+            for n, c, s in zip(self.names[:4], self.coef, np.sqrt(np.diag(self.cov)), strict=False)
+        )
+        more = f", +{len(self.names) - 4} more" if len(self.names) > 4 else ""
+        return f"<{self.model}: {self.dep_var}; N={self.nobs}, {self.cov_label}>\n  {shown}{more}"
 
     def to_markdown(self, alpha: float = 0.05, digits: int = 4) -> str:
         """Markdown table of the coefficients followed by the model statistics.

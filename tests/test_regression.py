@@ -223,7 +223,7 @@ def test_with_cov_returns_new_result_equal_to_direct_fit():
     assert res.cov_type == "HC1" and alt.cov_type == "HC3"
     _close(alt.bse, OLS(cov_type="HC3").fit(y, X).bse, 1e-14)
     g = np.arange(50) % 7
-    cl = res.with_cov("cluster", clusters=g, cluster_correction="CR2")
+    cl = res.with_cov("cluster", cluster=g, cluster_correction="CR2")
     assert cl.cov_label == "cluster (CR2, 7 clusters)"
     with pytest.raises(AttributeError):
         res.coef = np.zeros(2)  # type: ignore[misc]

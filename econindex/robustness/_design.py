@@ -157,6 +157,11 @@ def design_of(result: Any) -> Design:
     (('const', 'x1'), 'HC1', 6)
     """
     obj = _unwrap(result)
+    if str(getattr(obj, "model", "")).startswith("PPML"):
+        raise OptionError(
+            "the least-squares robustness tools (refits, influence) do not apply to a PPML fit; "
+            "use an OLS result"
+        )
     if hasattr(obj, "model") and hasattr(obj.model, "exog") and not hasattr(obj, "X"):
         return _design_statsmodels(obj)
     X = np.asarray(obj.X, dtype=float)
