@@ -35,6 +35,7 @@ _API: dict[str, str] = {
     # data
     "read_aei": "econindex.io.aei",
     "write_aei": "econindex.io.aei",
+    "from_frame": "econindex.io.frame",
     "attach_covariates": "econindex.io.covariates",
     "simulate": "econindex.simulation",
     # indices

@@ -558,8 +558,12 @@ class AutomationResult(CoefficientResult):
         return partial_regression_plot(self, ax=ax, label_extremes=label_extremes)
 
 
-def periods_frame(results: Mapping[str, AutomationResult]) -> pd.DataFrame:
-    """One row per period: slope, SE, interval, p-value, partial R-squared, N.
+def periods_frame(results: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per period: slope, SE, interval, p-value, partial R-squared, R-squared, N.
+
+    ``results`` is what a ``fit_periods`` returns (:meth:`TaskMixAutomation.fit_periods`,
+    :meth:`econindex.IncomeElasticity.fit_periods`); columns a result does not
+    define (``naive_se`` and ``partial_rsquared`` of an elasticity) are NaN.
 
     Examples
     --------
@@ -577,8 +581,9 @@ def periods_frame(results: Mapping[str, AutomationResult]) -> pd.DataFrame:
                 "ci_lower": lo,
                 "ci_upper": hi,
                 "p_value": res.pvalue,
-                "naive_se": res.naive_se,
-                "partial_rsquared": res.partial_rsquared,
+                "naive_se": getattr(res, "naive_se", math.nan),
+                "partial_rsquared": getattr(res, "partial_rsquared", math.nan),
+                "rsquared": res.rsquared,
                 "nobs": res.nobs,
             }
         )
@@ -591,6 +596,7 @@ def periods_frame(results: Mapping[str, AutomationResult]) -> pd.DataFrame:
         "p_value",
         "naive_se",
         "partial_rsquared",
+        "rsquared",
         "nobs",
     ]
     return pd.DataFrame(rows, columns=cols)
