@@ -180,6 +180,31 @@ def _as_cluster_codes(cluster: Any, nobs: int) -> tuple[np.ndarray, int]:
     return codes.astype(np.intp), n_clusters
 
 
+def _annihilator(fe_codes: Any, w: Any, cluster_codes: np.ndarray | None, nobs: int) -> Any:
+    """``M_D`` in the ``sqrt(w)``-transformed space for the effects not nested in the clusters, or None."""
+    if fe_codes is None:
+        return None
+    from econindex.formula import demean, nested_in
+
+    fe = np.asarray(fe_codes)
+    fe = fe[:, None] if fe.ndim == 1 else fe
+    if fe.ndim != 2 or fe.shape[0] != nobs or not np.issubdtype(fe.dtype, np.integer) or fe.min() < 0:
+        raise DataValueError(
+            f"fe_codes must be non-negative integer codes of shape ({nobs}, n_fe); got {fe.shape}"
+        )
+    if cluster_codes is not None:
+        fe = fe[:, ~nested_in(fe, cluster_codes)]
+        if fe.shape[1] == 0:
+            return None
+    fe = np.column_stack([np.unique(c, return_inverse=True)[1] for c in fe.T])
+    if w is None:
+        return lambda m: demean(m, fe)
+    wa = np.asarray(w, dtype=float).reshape(-1)
+    root = np.sqrt(wa)
+    safe = np.where(root > 0, root, 1.0)[:, None]
+    return lambda m: root[:, None] * demean(m / safe, fe, wa)
+
+
 def wild_bootstrap_test(
     X: Any,
     y: Any,
@@ -197,6 +222,7 @@ def wild_bootstrap_test(
     alpha: float = 0.05,
     pvalue_type: str = "symmetric",
     enumeration: bool | None = None,
+    fe_codes: Any = None,
 ) -> WildBootstrapResult:
     """Wild (cluster) bootstrap test of ``term = value`` in the OLS/WLS fit of ``y`` on ``X``.
 
@@ -238,6 +264,14 @@ def wild_bootstrap_test(
         ``None`` (default): use all weight vectors when Rademacher and ``G <=
         12`` (or ``2^G <= n_boot``), Webb and ``6^G <= n_boot``; ``False``:
         always sample ``n_boot`` draws; ``True``: always enumerate.
+    fe_codes : array (N, n_fe) of int, optional
+        Codes ``0..L-1`` of the absorbed fixed effects that ``X`` and ``y``
+        were demeaned on (with ``regression_weights``). Effects not nested in
+        the clusters (e.g. period effects with state clusters), and any effect
+        without clusters, are then projected out of every bootstrap sample, so
+        the test equals the bootstrap of the regression with one-hot effects
+        (wildboottest, boottest). Without it the demeaned design is taken as
+        given, which is exact when every absorbed effect is nested in the clusters.
 
     Returns
     -------
@@ -318,7 +352,8 @@ def wild_bootstrap_test(
     if cluster is not None:
         codes, n_clusters = _as_cluster_codes(cluster, nobs)
     col = names.index(term)
-    design = _wild.prepare(Xa, ya, col, codes, n_clusters, int(absorbed_df))
+    annihilate = _annihilator(fe_codes, regression_weights, codes, nobs)
+    design = _wild.prepare(Xa, ya, col, codes, n_clusters, int(absorbed_df), annihilate)
     G = design.n_clusters
     enumerated = _wild.will_enumerate(weights, G, int(n_boot), enumeration)
     rng = None if enumerated else np.random.default_rng(seed)

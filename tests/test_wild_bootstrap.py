@@ -177,6 +177,66 @@ def test_absorbed_fixed_effects_equal_one_hot() -> None:
     _check_enumerated_pvalue(res, ref)
 
 
+@pytest.mark.parametrize("impose_null", [True, False])
+def test_two_way_effects_not_nested_equal_one_hot(impose_null: bool) -> None:
+    """Cluster effects (nested) + period effects (crossing the clusters), demeaned by the core's
+    demean with fe_codes given = wildboottest on the one-hot design, draw by draw."""
+    from econindex.formula import demean
+
+    case = REF["fe_twoway"]
+    g, period = np.array(case["cluster"]), np.array(case["period"])
+    fe = np.column_stack([g, period])
+    dm = demean(np.column_stack([case["x"], case["z"], case["y"]]), fe)
+    ref = case["wcr_rademacher_r0" if impose_null else "wcu_rademacher_r0"]
+    kw = {"names": ["x", "z"], "term": "x", "cluster": g, "absorbed_df": 12, "impose_null": impose_null}
+    res = wild_bootstrap_test(dm[:, :2], dm[:, 2], fe_codes=fe, **kw)
+    assert res.t_stat == pytest.approx(ref["t_stat"], abs=1e-9)
+    np.testing.assert_allclose(np.sort(res.t_boot), ref["t_boot_sorted"], atol=1e-8)
+    _check_enumerated_pvalue(res, ref)
+    # without fe_codes the period effects are not re-projected: a different (inexact) bootstrap
+    plain = wild_bootstrap_test(dm[:, :2], dm[:, 2], **kw)
+    assert plain.t_stat == res.t_stat
+    assert np.max(np.abs(np.sort(plain.t_boot) - ref["t_boot_sorted"])) > 1e-3
+
+
+def test_nested_effects_need_no_projection() -> None:
+    case = REF["fe_nested"]
+    g = np.array(case["cluster"])
+    cols = np.column_stack([case["x"], case["z"], case["y"]])
+    dm = cols - np.array([cols[g == j].mean(axis=0) for j in range(9)])[g]
+    kw = {"names": ["x", "z"], "term": "x", "cluster": g, "absorbed_df": 9}
+    a = wild_bootstrap_test(dm[:, :2], dm[:, 2], fe_codes=g, **kw)
+    b = wild_bootstrap_test(dm[:, :2], dm[:, 2], **kw)
+    np.testing.assert_array_equal(a.t_boot, b.t_boot)
+
+
+def test_heteroskedastic_with_absorbed_effect_by_hand() -> None:
+    """No clusters, one absorbed effect, N = 9: all 2^9 sign vectors, each refitted with dummies (HC1)."""
+    from econindex.formula import demean
+
+    rng = np.random.default_rng(8)
+    f = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    x = rng.normal(size=9)
+    y = 0.4 * x + f + rng.normal(size=9) * (1 + np.abs(x))
+    w = rng.uniform(0.5, 2.0, size=9)
+    D = np.eye(3)[f]
+    Xfull = np.column_stack([x, D])
+    dm = demean(np.column_stack([x, y]), f[:, None], w)
+    res = wild_bootstrap_test(
+        dm[:, :1], dm[:, 1], names=["x"], term="x", value=0.2, regression_weights=w, fe_codes=f, absorbed_df=3
+    )
+    beta_r = np.r_[0.2, [np.average(y[f == j] - 0.2 * x[f == j], weights=w[f == j]) for j in range(3)]]
+    u_r = y - Xfull @ beta_r
+    t_hand = []
+    for signs in itertools.product([-1.0, 1.0], repeat=9):
+        fit = sm.WLS(Xfull @ beta_r + u_r * np.array(signs), Xfull, weights=w).fit(cov_type="HC1")
+        t_hand.append((fit.params[0] - 0.2) / fit.bse[0])
+    fit0 = sm.WLS(y, Xfull, weights=w).fit(cov_type="HC1")
+    assert res.enumerated and res.n_boot == 512
+    assert res.t_stat == pytest.approx((fit0.params[0] - 0.2) / fit0.bse[0], rel=1e-9)
+    np.testing.assert_allclose(np.sort(res.t_boot), np.sort(t_hand), rtol=1e-8, atol=1e-10)
+
+
 def test_hand_enumeration_three_clusters() -> None:
     """G = 3: all 8 sign vectors by hand, each bootstrap sample refitted by statsmodels (CR1)."""
     rng = np.random.default_rng(42)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -98,6 +99,13 @@ class WildDesign:
     q: np.ndarray  # (G, k) a'X_g'X_g
     k0: np.ndarray  # (k, G) A S_uhat'
     k1: np.ndarray  # (k, G) A S_z'
+    # absorbed fixed effects not nested in the clusters (see :func:`prepare`), else None:
+    f0: np.ndarray | None = None  # (G, G) clusters: a'X_g' P_D(u_hat 1_h); HC: None
+    f1: np.ndarray | None = None  # (G, G) the same for z
+    annihilate: Callable[[np.ndarray], np.ndarray] | None = None  # HC only: M_D
+    xa: np.ndarray | None = None  # HC only: X a
+    uhat: np.ndarray | None = None  # HC only
+    z: np.ndarray | None = None  # HC only
 
 
 @dataclass(frozen=True)
@@ -126,12 +134,23 @@ def prepare(
     codes: np.ndarray | None,
     n_clusters: int | None,
     absorbed_df: int = 0,
+    annihilate: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> WildDesign:
     """Form the O(N k) pieces for the test of coefficient ``col``.
 
     ``X`` and ``y`` are already weighted (``sqrt(w) X``) and demeaned if
     fixed effects were absorbed; ``codes`` are cluster codes ``0..G-1`` or
     ``None`` for the heteroskedastic (observation-level) bootstrap.
+
+    ``annihilate`` (``M_D``: residuals of the columns of an (N, p) array on
+    the absorbed effects, in the weighted space) makes the bootstrap equal to
+    the one on the design with one-hot effects when the effects are not
+    nested in the clusters: ``u * v`` is then not orthogonal to the effects,
+    and the bootstrap fit's residuals are ``M_D(u * v) - X (beta* - beta~)``.
+    The extra term ``-a'X_g' P_D(u * v)`` is linear in ``v``: a (G, G) matrix
+    from G projections (clusters), or one projection per block of draws
+    (no clusters). Without it (``None``) the design is taken as given, which is
+    exact when every absorbed effect is nested in the clusters.
     """
     nobs, k = X.shape
     xtx = X.T @ X
@@ -152,6 +171,21 @@ def prepare(
     s_z = _group_sum(X * z[:, None], indicator)
     c0 = s_u @ a
     ssc = small_sample_factor(nobs, k, None if codes is None else G, absorbed_df)
+    xa = X @ a
+    extra: dict[str, Any] = {}
+    if annihilate is not None and indicator is not None:
+        f = np.empty((2, G, G))
+        step = max(1, _CHUNK_ELEMENTS // nobs)
+        for start in range(0, G, step):
+            hs = np.arange(start, min(G, start + step))
+            member = np.asarray(codes)[:, None] == hs[None, :]  # (N, block)
+            for which, u in enumerate((uhat, z)):
+                block = np.where(member, u[:, None], 0.0)
+                projected = block - annihilate(block)  # P_D(u 1_h)
+                f[which][:, hs] = _group_sum(xa[:, None] * projected, indicator)
+        extra = {"f0": f[0], "f1": f[1]}
+    elif annihilate is not None:
+        extra = {"annihilate": annihilate, "xa": xa, "uhat": uhat, "z": z}
     return WildDesign(
         estimate=float(beta[col]),
         se=float(np.sqrt(ssc * (c0 @ c0))),
@@ -162,12 +196,8 @@ def prepare(
         q=a[col] * s_z,  # a'X_g'X_g = sum_i (x_i'a) x_i' = a_j * S_z,g
         k0=A @ s_u.T,
         k1=A @ s_z.T,
+        **extra,
     )
-
-
-def n_vectors(kind: str, n_clusters: int) -> int:
-    """Number of distinct weight vectors of ``kind`` on ``n_clusters`` clusters."""
-    return len(WEIGHT_POINTS[kind]) ** n_clusters
 
 
 def will_enumerate(kind: str, n_clusters: int, n_boot: int, enumeration: bool | None) -> bool:
@@ -220,6 +250,19 @@ def weight_chunks(
         yield rng.integers(0, m, size=(min(step, n_boot - start), n_clusters), dtype=np.int8)
 
 
+def _fe_term(design: WildDesign, v: np.ndarray, which: int) -> np.ndarray | float:
+    """``a'X_g' P_D(u * v)`` per draw and cluster (absorbed effects not nested in the clusters)."""
+    f = design.f0 if which == 0 else design.f1
+    if f is not None:
+        return v @ f.T
+    if design.annihilate is None:
+        return 0.0
+    assert design.xa is not None and design.uhat is not None and design.z is not None
+    u = design.uhat if which == 0 else design.z
+    block = (v * u).T  # (N, chunk)
+    return (design.xa[:, None] * (block - design.annihilate(block))).T
+
+
 def bootstrap_draws(
     design: WildDesign, chunks: Iterator[np.ndarray], kind: str, impose_null: bool
 ) -> WildDraws:
@@ -235,10 +278,10 @@ def bootstrap_draws(
     for codes in chunks:
         seen.update(hash(row.tobytes()) for row in codes)
         v = points[codes]  # (chunk, G)
-        e0 = v * design.c0 - (v @ design.k0.T) @ design.q.T
+        e0 = v * design.c0 - (v @ design.k0.T) @ design.q.T - _fe_term(design, v, 0)
         n0 = v @ design.c0
         if impose_null:
-            e1 = v * design.c1 - (v @ design.k1.T) @ design.q.T
+            e1 = v * design.c1 - (v @ design.k1.T) @ design.q.T - _fe_term(design, v, 1)
             parts.append(
                 (
                     n0,

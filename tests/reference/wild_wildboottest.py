@@ -127,6 +127,26 @@ def main() -> None:
         "wcr_rademacher_r0": cluster_test(Xf, yf, gf, 0, B=9999),
     }
 
+    # Two-way effects: cluster effects (nested) and 4 period effects crossing the 9 clusters (not
+    # nested). One-hot: 9 cluster dummies and 3 period dummies; the test demeans on both instead.
+    gt = np.repeat(np.arange(9), 8)
+    period = np.tile(np.arange(4), 18)
+    nt = len(gt)
+    xt = rng.normal(size=nt) + 0.8 * period + rng.normal(size=9)[gt]
+    zt = rng.normal(size=nt)
+    yt = 0.1 * xt + 0.3 * zt + rng.normal(size=9)[gt] + 0.7 * period + rng.normal(size=nt) * (1 + period)
+    Xt = np.column_stack([xt, zt, np.eye(9)[gt], np.eye(4)[period][:, 1:]])
+    cases["fe_twoway"] = {
+        "names": ["x", "z"],
+        "x": xt.tolist(),
+        "z": zt.tolist(),
+        "y": yt.tolist(),
+        "cluster": gt.tolist(),
+        "period": period.tolist(),
+        "wcr_rademacher_r0": cluster_test(Xt, yt, gt, 0, B=9999),
+        "wcu_rademacher_r0": cluster_test(Xt, yt, gt, 0, B=9999, impose_null=False),
+    }
+
     meta = {"wildboottest": version("wildboottest"), "numpy": np.__version__}
     OUT.write_text(json.dumps({"meta": meta, "cases": cases}, indent=1) + "\n")
     print(f"wrote {OUT}")
