@@ -336,6 +336,7 @@ class RegressionResult(CoefficientResult):
             impose_null=impose_null,
             absorbed_df=self.absorbed_df,
             alpha=alpha,
+            fe_codes=self.fe_codes,  # re-projects effects not nested in the clusters (= one-hot bootstrap)
         )
 
     def __repr__(self) -> str:
