@@ -70,6 +70,9 @@ _API: dict[str, str] = {
     "periods_frame": "econindex.automation",
     "trend_table": "econindex.trends",
     "RegressionResult": "econindex.regression",
+    "wild_bootstrap_test": "econindex.wild",
+    "WildBootstrapResult": "econindex.wild",
+    "FewClustersWarning": "econindex.errors",
 }
 
 _SUBMODULES = {
