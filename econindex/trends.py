@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy.stats import norm
-from statsmodels.stats.proportion import proportion_confint
 
 from econindex.errors import DataValueError, OptionError, SchemaError
 from econindex.schema import (
@@ -315,6 +314,8 @@ def trend_table(
         share = values / total
         lo = hi = np.full(share.shape, np.nan)
         if src.counts:
+            from statsmodels.stats.proportion import proportion_confint  # imported on use: 2 s
+
             lo, hi = proportion_confint(values, total, alpha=1.0 - float(ci_level), method="wilson")
         sources[label] = src.variable + (f" summed by {src.group}" if src.group else "")
         frame = pd.DataFrame(

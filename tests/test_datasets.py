@@ -114,3 +114,77 @@ def test_validate_rejects_int_counts():
     ds["usage_count"] = ds["usage_count"].astype(int)
     with pytest.raises(SchemaError, match="dtype"):
         ei.validate(ds)
+
+
+# --- the real release files vendored for trends and state specializations (issue 15) ---------------
+
+
+def _gunzip(name: str) -> bytes:
+    import gzip
+
+    return gzip.decompress(datasets.data_path(name).read_bytes())
+
+
+def test_vendored_release_files_are_the_published_bytes(shared_aei):
+    releases = shared_aei / "releases"
+    state = releases / "release_2025_09_15" / "aei_raw_claude_ai_2025-08-04_to_2025-08-11_state_us.csv"
+    assert _gunzip(datasets.US_STATE_SLICE_2025_08) == state.read_bytes()
+    first = releases / "release_2025_02_10"
+    for vendored in datasets.RELEASE_2025_02_FILES:
+        name = vendored.split("/")[-1].removesuffix(".gz")
+        got = _gunzip(vendored) if vendored.endswith(".gz") else datasets.data_path(vendored).read_bytes()
+        assert got == (first / name).read_bytes(), name
+
+
+def test_vendored_data_stay_under_the_budget():
+    # PROVENANCE.md: under 1 MB in total for everything vendored (the `du -cb` of the data folder)
+    from pathlib import Path
+
+    folder = Path(str(datasets.data_path("PROVENANCE.md"))).parent
+    total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    assert total < 1_000_000, total
+
+
+def test_release_2025_02_is_the_trend_baseline():
+    import json
+
+    ds = datasets.load_release_2025_02()
+    report = json.loads(ds.attrs["ingest_report"])
+    assert report["rows_read"] == 6 + 3514 and report["rows_kept"] == report["rows_read"]
+    pattern = ei.trend_table(ds, "pattern").set_index("category")["share"]
+    assert pattern["directive"] == pytest.approx(22.563272409918948 / 84.20923, rel=1e-6)  # RELEASES.md 26.8%
+    soc = ei.trend_table(ds, "soc_major").set_index("category")["share"]
+    for code, published in {"15": 0.372, "25": 0.093, "19": 0.064, "13": 0.059, "11": 0.045}.items():
+        assert soc[code] == pytest.approx(published, abs=3e-3), code
+
+
+@pytest.mark.slow
+def test_release_2025_02_equals_the_shared_folder(shared_aei):
+    # the shared folder is read with its own 3.6 MB O*NET table; the embedded one with the vendored ids
+    soc = ei.trend_table(datasets.load_release_2025_02(), "soc_major")
+    full = ei.trend_table(ei.read_aei(shared_aei / "releases" / "release_2025_02_10"), "soc_major")
+    pd.testing.assert_series_equal(
+        soc.set_index("category")["share"], full.set_index("category")["share"], rtol=1e-12
+    )
+
+
+def test_us_state_slice_is_the_real_release(shared_aei):
+    import json
+
+    ds = datasets.load_us_state_slice_2025_08()
+    report = json.loads(ds.attrs["ingest_report"])
+    assert report["rows_read"] == 17488
+    assert report["rows_kept"] + sum(report["rows_dropped"].values()) == 17488
+    assert ds.sizes["geo"] == 52 and not bool(ds["located"].sel(geo="not_classified_us"))
+    raw = pd.read_csv(
+        shared_aei / "releases" / "release_2025_09_15" / datasets.US_STATE_SLICE_2025_08.removesuffix(".gz"),
+        keep_default_na=False,
+    )
+    usage = raw[raw["variable"] == "usage_count"].set_index("geo_id")["value"].astype(float)
+    assert float(ds["usage_count"].sel(geo="CA")) == usage["CA"] == 52617.0
+    # the analyst's published state automation shares (classified base) are these bytes' counts
+    table = datasets.load_us_states_2025_08()
+    published = table["automation_share"].dropna("geo")
+    mine = ei.automation_share(ds, "classified").sel(geo=published["geo"].values)
+    np.testing.assert_allclose(mine.values, published.values, rtol=0, atol=1e-12)
+    assert float(mine.sel(geo="UT")) == pytest.approx(0.73, abs=0.005)  # Utah's abusive traffic: 73%

@@ -10,6 +10,7 @@ Nothing here touches the network.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib import resources
 from typing import IO, Any
@@ -29,6 +30,8 @@ __all__ = [
     "load_us_state_covariates",
     "load_country_covariates",
     "load_us_state_task_slice",
+    "load_us_state_slice_2025_08",
+    "load_release_2025_02",
     "AbuseExclusion",
     "ABUSE_EXCLUSIONS",
     "COUNTRY_REFERENCE_RATIO_2025_08",
@@ -383,3 +386,58 @@ def load_us_state_task_slice() -> pd.DataFrame:
     ['collaboration', 'onet_task']
     """
     return _read("us_state_tasks_collaboration_2025-08.csv.gz", dtype={"cluster_name": str})
+
+
+def _read_release(names: list[str]) -> xr.Dataset:
+    """``read_aei`` on vendored release files (real paths even from a zipped install)."""
+    from econindex.io.aei import read_aei
+
+    with ExitStack() as stack:
+        paths = [stack.enter_context(resources.as_file(data_path(n))) for n in names]
+        return read_aei(paths if len(paths) > 1 else paths[0])
+
+
+US_STATE_SLICE_2025_08 = "aei_raw_claude_ai_2025-08-04_to_2025-08-11_state_us.csv.gz"
+"""The vendored US-state slice of release 3's raw Claude.ai file (gzip of the shared file)."""
+
+RELEASE_2025_02_FILES = (
+    "release_2025_02_10/automation_vs_augmentation.csv",
+    "release_2025_02_10/onet_task_mappings.csv.gz",
+)
+"""The vendored release 1 data files (the task table gzip-compressed); byte-identical once decompressed."""
+
+
+def load_us_state_slice_2025_08() -> xr.Dataset:
+    """Every US-state row of release 3's raw Claude.ai file (2025-08-04..11), read by ``read_aei``.
+
+    17,488 rows (50 states, DC and ``not_classified``): usage counts, the
+    collaboration patterns, O*NET tasks and request clusters at levels 0-2 of
+    every state, as the release published them (task cells from 15
+    conversations up). The dataset's ``attrs["ingest_report"]`` accounts for
+    every row (the ``*_pct`` rows are derived from the counts and recomputed).
+
+    Examples
+    --------
+    >>> ds = load_us_state_slice_2025_08()
+    >>> ds.sizes["geo"], int(ds["usage_count"].sel(geo="CA"))
+    (52, 52617)
+    """
+    return _read_release([US_STATE_SLICE_2025_08])
+
+
+def load_release_2025_02() -> xr.Dataset:
+    """Release 1 of the AEI (Dec 2024 - Jan 2025, Claude.ai), the trend baseline, read by ``read_aei``.
+
+    Global only, published shares only: ``pattern_share_published`` (the
+    six collaboration patterns, pct / 100 as published, summing to 0.842:
+    the rest were filtered conversations) and ``task_share_published`` (3,514
+    O*NET task statements, summing to 1), with each task's ``soc_major`` and
+    ``task_id``. The window comes from the report, not the files (attrs).
+
+    Examples
+    --------
+    >>> ds = load_release_2025_02()
+    >>> ds.sizes["task"], round(float(ds["pattern_share_published"].sum()), 3)
+    (3514, 0.842)
+    """
+    return _read_release(list(RELEASE_2025_02_FILES))
