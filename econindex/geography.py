@@ -127,6 +127,12 @@ def _iso3_maps() -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
+@lru_cache(maxsize=1)
+def _iso2_iso3() -> dict[str, str]:
+    iso = iso_table()
+    return dict(zip(iso["iso_alpha_2"].tolist(), iso["iso_alpha_3"].tolist(), strict=True))
+
+
 def geo_coords(geo_ids: Sequence[str], levels: Sequence[str], names: Sequence[str] | None = None) -> dict:
     """Build the standard ``geo`` coordinates for labels at the given levels.
 
@@ -155,6 +161,9 @@ def geo_coords(geo_ids: Sequence[str], levels: Sequence[str], names: Sequence[st
         elif level == "country":
             out_names.append(iso3_name.get(g, g))
             parent.append("GLOBAL")
+        elif level == "subdivision":  # ISO 3166-2 code outside the US ('BR-SP'); its country is the parent
+            out_names.append(g)
+            parent.append(_iso2_iso3().get(g.partition("-")[0], "GLOBAL"))
         else:
             out_names.append(st[0] if st else g)
             parent.append("USA")

@@ -40,6 +40,12 @@ __all__ = [
     "SOC_MAJOR_GROUPS",
     "SPECIAL_CLUSTERS",
     "GEO_LEVELS",
+    "SOC_GROUP",
+    "CATEGORICAL_FACETS",
+    "NUMERIC_FACETS",
+    "NUMERIC_STATS",
+    "PRIMITIVE_VARIABLES",
+    "require_counts",
     "UNLOCATED",
     "Level",
     "validate",
@@ -98,13 +104,51 @@ COVARIATES: dict[str, tuple[str, ...]] = {
     "gdp": (GEO,),
 }
 
+SOC_GROUP = "soc_group"
+"""Dimension of SOC major groups (``15``) where a release gives shares per group (release 6);
+``soc_major`` is the name of the task coordinate holding the same codes."""
+
+CATEGORICAL_FACETS: tuple[str, ...] = ("use_case", "task_success", "multitasking", "human_only_ability")
+"""Economic-primitive facets with categories (releases 4-6): each is a dimension of its own."""
+
+NUMERIC_FACETS: tuple[str, ...] = (
+    "ai_autonomy",
+    "human_education_years",
+    "ai_education_years",
+    "human_only_time",
+    "human_with_ai_time",
+)
+"""Economic-primitive facets with a number per conversation (releases 4-6)."""
+
+NUMERIC_STATS: tuple[str, ...] = (
+    "mean", "median", "stdev", "count",
+    "mean_ci_lower", "mean_ci_upper", "median_ci_lower", "median_ci_upper",
+)  # fmt: skip
+"""Per-geo statistics of a numeric facet, as releases 4-5 name them (``ai_autonomy_mean``)."""
+
+PRIMITIVE_VARIABLES: dict[str, tuple[str, ...]] = {
+    **{f"{f}_{s}": (GEO,) for f in NUMERIC_FACETS for s in NUMERIC_STATS},
+    **{f"{f}_histogram_count": (GEO, f"{f}_bin") for f in NUMERIC_FACETS},
+    **{f"{f}_count": (GEO, f) for f in CATEGORICAL_FACETS},
+}
+"""Economic primitives (releases 4-5; release 6 gives the means): numeric facets over ``geo``
+(histograms over ``<facet>_bin``), categorical facets as counts over ``geo`` x ``<facet>``."""
+
 SHARE_VARIABLES: dict[str, tuple[str, ...]] = {
     "task_pattern_share": (TASK, PATTERN),
     "request_pattern_share": (REQUEST, PATTERN),
     "task_share_published": (GEO, TASK),
     "pattern_share_published": (GEO, PATTERN),
+    "usage_share_published": (GEO,),
+    "request_share_published": (GEO, REQUEST),
+    "soc_share_published": (GEO, SOC_GROUP),
+    "automation_share_published": (GEO,),
+    "augmentation_share_published": (GEO,),
+    "artifact_share_published": (GEO, "artifact"),
+    **{f"{f}_share_published": (GEO, f) for f in CATEGORICAL_FACETS},
+    **{f"{f}_histogram_share_published": (GEO, f"{f}_bin") for f in NUMERIC_FACETS},
 }
-"""Shares in [0, 1] that a release gives without counts."""
+"""Shares in [0, 1] that a release gives without counts (kept only where the counts are absent)."""
 
 PUBLISHED_VARIABLES: dict[str, tuple[str, ...]] = {
     "usage_index": (GEO,),
@@ -140,7 +184,20 @@ UNITS: dict[str, tuple[str, str]] = {
     "cost_index": ("1", "API cost index"),
     "prompt_tokens_index": ("1", "API prompt-token index"),
     "completion_tokens_index": ("1", "API completion-token index"),
-}
+    "usage_share_published": ("1", "Published share of usage within the parent geography"),
+    "request_share_published": ("1", "Published share of conversations per request cluster"),
+    "soc_share_published": ("1", "Published share of conversations per SOC major group"),
+    "automation_share_published": ("1", "Published automation share of all conversations (release 6)"),
+    "augmentation_share_published": ("1", "Published augmentation share of all conversations (release 6)"),
+    "artifact_share_published": ("1", "Published share of conversations per artifact kind (release 6)"),
+    **{f"{f}_share_published": ("1", f"Published share of conversations per {f} category")
+       for f in CATEGORICAL_FACETS},
+    **{f"{f}_count": ("conversations", f"Conversations per {f} category") for f in CATEGORICAL_FACETS},
+    **{f"{f}_histogram_count": ("conversations", f"Conversations per {f} bin") for f in NUMERIC_FACETS},
+    **{f"{f}_histogram_share_published": ("1", f"Published share of conversations per {f} bin")
+       for f in NUMERIC_FACETS},
+    **{f"{f}_count": ("conversations", f"Conversations with a {f} value") for f in NUMERIC_FACETS},
+}  # fmt: skip
 
 # --- collaboration patterns ---------------------------------------------------
 AUTOMATION_PATTERNS = ("directive", "feedback loop")
@@ -255,7 +312,7 @@ def first_bad_cell(var: xr.DataArray, bad: np.ndarray) -> str:
     return ", ".join(f"{d}={(v.item() if isinstance(v, np.generic) else v)!r}" for d, v in labels.items())
 
 
-def validate(ds: xr.Dataset) -> xr.Dataset:
+def validate(ds: xr.Dataset, *, check_values: bool = True) -> xr.Dataset:
     """Check that ``ds`` is a canonical econindex dataset; return it unchanged or raise.
 
     Checks: the ``geo`` dim and its coordinates; known variables have the right
@@ -268,6 +325,10 @@ def validate(ds: xr.Dataset) -> xr.Dataset:
     ----------
     ds : xarray.Dataset
         The dataset to check.
+    check_values : bool, default True
+        ``False`` checks the structure only (type, dims, coordinates, unique
+        labels, dtypes), as estimators do at the start of ``fit``, and leaves
+        the values (signs, ranges, count sums) to the reader that built ``ds``.
 
     Returns
     -------
@@ -310,7 +371,10 @@ def validate(ds: xr.Dataset) -> xr.Dataset:
         if "mode" not in ds.coords:
             raise SchemaError("dimension 'pattern' lacks the 'mode' coordinate")
 
-    specs = {**COUNT_VARIABLES, **COVARIATES, **SHARE_VARIABLES, **PUBLISHED_VARIABLES, **TASK_VARIABLES}
+    specs = {
+        **COUNT_VARIABLES, **COVARIATES, **SHARE_VARIABLES, **PUBLISHED_VARIABLES, **TASK_VARIABLES,
+        **PRIMITIVE_VARIABLES,
+    }  # fmt: skip
     for name, core in specs.items():
         if name not in ds.data_vars:
             continue
@@ -318,6 +382,8 @@ def validate(ds: xr.Dataset) -> xr.Dataset:
         _dims_ok(var, core, name)
         if not np.issubdtype(var.dtype, np.floating):
             raise SchemaError(f"variable {name!r} has dtype {var.dtype}; expected a float dtype")
+        if not check_values:
+            continue
         values = np.asarray(var.values)
         if np.isinf(values).any():
             raise DataValueError(f"variable {name!r} is infinite at {first_bad_cell(var, np.isinf(values))}")
@@ -339,7 +405,7 @@ def validate(ds: xr.Dataset) -> xr.Dataset:
             if big.any():
                 raise DataValueError(f"share {name!r} exceeds 1 at {first_bad_cell(var, big)}")
 
-    if "usage_count" in ds.data_vars:
+    if check_values and "usage_count" in ds.data_vars:
         usage = ds["usage_count"]
         for name in ("task_count", "pattern_count", "flagged_count"):
             if name not in ds.data_vars:
@@ -358,6 +424,30 @@ def validate(ds: xr.Dataset) -> xr.Dataset:
                 where = first_bad_cell(usage.copy(data=total - usage.values), excess)
                 raise DataValueError(f"{name} summed over its categories exceeds usage_count at {where}")
     return ds
+
+
+def require_counts(ds: xr.Dataset, name: str) -> xr.DataArray:
+    """The count variable ``name`` of ``ds``, or a :class:`SchemaError` saying why it is absent.
+
+    A dataset read from release 6 (shares and means only) has no counts at
+    all; the message says so, and names the published shares it does have.
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> require_counts(ei.datasets.load_countries_2025_08(), "usage_count").dims
+    ('geo',)
+    """
+    if name in ds.data_vars:
+        return ds[name]
+    shares = sorted(str(v) for v in ds.data_vars if str(v).endswith("_share_published") or v == "usage_index")
+    if "release_6" in str(ds.attrs.get("layouts", "")):
+        raise SchemaError(
+            f"{name!r} is not in the dataset: release 6 (2026-06-26) publishes shares and means only, "
+            f"no counts (has: {shares}); estimators that need counts cannot use it, those that work "
+            "from published shares can"
+        )
+    raise SchemaError(f"dataset has no count variable {name!r} (variables: {sorted(map(str, ds.data_vars))})")
 
 
 def add_units(ds: xr.Dataset, names: Mapping[str, tuple[str, str]] | None = None) -> xr.Dataset:

@@ -87,3 +87,121 @@ def write_release_2(folder: Path, *, n_tasks: int = 60, seed: int = 2) -> dict[s
     for name, df in v2.items():
         df.to_csv(folder / name, index=False)
     return {**out, **v2}
+
+
+# --- release 6 ("Cadences") ---------------------------------------------------------------------------
+CADENCE_COLUMNS = ("date_start", "date_end", "geo_id", "geo_level", "category_name", "hierarchy_level",
+                   "metric_id", "value", "node_name", "node_external_id")  # fmt: skip
+R6_WINDOWS = (("2026-04-01", "2026-05-01"), ("2026-05-01", "2026-06-01"))
+R6_PATTERNS = ("directive", "feedback_loop", "task_iteration", "learning", "validation", "none")
+R6_MEANS = ("ai_autonomy_mean", "ai_education_years_mean", "human_education_years_mean",
+            "human_only_time_mean", "human_with_ai_time_mean")  # fmt: skip
+R6_ARTIFACTS = tuple(
+    f"{a}_or_{b}" for a, b in [("analysis", "summary"), ("code", "script"), ("document", "report"),
+    ("email", "message"), ("explanation", "answer"), ("plan", "schedule"), ("table", "dataset"),
+    ("image", "diagram"), ("presentation", "slides"), ("story", "poem"), ("translation", "edit"),
+    ("recipe", "instructions"), ("advice", "guidance"), ("list", "outline"), ("review", "feedback"),
+    ("lesson", "quiz"), ("essay", "article"), ("resume", "letter"), ("query", "formula"),
+    ("design", "mockup"),
+    ("legal", "contract"), ("medical", "note"), ("financial", "model"), ("research", "citation"),
+    ("game", "puzzle"), ("music", "lyrics"), ("website", "page"), ("config", "infrastructure"),
+    ("test", "check"), ("data", "cleaning"), ("prompt", "template"), ("other", "artifact")]
+)  # fmt: skip
+R6_OVERALL_METRICS = (
+    "usage_pct", "usage_per_capita_index", "pct",
+    *(f"collaboration_{p}_pct" for p in R6_PATTERNS),
+    "collaboration_bucket_automation_pct", "collaboration_bucket_augmentation_pct",
+    "use_case_work_pct", "use_case_personal_pct", "use_case_coursework_pct",
+    "multitasking_pct", "human_only_ability_pct", *R6_MEANS,
+    *(f"artifact_{a}_pct" for a in R6_ARTIFACTS),
+)  # fmt: skip
+"""The 53 metrics of release 6."""
+R6_SUBREGIONS = ("BR-SP", "BR-RJ", "GB-ENG", "IN-KA", "DE-BY", "CA-ON")
+
+
+def _r6_geos(n_countries: int, n_states: int, n_other: int) -> list[tuple[str, str]]:
+    from econindex.geography import US_STATES, iso_table
+
+    iso = iso_table()["iso_alpha_3"].tolist()
+    countries = ["USA", *[c for c in iso if c != "USA"][: n_countries - 1]]
+    states = [f"US-{s}" for s in sorted(US_STATES)][:n_states]
+    other = [*R6_SUBREGIONS, *[f"FR-{k:02d}" for k in range(1, 96)]][:n_other]
+    return [("GLOBAL", "global"), *((c, "country") for c in countries),
+            *((s, "subregion") for s in [*states, *other])]  # fmt: skip
+
+
+def write_release_6(
+    folder: Path,
+    *,
+    n_countries: int = 8,
+    n_states: int = 6,
+    n_other: int = 3,
+    n_tasks: int = 12,
+    n_requests: int = 4,
+    suppress: float = 0.05,
+    seed: int = 6,
+) -> dict[str, pd.DataFrame]:
+    """Release 6 (``release_2026_06_26``): a file per platform, the 53 metrics, values rounded to 2 decimals.
+
+    Per geo and window: the Overall node's metrics (``usage_per_capita_index``
+    only for countries and US states), ``pct`` of every O*NET task (level 0,
+    numeric Task ID) and of DWA/IWA/GWA nodes (levels 1-3), of detailed SOC
+    occupations (level 0, ``15-1252.00``) and major groups (level 1, ``15``),
+    and of request clusters (levels 0-2, UUID ids); every task's
+    ``collaboration_*_pct`` and ``ai_autonomy_mean`` (a node metric the
+    reader drops). A fraction ``suppress`` of rows is left out (a missing row
+    is a suppressed cell). Full size: ``n_countries=121``, 652 subregions.
+    """
+    from econindex.io._onet import task_ids
+
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    geos = _r6_geos(n_countries, n_states, n_other)
+    tasks = statements(n_tasks, offset=100)
+    tids = task_ids(tasks)
+    socs = [("15-1252.00", "Software Developers", 0), ("25-2021.00", "Elementary School Teachers", 0),
+            ("15", "Computer and Mathematical", 1), ("25", "Educational Instruction and Library", 1),
+            ("13", "Business and Financial Operations", 1)]  # fmt: skip
+    onet_up = [(f"4.A.{k}.a", f"work activity {k}", 1 + k % 3) for k in range(6)]
+    reqs = [(f"{k:08x}-0000-4000-8000-{seed:012x}", f"request cluster {k}", k % 3) for k in range(n_requests)]
+    out = {}
+    for platform in ("claude_ai", "1p_api"):
+        blocks = []
+        for start, end in R6_WINDOWS:
+            for geo, level in geos:
+                us_state = level == "subregion" and geo.startswith("US-")
+                for metric in R6_OVERALL_METRICS:
+                    if metric == "usage_per_capita_index" and level not in ("country",) and not us_state:
+                        continue
+                    value = (
+                        rng.uniform(0.5, 5)
+                        if metric.endswith("_mean") or "index" in metric
+                        else rng.uniform(0, 40)
+                    )
+                    blocks.append((start, end, geo, level, "overall", 0, metric, value, "Overall", "-"))
+                for t, i in zip(tasks, tids, strict=True):
+                    blocks.append(
+                        (start, end, geo, level, "onet", 0, "pct", rng.uniform(0, 5), t.capitalize(), i)
+                    )
+                    for p in R6_PATTERNS:
+                        blocks.append((start, end, geo, level, "onet", 0, f"collaboration_{p}_pct",
+                                       rng.uniform(0, 30), t.capitalize(), i))  # fmt: skip
+                    blocks.append((start, end, geo, level, "onet", 0, "ai_autonomy_mean", rng.uniform(1, 5),
+                                   t.capitalize(), i))  # fmt: skip
+                for ext, name, lv in onet_up:
+                    blocks.append((start, end, geo, level, "onet", lv, "pct", rng.uniform(0, 20), name, ext))
+                for ext, name, lv in socs:
+                    blocks.append(
+                        (start, end, geo, level, "soc_occupation", lv, "pct", rng.uniform(0, 30), name, ext)
+                    )
+                for ext, name, lv in reqs:
+                    blocks.append(
+                        (start, end, geo, level, "request", lv, "pct", rng.uniform(0, 30), name, ext)
+                    )
+        df = pd.DataFrame(blocks, columns=list(CADENCE_COLUMNS))
+        df["value"] = df["value"].round(2)
+        df = df[rng.random(len(df)) >= suppress].reset_index(drop=True)
+        name = f"aei_{platform}_2026-06-26.csv"
+        df.to_csv(folder / name, index=False)
+        out[name] = df
+    return out

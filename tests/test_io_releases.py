@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from release_files import BY_TASK_COLUMNS, write_release_1, write_release_2
+from release_files import BY_TASK_COLUMNS, write_release_1, write_release_2, write_release_6
 
-from econindex.errors import ReadError
+from econindex.errors import DataValueError, ReadError, SchemaError
 from econindex.io import read_aei
+from econindex.schema import require_counts
 
 R1 = "release_2025_02_10"
 
@@ -142,3 +143,156 @@ def test_two_copies_of_a_release_that_disagree_are_refused(tmp_path: Path) -> No
     df.to_csv(f, index=False)
     with pytest.raises(ReadError, match="automation_vs_augmentation_v1.csv row 1 disagrees"):
         read_aei(tmp_path)
+
+
+# --- release 6, generated -----------------------------------------------------------------------------
+_R6_OVERALL = {
+    "usage_pct": ("usage_share_published", None, None),
+    "usage_per_capita_index": ("usage_index", None, None),
+    **{f"collaboration_{p}_pct": ("pattern_share_published", "pattern", p.replace("_", " "))
+       for p in ("directive", "feedback_loop", "task_iteration", "learning", "validation", "none")},
+    "collaboration_bucket_automation_pct": ("automation_share_published", None, None),
+    "collaboration_bucket_augmentation_pct": ("augmentation_share_published", None, None),
+    **{f"use_case_{u}_pct": ("use_case_share_published", "use_case", u)
+       for u in ("work", "personal", "coursework")},
+    "multitasking_pct": ("multitasking_share_published", "multitasking", "yes"),
+    "human_only_ability_pct": ("human_only_ability_share_published", "human_only_ability", "yes"),
+}  # fmt: skip
+
+
+def _r6_geo(geo_id: str) -> str:
+    return geo_id[3:] if geo_id.startswith("US-") else geo_id
+
+
+def _cells(ds: xr.Dataset, var: str, **labels: list) -> np.ndarray:
+    """Pointwise cells of ``ds[var]`` at the given label lists (vectorized indexing)."""
+    idx = {d: xr.DataArray(np.asarray(v, dtype=object), dims="row") for d, v in labels.items()}
+    return ds[var].sel(idx).values
+
+
+def test_release_6_round_trips_cell_by_cell(tmp_path: Path) -> None:
+    written = write_release_6(tmp_path / "release_2026_06_26")
+    ds = read_aei(tmp_path / "release_2026_06_26")
+    assert_accounted(ds, {k: len(v) for k, v in written.items()})
+    assert list(ds["period"].values) == ["2026-04-01", "2026-05-01"]
+    assert list(ds["date_end"].values) == ["2026-05-01", "2026-06-01"]  # exclusive, as the file says
+    assert bool(ds["date_end_exclusive"].all()) and "exclusive" in ds.attrs["date_end_note"]
+    assert list(ds["platform"].values) == ["api", "claude_ai"]
+    assert set(ds["geo_level"].values) == {"global", "country", "state_us", "subdivision"}
+    assert ds["parent"].sel(geo="BR-SP") == "BRA" and ds["geo_level"].sel(geo="AK") == "state_us"
+    n_kept = 0
+    for name, df in written.items():
+        platform = "claude_ai" if "claude_ai" in name else "api"
+        df = df.assign(geo=df["geo_id"].map(_r6_geo), period=df["date_start"])
+        common = {"period": df["period"], "platform": [platform] * len(df)}
+        ov = df[df["category_name"] == "overall"]
+        for metric, part in ov.groupby("metric_id"):
+            if metric == "pct":
+                continue
+            var, dim, label = _R6_OVERALL.get(metric, (metric, None, None))
+            if metric.startswith("artifact_"):
+                var, dim, label = (
+                    "artifact_share_published",
+                    "artifact",
+                    metric[len("artifact_") : -len("_pct")],
+                )
+            scale = 1.0 if metric.endswith("_mean") or metric.endswith("_index") else 100.0
+            sel = {
+                "geo": part["geo"].tolist(),
+                "period": part["period"].tolist(),
+                "platform": [platform] * len(part),
+            }
+            if dim:
+                sel[dim] = [label] * len(part)
+            np.testing.assert_array_equal(
+                _cells(ds, var, **sel), part["value"].to_numpy() / scale, err_msg=metric
+            )
+            n_kept += len(part)
+        tasks = df[(df["category_name"] == "onet") & (df["hierarchy_level"] == 0)]
+        t = tasks[tasks["metric_id"] == "pct"]
+        got = _cells(
+            ds,
+            "task_share_published",
+            geo=t["geo"].tolist(),
+            task=t["node_name"].str.lower().tolist(),
+            period=t["period"].tolist(),
+            platform=[platform] * len(t),
+        )
+        np.testing.assert_array_equal(got, t["value"].to_numpy() / 100)
+        ids = ds["task_id"].sel(task=t["node_name"].str.lower().tolist()).values
+        assert (ids == t["node_external_id"].astype(str).to_numpy()).all()
+        g = tasks[tasks["metric_id"].str.startswith("collaboration_") & (tasks["geo"] == "GLOBAL")]
+        pats = (
+            g["metric_id"].str.removeprefix("collaboration_").str.removesuffix("_pct").str.replace("_", " ")
+        )
+        got = _cells(
+            ds,
+            "task_pattern_share",
+            task=g["node_name"].str.lower().tolist(),
+            pattern=pats.tolist(),
+            period=g["period"].tolist(),
+            platform=[platform] * len(g),
+        )
+        np.testing.assert_array_equal(got, g["value"].to_numpy() / 100)
+        soc = df[(df["category_name"] == "soc_occupation") & (df["hierarchy_level"] == 1)]
+        got = _cells(
+            ds,
+            "soc_share_published",
+            geo=soc["geo"].tolist(),
+            soc_group=soc["node_external_id"].tolist(),
+            period=soc["period"].tolist(),
+            platform=[platform] * len(soc),
+        )
+        np.testing.assert_array_equal(got, soc["value"].to_numpy() / 100)
+        req = df[df["category_name"] == "request"]
+        got = _cells(
+            ds,
+            "request_share_published",
+            geo=req["geo"].tolist(),
+            request=req["node_name"].tolist(),
+            period=req["period"].tolist(),
+            platform=[platform] * len(req),
+        )
+        np.testing.assert_array_equal(got, req["value"].to_numpy() / 100)
+        n_kept += len(t) + len(g) + len(soc) + len(req)
+        del common
+    # every kept row is one non-NaN cell, and nothing else is (a missing row is NaN)
+    assert sum(int(ds[v].notnull().sum()) for v in ds.data_vars) == n_kept == report(ds)["rows_kept"]
+    assert ds["request_level"].sel(request="request cluster 2") == 2
+    # estimators that need counts say that release 6 has none
+    with pytest.raises(SchemaError, match="release 6.*no counts|no count"):
+        require_counts(ds, "usage_count")
+
+
+def test_release_6_bad_input(tmp_path: Path) -> None:
+    folder = tmp_path / "r6"
+    written = write_release_6(folder, n_countries=3, n_states=2, n_other=1, n_tasks=2, n_requests=1)
+    name = "aei_claude_ai_2026-06-26.csv"
+    df = written[name].copy()
+    # an unknown metric_id and category are dropped and counted, never kept
+    extra = df.iloc[[0, 0]].copy()
+    extra["metric_id"] = ["mystery_metric_pct", "usage_pct"]
+    extra["category_name"] = ["overall", "mystery_category"]
+    pd.concat([df, extra]).to_csv(folder / name, index=False)
+    rep = report(read_aei(folder / name))
+    assert rep["rows_dropped"]["unknown metric_id (not in the release 6 layout): mystery_metric_pct"] == 1
+    assert rep["rows_dropped"]["unknown category_name (not in the release 6 layout): mystery_category"] == 1
+    # date_end before date_start
+    bad = df.copy()
+    bad.loc[bad["date_start"] == "2026-05-01", "date_end"] = "2026-04-15"
+    bad.to_csv(folder / name, index=False)
+    with pytest.raises(
+        DataValueError, match=f"{name}: date_end 2026-04-15 is not after date_start 2026-05-01"
+    ):
+        read_aei(folder / name)
+    # a subdivision code that does not exist
+    for code, why in (("US-ZZ", "ISO 3166-2:US"), ("QQ-AB", "unknown country prefix"), ("BR-SPXX", "form")):
+        bad = df.copy()
+        bad.loc[bad["geo_level"] == "subregion", "geo_id"] = code
+        bad.to_csv(folder / name, index=False)
+        with pytest.raises(DataValueError, match=f"{name}: subdivision code '{code}' does not exist.*{why}"):
+            read_aei(folder / name)
+    # the platform comes from the file name
+    df.to_csv(folder / "cadences.csv", index=False)
+    with pytest.raises(ReadError, match="cadences.csv: a release 6 file names its platform"):
+        read_aei(folder / "cadences.csv")

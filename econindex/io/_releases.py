@@ -60,7 +60,8 @@ def check_windows(starts: Sequence[str], ends: Sequence[str], exclusive: Sequenc
     Examples
     --------
     >>> check_windows(["2026-04-01", "2026-05-01"], ["2026-05-01", "2026-06-01"], [True, True], "x")
-    >>> check_windows(["2025-08-04", "2025-08-08"], ["2025-08-11", "2025-08-15"], [False, False], "x")
+    >>> check_windows(["2025-08-04", "2025-08-08"], ["2025-08-11", "2025-08-15"], [False] * 2, "x")
+    ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     econindex.errors.ReadError: x: release windows overlap: 2025-08-04..2025-08-11 and ...

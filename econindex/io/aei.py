@@ -36,6 +36,7 @@ import xarray as xr
 
 from econindex.errors import DataValueError, ReadError, SchemaError, TooLargeError, excerpt
 from econindex.geography import geo_coords
+from econindex.io._cadence import is_cadence, read_cadence
 from econindex.io._early import REFERENCE_HEADERS, early_role, read_early
 from econindex.io._layouts import REQUIRED_COLUMNS, Layout, check_header, detect_layout
 from econindex.io._releases import check_windows, combine
@@ -1023,6 +1024,8 @@ def _classify(paths: Sequence[Path]) -> dict[str, list[Path]]:
             columns = []  # the long reader says what is wrong with the file
         role = early_role(columns)
         kind = "long" if role is None else ("reference" if role == "reference" else "early")
+        if is_cadence(columns):
+            kind = "cadence"
         groups.setdefault(kind, []).append(p)
     return groups
 
@@ -1044,6 +1047,8 @@ def _read_releases(groups: dict[str, list[Path]], trees: Sequence[Path]) -> xr.D
              "rows_dropped": {f"reference table ({kind}), not usage data": n}}
             for p, kind, n in reference
         ]  # fmt: skip
+    if "cadence" in groups:
+        parts.append(read_cadence(groups["cadence"]))
     if not parts:
         names = [p.name for p, _, _ in reference]
         raise ReadError(f"read_aei: {names} are reference tables (O*NET, SOC), not usage data")
