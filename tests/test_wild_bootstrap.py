@@ -402,3 +402,33 @@ def test_no_warning_with_nine_clusters(states: dict) -> None:
         wild_bootstrap_test(
             states["X"], states["y"], names=states["names"], term="log_gdp_pc", cluster=states["cluster"]
         )
+
+
+def test_regression_result_method_on_the_states(states: dict) -> None:
+    """fit.wild_bootstrap_test on the 51 states x 9 divisions = wildboottest's 512 enumerated draws."""
+    from econindex.regression import model_frame, ols
+
+    st = ei.datasets.load_us_states_2025_08()
+    frame = model_frame(st, level="state_us")
+    fit = ols("log_usage_index ~ log_gdp_pc", frame, cov_type="cluster", cluster="census_division")
+    res = fit.wild_bootstrap_test("log_gdp_pc", value=1.5)
+    ref = states["ref"]["wcr_rademacher_r1.5"]
+    assert res.enumerated and res.n_clusters == 9
+    assert res.t_stat == pytest.approx(ref["t_stat"], abs=1e-9)
+    np.testing.assert_allclose(np.sort(res.t_boot), ref["t_boot_sorted"], atol=1e-8)
+    _check_enumerated_pvalue(res, ref)
+
+
+def test_regression_result_method_equals_pyfixest_with_two_way_effects() -> None:
+    """ols('y ~ x | unit + period', cluster='unit') = pyfixest's Feols.wildboottest (one-hot effects)."""
+    import pandas as pd
+
+    from econindex.regression import ols
+
+    case = REF["pyfixest_panel"]
+    fit = ols(case["formula"], pd.DataFrame(case["data"]), cov_type="cluster", cluster="unit")
+    res = fit.wild_bootstrap_test("x")
+    assert res.enumerated and res.n_boot == case["B"] == 4096
+    assert res.t_stat == pytest.approx(case["t_stat"], abs=1e-9)
+    np.testing.assert_allclose(np.sort(res.t_boot), case["t_boot_sorted"], atol=1e-8)
+    _check_enumerated_pvalue(res, case)
