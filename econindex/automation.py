@@ -39,6 +39,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from econindex._kernels.ols import wls
 from econindex.covariance import CLUSTER_CORRECTIONS, COV_TYPES
 from econindex.errors import DataValueError, EstimationError, OptionError, SchemaError
 from econindex.regression import OLS, RegressionResult
@@ -54,6 +55,7 @@ from econindex.schema import (
     TASK,
     check_option,
     geos_at_level,
+    validate,
 )
 
 __all__ = [
@@ -322,7 +324,7 @@ def _fmt(x: float, digits: int = 4) -> str:
     return "nan" if not np.isfinite(x) else f"{x:.{digits}f}"
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class AutomationResult(CoefficientResult):
     """Result of :class:`TaskMixAutomation`: the partial slope of automation on usage.
 
@@ -645,8 +647,13 @@ class TaskMixAutomation:
         The task-mix control: the single expected-automation index (the
         report's), the geo's SOC-major-group task shares (one group dropped as
         the reference), or none (the uncontrolled comparison).
-    min_count : float, optional
-        Leave out geos with fewer conversations (``usage_count``).
+    min_count : float, "release" or None, default "release"
+        Leave out geos with fewer conversations (``usage_count``). ``"release"``:
+        on a release read from its files (``read_aei``, which records ``attrs["layouts"]``),
+        the published sample rule, :data:`econindex.indices.MIN_COUNT` (at least
+        200 conversations per country, 100 per US state, as the release's analysis
+        code); on other datasets (simulated, the embedded tables) no threshold.
+        ``None``: no threshold.
     on_uncovered : {"raise", "record"}
         A geo whose task shares cover no task with a rate: raise
         :class:`~econindex.errors.DataValueError`, or leave it out and name it
@@ -706,7 +713,7 @@ class TaskMixAutomation:
     cov_type: str = "HC1"
     controls: tuple[str, ...] = ()
     task_control: TaskControl = "expected"
-    min_count: float | None = None
+    min_count: float | Literal["release"] | None = "release"
     on_uncovered: OnUncovered = "raise"
     units: Units = "percent"
     expected_source: Source = "auto"
@@ -731,8 +738,15 @@ class TaskMixAutomation:
             object.__setattr__(self, "controls", tuple(self.controls))
         if not all(isinstance(c, str) for c in self.controls):
             raise OptionError(f"controls must be variable names (str); got {self.controls!r}")
-        if self.min_count is not None and (not np.isfinite(self.min_count) or self.min_count < 0):
-            raise OptionError(f"min_count={self.min_count!r} must be a non-negative number or None")
+        if self.min_count not in (None, "release") and (
+            isinstance(self.min_count, (bool, str))
+            or not isinstance(self.min_count, (int, float))
+            or not np.isfinite(self.min_count)
+            or self.min_count < 0
+        ):
+            raise OptionError(
+                f"min_count={self.min_count!r} must be a non-negative number, 'release' or None"
+            )
         if not 0 < self.alpha < 1:
             raise OptionError(f"alpha={self.alpha!r} must lie in (0, 1)")
         if self.cov_type == "cluster" and self.cluster is None:
@@ -864,6 +878,7 @@ class TaskMixAutomation:
         True
         """
         check_option("level", level, LEVELS)
+        validate(ds, check_values=False)  # types, duplicate labels, dtypes: before any arithmetic
         # only the variables this fit reads (selections below then copy little)
         wanted = (*_INPUTS, *self.controls)
         ds = ds[[v for v in ds.data_vars if v in wanted]]
@@ -899,11 +914,15 @@ class TaskMixAutomation:
             record(bad, "usage index not positive (log)")
         term = "log_usage_index" if self.usage == "log_index" else "usage_index"
 
-        if self.min_count is not None:
+        threshold = _sample_threshold(self.min_count, ds, level)
+        if threshold is not None:
             if "usage_count" not in sub.data_vars:
                 raise SchemaError("min_count needs 'usage_count'")
             cnt = np.asarray(sub["usage_count"].values, float)
-            record(~(cnt >= self.min_count), f"usage_count below min_count={self.min_count:g}")
+            record(~(cnt >= threshold), f"usage_count below min_count={threshold:g}")
+            sources["sample"] = f"geos with at least {threshold:g} conversations" + (
+                " (the release's sample rule)" if self.min_count == "release" else ""
+            )
 
         # task-mix control
         columns: dict[str, np.ndarray] = {}
@@ -971,10 +990,9 @@ class TaskMixAutomation:
         full = _ols(self.cov_type, y, X, names, obs, clusters, self.cluster_correction, level, dep)
 
         # Frisch-Waugh-Lovell: partial out (1, control, controls) from both sides
-        coef_y, *_ = np.linalg.lstsq(Z, y, rcond=None)
-        coef_x, *_ = np.linalg.lstsq(Z, x, rcond=None)
-        ry = y - Z @ coef_y
-        rx = x - Z @ coef_x
+        # (the core's least-squares kernel; Z has full rank because the full regression did)
+        ry = wls(y, Z).resid
+        rx = wls(x, Z).resid
         sxx = float(rx @ rx)
         if sxx <= 0:
             raise EstimationError(f"{term} has no variation left after partialling out the controls")
@@ -1070,6 +1088,18 @@ class TaskMixAutomation:
         return {
             str(p): self.fit(ds, level=level, platform=platform, period=str(p)) for p in ds[PERIOD].values
         }
+
+
+def _sample_threshold(min_count: float | str | None, ds: xr.Dataset, level: str) -> float | None:
+    """The conversation threshold of the sample: ``min_count``, or for ``"release"`` the published
+    rule on a dataset read from release files with counts (None elsewhere)."""
+    if min_count != "release":
+        return None if min_count is None else float(min_count)
+    if not ds.attrs.get("layouts") or "usage_count" not in ds.data_vars:
+        return None  # only read_aei records the release layouts it read
+    from econindex.indices import MIN_COUNT
+
+    return float(MIN_COUNT[level])
 
 
 def _soc_design(columns: dict[str, np.ndarray], keep: np.ndarray) -> dict[str, np.ndarray]:

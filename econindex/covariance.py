@@ -284,3 +284,88 @@ def compute(
         accepted = ", ".join(entry.options) or "none"
         raise OptionError(f"cov_type={name!r} does not take option(s) {extra}; it accepts: {accepted}")
     return entry.compute(fit, nobs, df_resid, use_t, options)
+
+
+BATCH_COV_TYPES: tuple[str, ...] = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
+"""Covariance types :func:`batch_sandwich` computes for many fits at once (cluster: CR1)."""
+
+
+def batch_sandwich(
+    kind: str,
+    X: np.ndarray,
+    resid: np.ndarray,
+    mult: np.ndarray,
+    w: np.ndarray,
+    bread: np.ndarray,
+    *,
+    codes: np.ndarray | None = None,
+    n_groups: int = 0,
+    cluster_mult: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Covariances of ``S`` least-squares fits sharing the design ``X``: the registry's formulas, batched.
+
+    The same estimators as :func:`compute` (nonrobust, HC0-HC3, cluster CR1 with
+    statsmodels' ``G/(G-1) (N-1)/(N-k)``), for fits that differ in which rows
+    they use and how often (``mult``: 0/1 subsample masks, or pairs-bootstrap
+    multiplicities) and in their residuals.
+
+    Parameters
+    ----------
+    kind : a name in :data:`BATCH_COV_TYPES`
+    X : (N, k) unwhitened design
+    resid : (S, N) unweighted residuals ``y - X b_s``
+    mult : (S, N) multiplicity of each row in each fit (0 = not used)
+    w : (N,) or (S, N) model (WLS) weights
+    bread : (S, k, k) or (k, k) ``inv(X' diag(mult * w) X)``
+    codes, n_groups : cluster codes 0..G-1 of the rows (``kind="cluster"``)
+    cluster_mult : (S, G) how often each cluster enters each fit (default: 1 where any of its rows does)
+
+    Returns
+    -------
+    cov : (S, k, k); nobs : (S,) ``sum(mult)``; n_clusters : (S,) or None
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(5), np.arange(5.0)])
+    >>> e = np.array([[0.1, -0.2, 0.3, -0.1, -0.1]])
+    >>> from econindex._kernels.ols import wls
+    >>> fit = wls(X @ [1.0, 2.0] + e[0], X)
+    >>> cov, _, _ = batch_sandwich("HC1", X, fit.resid[None], np.ones((1, 5)), np.ones(5), fit.bread)
+    >>> bool(np.allclose(cov[0], compute("HC1", fit, nobs=5, df_resid=3).cov))
+    True
+    """
+    check_option("cov_type", kind, BATCH_COV_TYPES)
+    n, k = X.shape
+    mult = np.asarray(mult, dtype=float)
+    W = np.broadcast_to(np.asarray(w, dtype=float), mult.shape)
+    bread = np.broadcast_to(bread, (mult.shape[0], k, k))
+    nobs = mult.sum(axis=1)
+    df_resid = nobs - k
+    n_clusters = None
+    if kind == "nonrobust":
+        s2 = (mult * W * resid**2).sum(axis=1) / df_resid
+        return s2[:, None, None] * bread, nobs, None
+    if kind == "cluster":
+        if codes is None:
+            raise OptionError("cov_type='cluster' needs cluster codes")
+        onehot = np.eye(n_groups)[codes]  # (N, G)
+        used = mult @ onehot  # rows of each cluster in each fit
+        cm = (used > 0).astype(float) if cluster_mult is None else np.asarray(cluster_mult, dtype=float)
+        per_copy = np.where(cm[:, codes] > 0, mult / np.maximum(cm[:, codes], 1.0), 0.0)
+        scores = np.einsum("bn,ni,ng->bgi", per_copy * W * resid, X, onehot, optimize=True)
+        meat = np.einsum("bg,bgi,bgj->bij", cm, scores, scores)
+        g = cm.sum(axis=1)
+        factor = g / (g - 1.0) * (nobs - 1.0) / df_resid
+        n_clusters = g
+    else:
+        omega = mult * (W * resid) ** 2
+        if kind in ("HC2", "HC3"):
+            lev = W * np.einsum("nk,skl,nl->sn", X, bread, X)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                omega = omega / (1.0 - lev) ** (1 if kind == "HC2" else 2)
+            omega = np.where(mult > 0, omega, 0.0)
+        xx = (X[:, :, None] * X[:, None, :]).reshape(n, k * k)
+        meat = (omega @ xx).reshape(-1, k, k)
+        factor = nobs / df_resid if kind == "HC1" else np.ones_like(nobs)
+    cov = bread @ meat @ bread
+    return factor[:, None, None] * (cov + np.swapaxes(cov, 1, 2)) / 2.0, nobs, n_clusters

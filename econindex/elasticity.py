@@ -42,9 +42,9 @@ from econindex.errors import (
     SchemaError,
 )
 from econindex.parallel import ReplicateChunk, map_replicates, replicate_chunks
-from econindex.regression import OLS, RegressionResult
+from econindex.regression import OLS, PPML, RegressionResult
 from econindex.results import CoefficientResult, inference_fields
-from econindex.schema import GEO, PERIOD, check_option, geos_at_level
+from econindex.schema import GEO, PERIOD, check_option, geos_at_level, validate
 
 __all__ = ["IncomeElasticity", "ElasticityResult", "SLOPE"]
 
@@ -69,7 +69,7 @@ def _positions(ds: xr.Dataset | xr.DataArray, geos: list[str]) -> np.ndarray:
     return np.array([where[g] for g in geos], dtype=int)
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class ElasticityResult(CoefficientResult):
     """Frozen result of :class:`IncomeElasticity`.
 
@@ -227,11 +227,11 @@ class ElasticityResult(CoefficientResult):
         >>> import econindex as ei
         >>> st = ei.datasets.load_us_states_2025_08()
         >>> res = IncomeElasticity().fit(st, level="state_us")
-        >>> res.with_cov("cluster", clusters=st["census_region"].values).cov_label
+        >>> res.with_cov("cluster", cluster=st["census_region"].values).cov_label
         'cluster (CR1, 4 clusters)'
         """
         if self.regression is None:
-            raise OptionError("with_cov is available for method='ols' only; refit PPML with cov_type=")
+            raise OptionError("this result holds no regression to recompute the covariance of")
         reg = self.regression.with_cov(cov_type, **kwargs)
         return replace(
             self,
@@ -407,13 +407,6 @@ class IncomeElasticity:
         if self.method == "ppml":
             if self.bootstrap is not None:
                 raise OptionError("bootstrap is available for method='ols' only")
-            if self.cov_type in ("HC2", "HC3"):
-                raise OptionError(
-                    f"cov_type={self.cov_type!r} is not available for method='ppml'; "
-                    "choose 'nonrobust', 'HC0', 'HC1' or 'cluster'"
-                )
-            if self.cov_type == "cluster" and self.cluster_correction != "CR1":
-                raise OptionError("method='ppml' supports cluster_correction='CR1' only")
             if self.index != "auto":
                 raise OptionError("index= applies to method='ols'; PPML always models usage_count")
         if self.min_count is not None and not (
@@ -460,8 +453,7 @@ class IncomeElasticity:
         >>> res.nobs, "UT" in res.geos, round(res.slope, 2)
         (50, False, 1.75)
         """
-        if not isinstance(ds, xr.Dataset):
-            raise SchemaError(f"expected an xarray.Dataset, got {type(ds).__name__}")
+        validate(ds, check_values=False)  # types, duplicate labels, dtypes: before any arithmetic
         check_option("level", level, _LEVELS)
         # a table without totals (econindex.from_frame) gives GDP per working-age capita as is;
         # OLS on a published index then needs no population
@@ -687,7 +679,8 @@ class IncomeElasticity:
         boot_params = boot_se = None
         boot_failed = 0
         if self.bootstrap is not None:
-            se_kind = self.cov_type if self.cov_type in ("HC0", "HC1", "HC2", "HC3") else "HC1"
+            # replicate SEs of the fit's own type (CR1 when clusters are resampled or flipped)
+            se_kind = self.cov_type
             bclusters = ck if self.clusters is not None else None
             job = partial(
                 _bootstrap_chunk,
@@ -741,8 +734,6 @@ class IncomeElasticity:
         )
 
     def _fit_ppml(self, ds: xr.Dataset, level: str, geos: list[str]) -> ElasticityResult:
-        import statsmodels.api as sm
-
         problems: dict[str, list[str]] = {}
         if "usage_count" not in ds.data_vars:
             raise SchemaError("method='ppml' needs 'usage_count' (conversation counts)")
@@ -760,53 +751,23 @@ class IncomeElasticity:
         used = [g for g, k in zip(geos, keep, strict=True) if k]
         names = ("const", SLOPE, *self.controls)
         X = np.column_stack([np.ones(int(keep.sum())), x[keep], Z[keep]])
-        from econindex._kernels.ols import check_inputs, wls
-
         uk = u[keep]
         wk = None if w is None else w[keep]
-        check_inputs(uk, X, wk, names=names, obs_names=np.array(used))
-        wls(np.log1p(uk), X, wk, names=names)  # rank / constant-regressor check with named columns
-        if not (uk > 0).any():
-            raise EstimationError("all geos have zero usage; PPML is undefined")
-        glm = sm.GLM(uk, X, family=sm.families.Poisson(), offset=np.log(pop[keep]), var_weights=wk)
-        kw: dict[str, Any] = {}
-        if self.cov_type == "cluster":
-            kw = {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(cl[keep])[0]}}  # type: ignore[index]
-        elif self.cov_type != "nonrobust":
-            kw = {"cov_type": self.cov_type}
-        res = glm.fit(tol=1e-10, maxiter=500, **kw)
-        mu = np.asarray(res.fittedvalues)
-        if not res.converged:
-            # IRLS stops on the relative change of the deviance, which can stall at 1e-10 with
-            # very large counts; accept the fit when the Poisson score equations hold.
-            wts = np.ones_like(uk) if wk is None else wk
-            score = np.abs(X.T @ (wts * (uk - mu)))
-            if not np.all(score <= 1e-8 * np.maximum(np.abs(X).T @ (wts * uk), 1.0)):
-                raise EstimationError("PPML (Poisson GLM) did not converge: the score equations do not hold")
-        r2 = float(np.corrcoef(uk, mu)[0, 1] ** 2)
-        if self.cov_type == "cluster":
-            n_cl = len(np.unique(cl[keep]))  # type: ignore[index]
-            label = f"cluster (CR1, {n_cl} clusters)"
-            desc = "cluster-robust (Liang-Zeger) times G/(G-1)*(N-1)/(N-k) (statsmodels GLM sandwich)"
-        elif self.cov_type == "nonrobust":
-            label = "nonrobust (Poisson)"
-            desc = "model-based Poisson information matrix (valid only if Var(u) = E(u))"
-        else:
-            label = f"{self.cov_type} (PPML sandwich)"
-            desc = (
-                "Poisson pseudo-likelihood sandwich inv(X'MX) X' diag((u-mu)^2) X inv(X'MX)"
-                + (" times N/(N-k)" if self.cov_type == "HC1" else "")
-                + " (statsmodels GLM)"
-            )
-        return ElasticityResult(
+        reg = PPML(cov_type=self.cov_type, cluster_correction=self.cluster_correction).fit(
+            uk,
+            X,
+            offset=np.log(pop[keep]),
+            weights=wk,
             names=names,
-            coef=np.asarray(res.params),
-            cov=np.asarray(res.cov_params()),
-            df=None,  # PPML: normal reference distribution, as statsmodels' GLM
-            nobs=int(keep.sum()),
-            cov_type=self.cov_type,
-            cov_label=label,
-            cov_description=desc,
+            obs_names=np.array(used),
+            clusters=None if cl is None or self.cov_type != "cluster" else cl[keep],
+            dep_var="usage_count",
+            level=level,
+        )
+        mu = reg.fittedvalues
+        r2 = float(np.corrcoef(uk, mu)[0, 1] ** 2)
+        return ElasticityResult(
+            **inference_fields(reg),
             level=level,
             model="PPML income elasticity",
             dep_var="usage_count",
@@ -819,7 +780,7 @@ class IncomeElasticity:
             design=X,
             y=uk,
             fitted=mu,
-            regression=None,
+            regression=reg,
             ci_level=float(self.ci_level),
             r2=r2,
             exposure=pop[keep],

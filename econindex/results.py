@@ -27,7 +27,14 @@ from scipy import stats
 
 from econindex.errors import OptionError
 
-__all__ = ["CoefficientResult", "ComparisonTable", "compare", "latex_escape", "FRAME_COLUMNS"]
+__all__ = [
+    "CoefficientResult",
+    "ComparisonTable",
+    "compare",
+    "latex_escape",
+    "FRAME_COLUMNS",
+    "two_sided_pvalue",
+]
 
 FRAME_COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper")
 STATS = ("estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper")
@@ -54,6 +61,22 @@ def latex_escape(text: str) -> str:
         "^": r"\textasciicircum{}",
     }
     return "".join(repl.get(c, c) for c in str(text))
+
+
+def two_sided_pvalue(t: np.ndarray, df: np.ndarray | float | None) -> np.ndarray:
+    """Two-sided p-values of statistics ``t``: Student t with ``df`` (broadcast), or the normal for ``None``.
+
+    The one p-value function of the package (results, batched refits, bootstrap).
+
+    Examples
+    --------
+    >>> two_sided_pvalue(np.array([1.96]), None).round(3).tolist()
+    [0.05]
+    """
+    t = np.abs(np.asarray(t, dtype=float))
+    if df is None:
+        return np.asarray(2.0 * stats.norm.sf(t))
+    return np.asarray(2.0 * stats.t.sf(t, df))
 
 
 def _check_alpha(alpha: float) -> float:
@@ -133,9 +156,7 @@ class CoefficientResult:
         return self.df is not None
 
     def _sf2(self, t: np.ndarray) -> np.ndarray:
-        if self.df is None:
-            return np.asarray(2.0 * stats.norm.sf(np.abs(t)))
-        return np.asarray(2.0 * stats.t.sf(np.abs(t), self.df))
+        return two_sided_pvalue(t, self.df)
 
     def _quantile(self, q: float) -> np.ndarray:
         if self.df is None:

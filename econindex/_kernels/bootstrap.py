@@ -21,7 +21,9 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from econindex._kernels.ols import batched_wls
+from econindex._kernels.ols import batched_wls, wls
+from econindex._kernels.sandwich import cluster_codes
+from econindex.covariance import batch_sandwich
 
 __all__ = [
     "BootDraws",
@@ -69,45 +71,6 @@ def wild_weights(rng: np.random.Generator, size: tuple[int, ...], kind: str) -> 
     raise ValueError(f"wild weights {kind!r}: choose 'rademacher' or 'webb'")
 
 
-def _hc_se(
-    X: np.ndarray,
-    E: np.ndarray,
-    W: np.ndarray,
-    wmodel: np.ndarray,
-    inv: np.ndarray,
-    hat: np.ndarray | None,
-    kind: str,
-    codes: np.ndarray | None,
-    n_groups: int,
-) -> np.ndarray:
-    """Per-replicate sandwich SEs, shape (B, k).
-
-    ``E`` (B, N) residuals, ``W`` (B, N) observation weights (multiplicity times
-    model weight), ``wmodel`` (N,) the model weights alone, ``inv`` (B, k, k) or
-    (k, k) bread. The HC meat is built from the whitened design and residuals,
-    ``sum_i m_i (sqrt(w_i) x_i)(sqrt(w_i) x_i)' (sqrt(w_i) e_i)^2`` with
-    multiplicity ``m_i``, i.e. ``omega_i = W_i w_i e_i^2``. ``kind`` is an HC type or
-    ``"CR1"`` (with ``codes``).
-    """
-    n, k = X.shape
-    if codes is not None:
-        onehot = np.eye(n_groups)[codes]  # (N, G)
-        scores = np.einsum("bn,ni,ng->bgi", W * E, X, onehot, optimize=True)
-        meat = np.einsum("bgi,bgj->bij", scores, scores)
-        factor = n_groups / (n_groups - 1.0) * (n - 1.0) / (n - k)
-    else:
-        omega = W * wmodel * E**2
-        if kind == "HC2" and hat is not None:
-            omega = omega / (1.0 - hat)
-        elif kind == "HC3" and hat is not None:
-            omega = omega / (1.0 - hat) ** 2
-        xx = (X[:, :, None] * X[:, None, :]).reshape(n, k * k)
-        meat = (omega @ xx).reshape(-1, k, k)
-        factor = n / (n - k) if kind in ("HC1", "nonrobust") else 1.0
-    cov = inv @ meat @ inv
-    return np.sqrt(np.clip(factor * np.einsum("bii->bi", cov), 0.0, None))
-
-
 def _resample_counts(rng: np.random.Generator, b: int, n: int) -> np.ndarray:
     """Multiplicities (b, n) of ``b`` resamples of ``n`` items with replacement.
 
@@ -134,9 +97,10 @@ def pairs_bootstrap(
     Each replicate is a vector of multiplicities (uniform indices counted with
     ``bincount``); the B weighted
     least-squares problems are solved in batches of ``chunk``. Standard errors of
-    each replicate (for studentized intervals) are HC1 (``se_kind`` ``"HC0"`` or
-    ``"HC1"``; HC2/HC3 are undefined with duplicated rows, so they fall back to
-    HC1) or CR1 when ``clusters`` is given.
+    each replicate (for studentized intervals) are of the fit's type ``se_kind``
+    (``nonrobust``, HC0-HC3; each drawn copy of a row is one observation), or CR1
+    when ``clusters`` is given (each drawn copy of a cluster is one cluster), all by
+    :func:`econindex.covariance.batch_sandwich`.
 
     Examples
     --------
@@ -151,13 +115,7 @@ def pairs_bootstrap(
     X = np.asarray(X, dtype=float)
     n = X.shape[0]
     base_w = np.ones(n) if w is None else np.asarray(w, dtype=float)
-    codes = None
-    n_groups = 0
-    if clusters is not None:
-        _, codes = np.unique(np.asarray(clusters), return_inverse=True)
-        codes = codes.reshape(-1)
-        n_groups = int(codes.max()) + 1
-    kind = se_kind if se_kind in ("HC0", "HC1") else "HC1"
+    codes, n_groups = _codes(clusters)
     out_b, out_se = [], []
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
@@ -170,39 +128,18 @@ def pairs_bootstrap(
         params, inv = batched_wls(y, X, W)
         E = y[None, :] - params @ X.T
         if codes is None:
-            se = _hc_se(X, E, W, base_w, inv, None, kind, None, 0)
+            cov, _, _ = batch_sandwich(se_kind, X, E, counts, base_w, inv)
         else:
-            # a cluster drawn m times enters m times: replicate-specific cluster ids are not
-            # needed for the CR1 meat because duplicated clusters add identical score sums
-            se = _cluster_se_dup(X, E, W, inv, codes, n_groups, gcounts)
+            cov, _, _ = batch_sandwich(
+                "cluster", X, E, counts, base_w, inv, codes=codes, n_groups=n_groups, cluster_mult=gcounts
+            )
+        se = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0.0, None))
         out_b.append(params)
         out_se.append(se)
     params = np.concatenate(out_b)
     se = np.concatenate(out_se)
     ok = np.isfinite(params).all(axis=1) & np.isfinite(se).all(axis=1)
     return BootDraws(params[ok], se[ok], int((~ok).sum()))
-
-
-def _cluster_se_dup(
-    X: np.ndarray,
-    E: np.ndarray,
-    W: np.ndarray,
-    inv: np.ndarray,
-    codes: np.ndarray,
-    n_groups: int,
-    gcounts: np.ndarray,
-) -> np.ndarray:
-    """CR1 SEs of cluster-resampled replicates: each drawn copy of a cluster is its own cluster."""
-    k = X.shape[1]
-    base = np.where(gcounts[:, codes] > 0, W / np.maximum(gcounts[:, codes], 1.0), 0.0)
-    onehot = np.eye(n_groups)[codes]  # (N, G)
-    scores = np.einsum("bn,ni,ng->bgi", base * E, X, onehot, optimize=True)
-    meat = np.einsum("bg,bgi,bgj->bij", gcounts, scores, scores)
-    g = float(n_groups)
-    n_eff = (gcounts[:, codes]).sum(axis=1)
-    factor = g / (g - 1.0) * (n_eff - 1.0) / (n_eff - k)
-    cov = inv @ meat @ inv
-    return np.sqrt(np.clip(factor[:, None] * np.einsum("bii->bi", cov), 0.0, None))
 
 
 def wild_bootstrap(
@@ -223,9 +160,10 @@ def wild_bootstrap(
     cluster), where ``e~ = e / sqrt(1 - h)`` are the HC2-rescaled residuals
     (Davidson and Flachaire 2008 recommend rescaled residuals; they make the
     bootstrap variance unbiased under homoskedasticity). Then
-    ``b*_b = b + P (v_b * e~)`` with ``P = inv(X'WX) X'W``; the replicate
-    standard errors use the same covariance type as the fit (``se_kind`` HC0-HC3,
-    CR1 with clusters).
+    ``b*_b = b + P (v_b * e~)`` with ``P = inv(X'WX) X'W``; the fit is the core's
+    :func:`econindex._kernels.ols.wls` and the replicate standard errors use the
+    fit's covariance type (``se_kind`` nonrobust, HC0-HC3; CR1 with clusters) by
+    :func:`econindex.covariance.batch_sandwich`.
 
     Examples
     --------
@@ -238,25 +176,15 @@ def wild_bootstrap(
     """
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float)
-    n, k = X.shape
+    n = X.shape[0]
     wv = np.ones(n) if w is None else np.asarray(w, dtype=float)
-    sw = np.sqrt(wv)
-    q, r = np.linalg.qr(X * sw[:, None])
-    r_inv = np.linalg.solve(r, np.eye(k))
-    bread = r_inv @ r_inv.T
-    b = bread @ (X.T @ (wv * y))
-    e = y - X @ b
-    hat = np.einsum("ij,ij->i", q, q)
+    fit = wls(y, X, w)
+    b, e, bread, hat = fit.params, fit.resid, fit.bread, fit.hat
     e_t = e / np.sqrt(np.clip(1.0 - hat, 1e-12, None))
     P = bread @ (X * wv[:, None]).T  # (k, N)
-    codes = None
-    n_groups = 0
-    if clusters is not None:
-        _, codes = np.unique(np.asarray(clusters), return_inverse=True)
-        codes = codes.reshape(-1)
-        n_groups = int(codes.max()) + 1
+    codes, n_groups = _codes(clusters)
+    kind = "cluster" if codes is not None else se_kind
     out_b, out_se = [], []
-    Wfix = wv[None, :]
     for start in range(0, n_boot, chunk):
         bsz = min(chunk, n_boot - start)
         if codes is None:
@@ -266,13 +194,22 @@ def wild_bootstrap(
         U = V * e_t  # (B, N) bootstrap errors
         params = b[None, :] + U @ P.T
         Estar = U - (U @ P.T) @ X.T  # residuals of the bootstrap fits: (I - H) U
-        se = _hc_se(X, Estar, np.broadcast_to(Wfix, Estar.shape), wv, bread, hat, se_kind, codes, n_groups)
+        ones = np.ones_like(Estar)
+        cov, _, _ = batch_sandwich(kind, X, Estar, ones, wv, bread, codes=codes, n_groups=n_groups)
+        se = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0.0, None))
         out_b.append(params)
         out_se.append(se)
     params = np.concatenate(out_b)
     se = np.concatenate(out_se)
     ok = np.isfinite(params).all(axis=1) & np.isfinite(se).all(axis=1) & (se > 0).all(axis=1)
     return BootDraws(params[ok], se[ok], int((~ok).sum()))
+
+
+def _codes(clusters: np.ndarray | None) -> tuple[np.ndarray | None, int]:
+    if clusters is None:
+        return None, 0
+    codes, labels = cluster_codes(np.asarray(clusters))
+    return codes, int(labels.size)
 
 
 def percentile_interval(draws: np.ndarray, level: float) -> np.ndarray:

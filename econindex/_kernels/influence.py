@@ -13,9 +13,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from econindex._kernels.ols import check_inputs, wls
+from econindex._kernels.ols import WLSArrays, check_inputs, wls
 
-__all__ = ["leverage", "loo_params"]
+__all__ = ["leverage", "loo_params", "loo_delta"]
+
+
+def loo_delta(fit: WLSArrays) -> np.ndarray:
+    """``b - b_(i)`` for every observation ``i`` of a fit, shape (N, k); NaN rows where ``h_i = 1``.
+
+    ``inv(X'WX) x_i w_i e_i / (1 - h_i)`` (Belsley, Kuh and Welsch 1980, eq. 2.1) from the
+    fit's one QR factorisation.
+    """
+    one_minus_h = 1.0 - fit.hat
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(one_minus_h > 1e-12, fit.wresid / one_minus_h, np.nan)
+    return (fit.wX * scale[:, None]) @ fit.bread  # bread symmetric
 
 
 def leverage(X: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
@@ -78,9 +90,4 @@ def loo_params(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.
     """
     y, X, w = check_inputs(y, X, w)
     fit = wls(y, X, w)
-    sw = fit.sqrt_w
-    one_minus_h = 1.0 - fit.hat
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(one_minus_h > 1e-12, sw * fit.wresid / one_minus_h, np.nan)
-    delta = (X * scale[:, None]) @ fit.bread  # bread symmetric
-    return fit.params[None, :] - delta
+    return fit.params[None, :] - loo_delta(fit)

@@ -2,11 +2,11 @@
 
 Robustness checks refit one small regression hundreds of times: without each
 geo, without each region, over a grid of specifications. A Python loop of
-statsmodels fits costs about a millisecond each; stacking the fits into
-``(S, k, k)`` arrays and solving them together costs microseconds each
-(measured in ``benchmarks/bench_influence.py`` and ``bench_speccurve.py``),
-which is why this hand-written kernel exists. Numbers equal statsmodels'
-WLS with the same covariance type to 1e-10 (``tests/test_robustness_batch.py``).
+statsmodels fits costs about a millisecond each; solving the fits together
+costs microseconds each (``benchmarks/bench_influence.py`` and
+``bench_speccurve.py``). The solve is :func:`econindex._kernels.ols.batched_wls`
+and the covariances :func:`econindex.covariance.batch_sandwich` (the registry's
+formulas, batched), so the numbers are those of the regression core.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from econindex._kernels.ols import batched_wls
+from econindex._kernels.sandwich import cluster_codes
+from econindex.covariance import BATCH_COV_TYPES, batch_sandwich
 from econindex.errors import EstimationError, OptionError
+from econindex.results import two_sided_pvalue
 
 __all__ = ["BatchFit", "batch_wls", "BATCH_COV_TYPES"]
-
-BATCH_COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,13 @@ class BatchFit:
 
     def pvalues(self, use_t: bool | np.ndarray = False) -> np.ndarray:
         """Two-sided p-values: Student t with ``df_resid`` (or clusters - 1) where ``use_t``, else normal."""
-        t = np.abs(self.tvalues())
+        t = self.tvalues()
         df = self.df_resid.astype(float)
         if self.n_clusters is not None:
             is_cl = np.array([c == "cluster" for c in self.cov_type])
             df = np.where(is_cl, self.n_clusters - 1.0, df)
         use = np.broadcast_to(np.asarray(use_t, dtype=bool), df.shape)
-        p_t = 2 * stats.t.sf(t, df[:, None])
-        p_z = 2 * stats.norm.sf(t)
-        return np.where(use[:, None], p_t, p_z)
+        return np.where(use[:, None], two_sided_pvalue(t, df[:, None]), two_sided_pvalue(t, None))
 
 
 def batch_wls(
@@ -113,67 +112,45 @@ def batch_wls(
     if (nobs <= k).any():
         bad = int(np.argmax(nobs <= k))
         raise EstimationError(f"spec {bad} has {int(nobs[bad])} observations for {k} parameters")
-    A = np.einsum("sn,nk,nl->skl", Mw, X, X)
-    rhs = np.einsum("sn,nk->sk", Mw * Yz, X)
-    try:
-        Ainv = np.linalg.inv(A)
-    except np.linalg.LinAlgError as exc:  # pragma: no cover - singular designs are caught per spec below
-        raise EstimationError(f"a spec has a singular design: {exc}") from exc
-    cond = np.linalg.cond(A)
-    if (~np.isfinite(cond) | (cond > 1e14)).any():
-        bad = int(np.argmax(~np.isfinite(cond) | (cond > 1e14)))
-        raise EstimationError(f"spec {bad} has a singular design (condition number {cond[bad]:.3g})")
-    params = np.einsum("skl,sl->sk", Ainv, rhs)
+    params, Ainv = batched_wls(Yz, X, Mw)
+    singular = ~np.isfinite(params).all(axis=1)
+    if singular.any():
+        raise EstimationError(f"spec {int(np.argmax(singular))} has a singular design")
     resid = np.where(M, Yz - params @ X.T, 0.0)  # (S, n)
-    df_resid = (nobs - k).astype(float)
     t_arr = np.array(types)
     cov = np.empty((S, k, k))
     n_clusters = None
-
-    sel = t_arr == "nonrobust"
-    if sel.any():
-        s2 = (Mw[sel] * resid[sel] ** 2).sum(axis=1) / df_resid[sel]
-        cov[sel] = s2[:, None, None] * Ainv[sel]
-    hc = np.isin(t_arr, ("HC0", "HC1", "HC2", "HC3"))
-    if hc.any():
-        u2 = (Mw[hc] * resid[hc]) ** 2  # w^2 e^2 (statsmodels: wresid^2 on whitened X)
-        lev = Mw[hc] * np.einsum("nk,skl,nl->sn", X, Ainv[hc], X)
-        kind = t_arr[hc]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u2 = np.where((kind == "HC2")[:, None], u2 / (1 - lev), u2)
-            u2 = np.where((kind == "HC3")[:, None], u2 / (1 - lev) ** 2, u2)
-        u2 = np.where(M[hc], u2, 0.0)
-        # whitened residual^2 times whitened x x' = w^2 e^2 x x'
-        meat = np.einsum("sn,nk,nl->skl", u2, X, X)
-        c = Ainv[hc] @ meat @ Ainv[hc]
-        scale = np.where(kind == "HC1", nobs[hc] / df_resid[hc], 1.0)
-        cov[hc] = c * scale[:, None, None]
-    cl = t_arr == "cluster"
-    if cl.any():
+    codes, g = (None, 0)
+    if (t_arr == "cluster").any():
         if clusters is None:
             raise OptionError("cov_type='cluster' needs clusters")
-        codes, uniq = _codes(clusters, n)
-        G = len(uniq)
-        onehot = np.zeros((n, G))
-        onehot[np.arange(n), codes] = 1.0
-        score = (Mw[cl] * resid[cl])[:, :, None] * X[None, :, :]  # (s, n, k)
-        gsc = np.einsum("snk,ng->sgk", score, onehot)
-        meat = np.einsum("sgk,sgl->skl", gsc, gsc)
-        g_s = (np.einsum("sn,ng->sg", M[cl].astype(float), onehot) > 0).sum(axis=1)
-        nc = nobs[cl]
-        scale = g_s / (g_s - 1.0) * (nc - 1.0) / (nc - k)
-        cov[cl] = (Ainv[cl] @ meat @ Ainv[cl]) * scale[:, None, None]
+        arr = np.asarray(clusters)
+        if arr.shape != (n,):
+            raise OptionError(f"clusters must have shape ({n},); got {arr.shape}")
+        codes, labels = cluster_codes(arr.astype(str))
+        g = int(labels.size)
         n_clusters = np.full(S, np.nan)
-        n_clusters[cl] = g_s
+    for kind in set(types):
+        sel = t_arr == kind
+        c, _, ncl = batch_sandwich(
+            kind,
+            X,
+            resid[sel],
+            M[sel].astype(float),
+            np.where(M[sel], W[sel], 0.0),
+            Ainv[sel],
+            codes=codes,
+            n_groups=g,
+        )
+        cov[sel] = c
+        if ncl is not None and n_clusters is not None:
+            n_clusters[sel] = ncl
     bse = np.sqrt(np.clip(np.einsum("skk->sk", cov), 0.0, None))
     return BatchFit(
-        params=params, bse=bse, nobs=nobs, df_resid=df_resid, n_clusters=n_clusters, cov_type=types
+        params=params,
+        bse=bse,
+        nobs=nobs,
+        df_resid=(nobs - k).astype(float),
+        n_clusters=n_clusters,
+        cov_type=types,
     )
-
-
-def _codes(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    arr = np.asarray(labels)
-    if arr.shape != (n,):
-        raise OptionError(f"clusters must have shape ({n},); got {arr.shape}")
-    uniq, codes = np.unique(arr.astype(str), return_inverse=True)
-    return codes, uniq

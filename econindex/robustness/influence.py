@@ -19,6 +19,8 @@ import pandas as pd
 import xarray as xr
 from scipy import special, stats
 
+from econindex._kernels.influence import loo_delta
+from econindex._kernels.ols import wls
 from econindex.errors import EstimationError, OptionError
 from econindex.schema import check_option
 
@@ -38,32 +40,33 @@ __all__ = [
 
 
 def _closed_form(X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Leverage and leave-one-out quantities of a WLS fit from one factorisation.
+    """Leverage and leave-one-out quantities of a WLS fit from the core's one factorisation.
 
-    Everything comes from one QR of the whitened design (the same formulas as
-    the shared kernels ``econindex._kernels.influence``, checked equal in the tests).
+    The fit is :func:`econindex._kernels.ols.wls` and ``b - b_(i)`` is
+    :func:`econindex._kernels.influence.loo_delta` (Sherman-Morrison on the same QR).
     """
-    sw = np.ones(len(y)) if w is None else np.sqrt(w)
-    Xw = X * sw[:, None]
-    yw = y * sw
-    q, r = np.linalg.qr(Xw)
-    if np.min(np.abs(np.diag(r))) < 1e-12 * np.max(np.abs(np.diag(r))):
-        raise EstimationError("the design is singular; influence is undefined")
-    beta = np.linalg.solve(r, q.T @ yw)
-    rinv = np.linalg.inv(r)
-    xtx_inv = rinv @ rinv.T
-    h = np.einsum("ij,ij->i", q, q)
-    e = yw - Xw @ beta  # whitened residuals
+    try:
+        fit = wls(y, X, w)
+    except EstimationError as exc:
+        raise EstimationError(f"the design is singular; influence is undefined ({exc})") from exc
+    h = fit.hat
+    e = fit.wresid  # whitened residuals
     n, k = X.shape
     if np.any(h > 1 - 1e-10):
         bad = int(np.argmax(h))
         raise EstimationError(f"observation {bad} has leverage 1: leaving it out makes the design singular")
-    # b - b_(i) by Sherman-Morrison, as econindex._kernels.influence.loo_params (tested equal) but reusing
-    # this QR: the kernel refactorises and validates the design, which doubles the time (bench_influence).
-    dfbeta = (Xw @ xtx_inv) * (e / (1 - h))[:, None]
+    dfbeta = loo_delta(fit)
     s2 = e @ e / (n - k)
     s2_loo = ((n - k) * s2 - e**2 / (1 - h)) / (n - k - 1)
-    return {"beta": beta, "xtx_inv": xtx_inv, "h": h, "e": e, "dfbeta": dfbeta, "s2": s2, "s2_loo": s2_loo}
+    return {
+        "beta": fit.params,
+        "xtx_inv": fit.bread,
+        "h": h,
+        "e": e,
+        "dfbeta": dfbeta,
+        "s2": s2,
+        "s2_loo": s2_loo,
+    }
 
 
 def loo_params(result: Any) -> pd.DataFrame:

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from econindex import covariance
+from econindex._kernels.ols import wls
 from econindex.errors import DataValueError, EstimationError, OptionError
 
 from ._design import design_of
@@ -130,14 +132,11 @@ class OVBResult:
 
 
 def _ols_t(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Coefficients, classical t statistics and residual dof of an OLS fit."""
-    q, r = np.linalg.qr(X)
-    beta = np.linalg.solve(r, q.T @ y)
-    e = y - X @ beta
+    """Coefficients, classical t statistics and residual dof of an OLS fit (the regression core's)."""
+    fit = wls(y, X)
     dof = X.shape[0] - X.shape[1]
-    rinv = np.linalg.inv(r)
-    se = np.sqrt(e @ e / dof * np.einsum("ij,ij->i", rinv, rinv))
-    return beta, beta / se, float(dof)
+    se = np.sqrt(np.diag(covariance.compute("nonrobust", fit, nobs=X.shape[0], df_resid=dof).cov))
+    return fit.params, fit.params / se, float(dof)
 
 
 def omitted_variable_sensitivity(
