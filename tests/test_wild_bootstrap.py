@@ -432,3 +432,18 @@ def test_regression_result_method_equals_pyfixest_with_two_way_effects() -> None
     assert res.t_stat == pytest.approx(case["t_stat"], abs=1e-9)
     np.testing.assert_allclose(np.sort(res.t_boot), case["t_boot_sorted"], atol=1e-8)
     _check_enumerated_pvalue(res, case)
+
+
+def test_invariances(states: dict) -> None:
+    """Relabelled clusters, rescaled y and a shifted null (y - c x tested at value - c) change nothing."""
+    X, y, cl = states["X"], states["y"], states["cluster"]
+    kw = {"names": states["names"], "term": "log_gdp_pc"}
+    base = wild_bootstrap_test(X, y, value=1.5, cluster=cl, **kw)
+    mapping = dict(zip(sorted(set(cl)), [7, 2, 8, 0, 5, 1, 6, 3, 4], strict=True))  # another order
+    relabelled = wild_bootstrap_test(X, y, value=1.5, cluster=[mapping[c] for c in cl], **kw)
+    scaled = wild_bootstrap_test(X, 3.0 * y, value=4.5, cluster=cl, **kw)
+    shifted = wild_bootstrap_test(X, y - 0.5 * X[:, 1], value=1.0, cluster=cl, **kw)
+    for other in (relabelled, scaled, shifted):
+        assert other.t_stat == pytest.approx(base.t_stat, rel=1e-9)
+        np.testing.assert_allclose(np.sort(other.t_boot), np.sort(base.t_boot), rtol=1e-8, atol=1e-10)
+        assert other.pvalue == base.pvalue

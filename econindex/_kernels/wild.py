@@ -363,6 +363,8 @@ def invert(pfun: Callable[[float], float], estimate: float, se: float, alpha: fl
         step *= 2.0
         if step > 1e5 * se:  # beyond this the tie at v = +-1 is lost to rounding
             return side * np.inf
+    # A grid, then bisection, rather than scipy.optimize.brentq: p(r) is a step function, which
+    # brentq would bisect anyway, and the grid finds the outermost crossing if p is not monotone.
     grid = estimate + side * np.linspace(0.0, step, 65)
     inside = np.array([pfun(float(r)) > alpha for r in grid])
     last = int(np.flatnonzero(inside).max())
