@@ -28,6 +28,7 @@ from econindex.schema import (
     SOC_MAJOR_GROUPS,
     TASK,
     check_option,
+    geos_at_level,
 )
 
 __all__ = ["trend_table", "TREND_COLUMNS"]
@@ -144,14 +145,18 @@ def _platform_selector(ds: xr.Dataset, platform: str | None) -> dict[str, str]:
     return {}
 
 
-def _slice(ds: xr.Dataset, src: _Source, geo: str, sel: dict[str, str]) -> xr.DataArray | None:
-    """The 1-D series of ``src`` over its categories at ``geo`` and ``sel``, or None when all missing."""
+def _slice(ds: xr.Dataset, src: _Source, geo: str | list[str], sel: dict[str, str]) -> xr.DataArray | None:
+    """The 1-D series of ``src`` over its categories at ``geo`` (a list: summed) and ``sel``, or None."""
     if src.variable not in ds.data_vars:
         return None
     da = ds[src.variable]
     if src.dim not in da.dims:
         raise SchemaError(f"variable {src.variable!r} lacks its category dim {src.dim!r} (dims {da.dims})")
-    if GEO in da.dims:
+    if GEO in da.dims and isinstance(geo, list):
+        if not src.counts:
+            raise OptionError(f"published shares ({src.variable!r}) cannot be summed over geos; pass geo=")
+        da = da.sel({GEO: geo}).sum(GEO, skipna=True, min_count=1)
+    elif GEO in da.dims:
         da = da.sel({GEO: geo}, drop=True)
     da = da.sel({k: v for k, v in sel.items() if k in da.dims}, drop=True)
     extra = [d for d in da.dims if d != src.dim]
@@ -185,6 +190,7 @@ def trend_table(
     over: Over = "pattern",
     *,
     geo: str = "GLOBAL",
+    level: str | None = None,
     platform: str | None = None,
     base: Base | None = None,
     ci_level: float = 0.95,
@@ -201,6 +207,10 @@ def trend_table(
         tasks; use cases (releases 4-5).
     geo : str, default "GLOBAL"
         The geo whose mix is tabulated (releases 1-2 have ``GLOBAL`` only).
+    level : {"country", "state_us"}, optional
+        Instead of one geo, the sum of the counts of the located geos at this
+        level (e.g. every US state of release 3's state slice, which has no
+        ``GLOBAL`` row); counts only, published shares cannot be summed.
     platform : str, optional
         ``claude_ai`` or ``api``; needed when the dataset has both.
     base : {"all", "classified"}, optional
@@ -217,7 +227,7 @@ def trend_table(
     pandas.DataFrame
         Columns :data:`TREND_COLUMNS`: ``period`` (label), ``date_start``,
         ``date_end``, ``category``, ``label`` (SOC title for ``soc_major``, the
-        mode for ``pattern``), ``share`` (in [0, 1], summing to 1 within a
+        mode for ``pattern``, the O*NET Task ID for ``task``), ``share`` (in [0, 1], summing to 1 within a
         period), ``ci_lower``/``ci_upper`` (NaN without counts), ``count`` and
         ``n`` (the base total; NaN without counts) and ``source`` (the
         variable used). Rows in period order, then by share. ``attrs``:
@@ -281,7 +291,12 @@ def trend_table(
     base_kind = _DEFAULT_BASE[over] if base is None else check_option("base", base, ("all", "classified"))
     if not (isinstance(ci_level, float | int) and 0.0 < float(ci_level) < 1.0):
         raise OptionError(f"ci_level={ci_level!r} must lie strictly between 0 and 1")
-    if GEO in ds.dims and geo not in {str(g) for g in ds[GEO].values}:
+    where: str | list[str] = geo
+    geo_text = geo
+    if level is not None:
+        where = geos_at_level(ds, check_option("level", level, ("country", "state_us")))
+        geo_text = f"sum of the {len(where)} located {level} geos"
+    elif GEO in ds.dims and geo not in {str(g) for g in ds[GEO].values}:
         raise SchemaError(f"geo {geo!r} is not in the dataset; geos: {sorted(map(str, ds[GEO].values))[:10]}")
     sel = _platform_selector(ds, platform)
     candidates = _candidates(over)
@@ -295,9 +310,9 @@ def trend_table(
     notes: list[str] = []
     for label, start, end in _periods(ds):
         psel = {**sel, PERIOD: label} if PERIOD in ds.dims else sel
-        found = next(((c, s) for c in candidates if (s := _slice(ds, c, geo, psel)) is not None), None)
+        found = next(((c, s) for c in candidates if (s := _slice(ds, c, where, psel)) is not None), None)
         if found is None:
-            notes.append(f"period {label}: no {over} data at {geo!r}")
+            notes.append(f"period {label}: no {over} data at {geo_text!r}")
             continue
         src, series = found
         cats = np.array([str(c) for c in series["category"].values], dtype=object)
@@ -308,9 +323,13 @@ def trend_table(
             excluded.update(cats[out & keep].tolist())
             keep &= ~out
         cats, values = cats[keep], values[keep]
+        if over == "task" and "task_id" in series.coords:  # the O*NET Task ID lines tasks up across releases
+            labels = np.asarray(series["task_id"].values, dtype=object)[keep].astype(str)
+        else:
+            labels = np.array([_label(over, c) for c in cats], dtype=object)
         total = float(values.sum())
         if not total > 0:
-            raise DataValueError(f"period {label}: {src.variable} at {geo!r} sums to zero over the base")
+            raise DataValueError(f"period {label}: {src.variable} at {geo_text!r} sums to zero over the base")
         share = values / total
         lo = hi = np.full(share.shape, np.nan)
         if src.counts:
@@ -324,7 +343,7 @@ def trend_table(
                 "date_start": start,
                 "date_end": end,
                 "category": cats.astype(str),
-                "label": [_label(over, c) for c in cats],
+                "label": labels,
                 "share": share,
                 "ci_lower": np.asarray(lo, dtype=float),
                 "ci_upper": np.asarray(hi, dtype=float),
@@ -335,16 +354,18 @@ def trend_table(
         )
         rows.append(frame.sort_values("share", ascending=False, kind="stable"))
     if not rows:
-        raise SchemaError(f"no period of the dataset has {over} data at geo {geo!r}: {'; '.join(notes)}")
+        raise SchemaError(f"no period of the dataset has {over} data at {geo_text!r}: {'; '.join(notes)}")
     table = pd.concat(rows, ignore_index=True)[list(TREND_COLUMNS)]
     if over == "soc_major":
         notes.append(SOC_RULE)
+    if over in ("soc_major", "task") and "task_cells_note" in ds.attrs:
+        notes.append(str(ds.attrs["task_cells_note"]))
     if any(not s.startswith(("pattern_count", "task_count", "use_case_count")) for s in sources.values()):
         notes.append("published shares have no counts behind them: no intervals for those periods")
     z = float(norm.ppf(0.5 + float(ci_level) / 2.0))
     table.attrs = {
         "over": over,
-        "geo": geo,
+        "geo": geo_text,
         "platform": platform or str(sel.get(PLATFORM, ds.attrs.get("platform", ""))),
         "base": _BASE_TEXT[(over, base_kind)],
         "base_kind": base_kind,

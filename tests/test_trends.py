@@ -214,3 +214,25 @@ def test_plot_trend_table() -> None:
     ax = plot_trend_table(trend_table(_panel(), "pattern"), top=3)
     assert len(ax.get_lines()) == 3
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2024-12-01", "2025-08-04"]
+
+
+def test_level_sums_the_real_state_slice(shared_aei) -> None:
+    st = ei.datasets.load_us_state_slice_2025_08()
+    t = trend_table(st, "pattern", level="state_us").set_index("category")
+    raw = pd.read_csv(
+        shared_aei / "releases/release_2025_09_15/aei_raw_claude_ai_2025-08-04_to_2025-08-11_state_us.csv",
+        keep_default_na=False,
+    )
+    cells = raw[(raw["variable"] == "collaboration_count") & (raw["geo_id"] != "not_classified")]
+    by_pattern = cells.groupby("cluster_name")["value"].sum()
+    assert t.loc["directive", "share"] == pytest.approx(by_pattern["directive"] / by_pattern.sum(), rel=1e-12)
+    assert t.loc["directive", "n"] == by_pattern.sum() == 208198  # the 51 states' conversations
+    assert t.attrs["geo"] == "sum of the 51 located state_us geos"
+    soc = trend_table(st, "soc_major", level="state_us")
+    assert any("threshold" in n for n in soc.attrs["notes"])  # truncated task cells are labelled
+    pub = xr.Dataset(
+        {"pattern_share_published": (("geo", "pattern"), [[0.6, 0.4], [0.5, 0.5]])},
+        coords={**geo_coords(["FRA", "DEU"], ["country"] * 2), **pattern_coords(["directive", "learning"])},
+    )
+    with pytest.raises(OptionError, match="cannot be summed"):
+        trend_table(pub, "pattern", level="country")
