@@ -65,19 +65,45 @@ def test_country_elasticity_example():
     assert 1.5 < state < 2.1  # the report: about 1.8
 
 
+def _estimate_line(out: str, label: str) -> tuple[float, float, float, float, float]:
+    """(estimate, se, ci_lower, ci_upper, p) of ``label est (SE se, 95% CI [lo, hi], p ...)``."""
+    num = r"(-?\d+\.\d+)"
+    pattern = rf" {num} \(SE {num}, 95% CI \[{num}, {num}\], p (?:= {num}|< 0\.001)"
+    m = re.search(re.escape(label) + pattern, out)
+    assert m, f"{label!r} not printed with SE, interval and p"
+    est, se, lo, hi = (float(m.group(i)) for i in range(1, 5))
+    p = float(m.group(5)) if m.group(5) else 0.0
+    return est, se, lo, hi, p
+
+
 @pytest.mark.slow
 def test_automation_example():
     out = run_example("automation_task_mix.py")
     assert number_after(out, "partial slope:") == pytest.approx(-3.112, abs=5e-4)
     assert number_after(out, "partial R2:") == pytest.approx(0.394, abs=5e-4)
     assert "N: 111" in out
-    with_utah = number_after(out, "US states with Utah:")
-    without = number_after(out, "without Utah:")
-    assert with_utah > 0 > without
-    # no true effect: the controlled estimate is closer to zero than the uncontrolled one
-    controlled = number_after(out, "controlled:")
-    uncontrolled = number_after(out, "uncontrolled:")
-    assert abs(controlled) < abs(uncontrolled)
+    # the states: printed with SE and p, and the words match the numbers
+    st = ei.datasets.load_us_states_2025_08()
+    for label, data in (("US states with Utah:", st), ("US states without Utah:", st.drop_sel(geo="UT"))):
+        df = data[["automation_share", "expected_automation", "usage_index"]].to_dataframe().dropna()
+        ref = sm.OLS(
+            100 * df["automation_share"], sm.add_constant(df[["usage_index", "expected_automation"]])
+        ).fit(cov_type="HC1", use_t=True)
+        est, _, lo, hi, p = _estimate_line(out, label)
+        assert est == pytest.approx(ref.params["usage_index"], abs=5e-5)
+        line = next(ln for ln in out.splitlines() if ln.startswith(label))
+        assert ("not distinguishable from zero" in line) == (p >= 0.05) == (lo <= 0 <= hi)
+    assert _estimate_line(out, "US states with Utah:")[4] > 0.05  # p = 0.357: not "flips sign"
+    assert _estimate_line(out, "US states without Utah:")[4] < 0.05
+    # no usage effect in the simulated release: the controlled interval contains 0, the uncontrolled not
+    truth = number_after(out, "simulated truth:")
+    assert truth == 0.0
+    _, _, lo, hi, _ = _estimate_line(out, "controlled:")
+    assert lo <= truth <= hi
+    _, _, ulo, uhi, up = _estimate_line(out, "uncontrolled:")
+    assert not (ulo <= truth <= uhi) and up < 0.05
+    assert "truth inside the controlled 95% interval: True" in out
+    assert "truth inside the uncontrolled 95% interval: False" in out
 
 
 @pytest.mark.slow
@@ -92,6 +118,8 @@ def test_usage_indices_example():
 
 @pytest.mark.slow
 def test_abuse_example():
+    import json
+
     out = run_example("abuse_robustness.py")
     utah_all = number_after(out, "simulated Utah AUI, all traffic:")
     utah_clean = number_after(out, "flagged removed:")
@@ -104,6 +132,31 @@ def test_abuse_example():
     keep = (a.notnull() & b.notnull()).values
     fit = sm.OLS(np.log(b.values[keep]), sm.add_constant(np.log(a.values[keep]))).fit()
     assert float(m[0][1]) == pytest.approx(fit.params[1], abs=5e-5)
+    # recovered: Utah's clean conversations exactly (the simulator's truth)
+    truth = json.loads(ei.simulate(seed=11).attrs["truth"])
+    conv = re.search(
+        r"simulated Utah conversations: all traffic (\d+), flagged removed (\d+), clean truth (\d+)", out
+    )
+    assert conv and int(conv.group(2)) == int(conv.group(3)) == int(truth["abuse"]["clean_usage"])
+    assert int(conv.group(1)) == int(truth["abuse"]["clean_usage"] + truth["abuse"]["flagged"])
+    # the elasticity: "recovered" only as "the truth inside the cleaned estimate's interval"
+    num = r"(-?\d+\.\d+)"
+    el = re.search(
+        rf"simulated state elasticity: truth {num}, all traffic {num} \[{num}, {num}\], "
+        rf"flagged removed {num} \[{num}, {num}\]",
+        out,
+    )
+    assert el
+    true_b, _, _, _, _, lo, hi = (float(v) for v in el.groups())
+    assert true_b == truth["state_elasticity"] and lo <= true_b <= hi
+    assert "truth inside the flagged-removed interval: True" in out
+    # the automation slope moves toward its truth
+    au = re.search(
+        rf"automation slope: truth {num}, all traffic {num} \[{num}, {num}\], flagged removed {num}", out
+    )
+    assert au
+    t, a_all, _, _, a_clean = (float(v) for v in au.groups())
+    assert abs(a_clean - t) < abs(a_all - t)
 
 
 @pytest.mark.slow
