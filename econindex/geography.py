@@ -146,12 +146,12 @@ def geo_coords(geo_ids: Sequence[str], levels: Sequence[str], names: Sequence[st
     >>> c["parent"][1].tolist(), c["census_division"][1].tolist()
     (['GLOBAL', 'USA'], ['', 'Mountain'])
     """
-    from econindex.schema import UNLOCATED
+    from econindex.schema import UNLOCATED_LABELS
 
     ids = [str(g) for g in geo_ids]
     lv = [str(v) for v in levels]
     iso3_name, iso3_iso2 = _iso3_maps()
-    unlocated = set(UNLOCATED.values())
+    unlocated = set(UNLOCATED_LABELS)
     out_names, iso2, parent, region, division = [], [], [], [], []
     for g, level in zip(ids, lv, strict=True):
         st = US_STATES.get(g) if level == "state_us" else None

@@ -47,6 +47,8 @@ __all__ = [
     "PRIMITIVE_VARIABLES",
     "require_counts",
     "UNLOCATED",
+    "UNLOCATED_SUBDIVISION",
+    "UNLOCATED_LABELS",
     "Level",
     "validate",
     "check_option",
@@ -79,12 +81,14 @@ GEO_LEVELS: tuple[str, ...] = get_args(Level)
 """``subdivision``: an ISO 3166-2 subdivision outside the US (``BR-SP``), from releases 4-6; US
 subdivisions (states, DC, territories) are ``state_us``."""
 
-UNLOCATED: dict[str, str] = {
-    "country": "not_classified",
-    "state_us": "not_classified_us",
-    "subdivision": "not_classified_subdivision",
-}
-"""Geo label of the usage that could not be located, per level."""
+UNLOCATED: dict[str, str] = {"country": "not_classified", "state_us": "not_classified_us"}
+"""Geo label of the usage that could not be located, per level (global, country, state_us)."""
+
+UNLOCATED_SUBDIVISION = "not_classified_subdivision"
+"""Geo label of subdivision usage that could not be located (``XX-not_classified``, releases 4-6)."""
+
+UNLOCATED_LABELS: tuple[str, ...] = (*UNLOCATED.values(), UNLOCATED_SUBDIVISION)
+"""Every unlocated geo label (``located=False``)."""
 
 # --- variables ----------------------------------------------------------------
 COUNT_VARIABLES: dict[str, tuple[str, ...]] = {

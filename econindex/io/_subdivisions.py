@@ -23,7 +23,7 @@ import numpy as np
 
 from econindex.errors import DataValueError
 from econindex.geography import US_STATES, iso_table
-from econindex.schema import UNLOCATED
+from econindex.schema import UNLOCATED, UNLOCATED_SUBDIVISION
 
 __all__ = ["US_TERRITORIES", "Subdivisions", "map_subdivisions"]
 
@@ -84,7 +84,7 @@ def map_subdivisions(codes: np.ndarray, file: str) -> Subdivisions:
         code = raw.strip()
         prefix, _, sub = code.partition("-")
         if code in _UNLOCATED or (sub in _UNLOCATED and prefix not in ("US", "USA")):
-            label[i], level[i], parent[i] = UNLOCATED["subdivision"], "subdivision", "GLOBAL"
+            label[i], level[i], parent[i] = UNLOCATED_SUBDIVISION, "subdivision", "GLOBAL"
             name[i] = "Not classified (subdivision)"
             continue
         if prefix in ("US", "USA"):

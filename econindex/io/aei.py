@@ -22,8 +22,6 @@ import os
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +37,14 @@ from econindex.geography import geo_coords
 from econindex.io._cadence import is_cadence, read_cadence
 from econindex.io._early import REFERENCE_HEADERS, early_role, read_early
 from econindex.io._layouts import REQUIRED_COLUMNS, Layout, check_header, detect_layout
+from econindex.io._onet import task_ids, task_soc_major
 from econindex.io._releases import check_windows, combine
 from econindex.io.hierarchy import is_hierarchy_file, parents_for, read_request_hierarchy
 from econindex.schema import (
     AUTOMATION_PATTERNS,
     CLASSIFIED_PATTERNS,
     PATTERNS,
-    UNLOCATED,
+    UNLOCATED_LABELS,
     add_units,
     pattern_coords,
     validate,
@@ -58,7 +57,7 @@ PLATFORMS: dict[str, str] = {"Claude AI (Free and Pro)": "claude_ai", "1P API": 
 _PLATFORM_OUT = {v: k for k, v in PLATFORMS.items()}
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
-_GEO_LEVEL_ORDER = {"global": 0, "country": 1, "state_us": 2}
+_GEO_LEVEL_ORDER = {"global": 0, "country": 1, "state_us": 2, "subdivision": 3}
 _EXT_FACET = "econindex"  # facet of the variables econindex adds to the release format
 _TWO_DIGITS = np.array([f"{k:02d}" for k in range(100)], dtype=object)  # SOC major group codes
 
@@ -167,33 +166,6 @@ _SHARE_TARGETS = {
     "usage_share_published": ("1", "Published share of usage within the parent geography"),
     "request_share_published": ("1", "Published share of conversations per request cluster"),
 }
-
-
-# --- O*NET task -> SOC major group --------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _soc_table() -> pd.Series:
-    path = resources.files("econindex.datasets").joinpath("data/onet_task_soc_major.csv.gz")
-    with path.open("rb") as raw, gzip.open(raw) as fh:
-        df = pd.read_csv(fh, dtype=str, keep_default_na=False, na_values=[])
-    return df.set_index("task_text_lower")["soc_major_group"]
-
-
-def task_soc_major(tasks: Iterable[str]) -> np.ndarray:
-    """SOC major group (2-digit code string) of lower-cased O*NET task statements.
-
-    ``none`` and ``not_classified`` map to themselves; statements missing
-    from the vendored table map to ``"unknown"``.
-
-    Examples
-    --------
-    >>> task_soc_major(["none", "no such task"]).tolist()
-    ['none', 'unknown']
-    """
-    s = pd.Series(list(tasks), dtype=object).astype(str)
-    out = s.map(_soc_table())
-    special = s.isin(("none", "not_classified"))
-    out = out.where(~special, s).fillna("unknown")
-    return out.to_numpy(dtype=object)
 
 
 # --- per-file reading --------------------------------------------------------------------------
@@ -1263,6 +1235,7 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
         n_unknown_soc = int((soc == "unknown").sum())
         coords["task"] = dim_labels["task"]
         coords["soc_major"] = ("task", soc)
+        coords["task_id"] = ("task", task_ids(dim_labels["task"]))
     if "pattern" in dim_labels:
         coords.update(pattern_coords(dim_labels["pattern"]))
     if "request" in dim_labels and request_level is not None:
@@ -1363,7 +1336,7 @@ def _geo_table(files: list[_FileRows]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     level_rank = np.full(uniq.size, len(_GEO_LEVEL_ORDER), dtype=np.int64)
     for lvl, rank in _GEO_LEVEL_ORDER.items():  # three levels
         level_rank[level_of == lvl] = rank
-    unlocated = np.isin(uniq, list(UNLOCATED.values()))
+    unlocated = np.isin(uniq, UNLOCATED_LABELS)
     order = np.lexsort((uniq, unlocated, level_rank))
     return uniq[order].astype(object), level_of[order], name_of[order]
 
@@ -1501,7 +1474,7 @@ class _Writer:
         self.blocks: list[pa.Table] = []
         geo = _label(ds["geo"].values)
         level = _label(ds["geo_level"].values)
-        out_id = np.where(np.isin(geo, list(UNLOCATED.values())), "not_classified", geo)
+        out_id = np.where(np.isin(geo, UNLOCATED_LABELS), "not_classified", geo)
         self.geo_id = out_id
         self.geography = level
         self.geo_name = _label(ds["geo_name"].values) if "geo_name" in ds.coords else geo
