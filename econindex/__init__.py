@@ -70,6 +70,8 @@ _API: dict[str, str] = {
     "periods_frame": "econindex.automation",
     "trend_table": "econindex.trends",
     "RegressionResult": "econindex.regression",
+    # the interactive explorer page (econindex explore)
+    "write_explorer": "econindex.explore",
     "wild_bootstrap_test": "econindex.wild",
     "WildBootstrapResult": "econindex.wild",
     "FewClustersWarning": "econindex.errors",
