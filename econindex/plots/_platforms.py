@@ -115,26 +115,13 @@ def plot_trend(res: ShareComparison, ax: Any = None, top: int | None = 8) -> Any
     >>> len(ax.get_lines())
     3
     """
-    tr = res.trend
+    from econindex.plots._trends import plot_trend_table  # the one share-across-levels line chart
+
     dim = res.dim
-    levels = list(dict.fromkeys(tr[dim]))
-    order = tr.groupby("category", sort=False)["share"].mean().sort_values(ascending=False).index
-    cats = list(order if top is None else order[:top])
-    ax = axes_or_new(ax, (7.0, 4.5))
-    x = np.arange(len(levels))
-    for i, c in enumerate(cats):
-        sub = tr[tr["category"] == c].set_index(dim).reindex(levels)
-        color = f"C{i % 10}"
-        ax.plot(x, sub["share"].to_numpy(), marker="o", color=color, label=str(c)[:30])
-        lo, hi = sub["share_lower"].to_numpy(), sub["share_upper"].to_numpy()
-        if np.isfinite(lo).all():
-            ax.fill_between(x, lo, hi, color=color, alpha=0.15, lw=0)
-    ax.set_xticks(x)
-    ax.set_xticklabels(levels)
+    tr = res.trend.rename(columns={dim: "period", "share_lower": "ci_lower", "share_upper": "ci_upper"})
+    ax = plot_trend_table(tr, ax, top=top)
     ax.set_xlabel(dim)
-    ax.set_ylabel("share")
     ax.set_title(f"{res.over} shares across {dim}s ({res.geo})")
-    ax.legend(fontsize="small", ncol=2)
     return ax
 
 
