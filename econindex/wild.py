@@ -272,6 +272,8 @@ def wild_bootstrap_test(
         the test equals the bootstrap of the regression with one-hot effects
         (wildboottest, boottest). Without it the demeaned design is taken as
         given, which is exact when every absorbed effect is nested in the clusters.
+        Without clusters each block of draws is projected; with two or more
+        effects that is iterative and dominates the cost on large N.
 
     Returns
     -------
