@@ -178,3 +178,21 @@ def test_fit_periods_on_the_published_state_panel() -> None:
     assert results["2026-04-01"].slope == pytest.approx(fit.params[1], rel=1e-10)
     with pytest.raises(SchemaError, match="'period' dimension"):
         ei.IncomeElasticity().fit_periods(datasets.load_countries_2025_08(), level="country")
+
+
+def test_task_mix_automation_from_an_analysts_table() -> None:
+    # PROVENANCE.md: the FWL partial slope on this table is the report's -3.112 (partial R2 0.394, N = 111)
+    raw = pd.read_csv(datasets.data_path("country_automation_2025-08.csv"), keep_default_na=False)
+    df = pd.DataFrame(
+        {
+            "country": raw["geo_id"],
+            "usage_index": raw["usage_per_capita_index"],
+            "automation_share": raw["automation_pct"] / 100.0,
+            "expected_automation": raw["expected_automation_pct"] / 100.0,
+        }
+    ).set_index("country")
+    ds = from_frame(df, geo="country", level="country")  # the geo key may be the index
+    res = ei.TaskMixAutomation().fit(ds, level="country")
+    assert (round(res.slope, 3), round(res.partial_rsquared, 3), res.nobs) == (-3.112, 0.394, 111)
+    ref = ei.TaskMixAutomation().fit(datasets.load_country_automation_2025_08(), level="country")
+    assert res.slope == pytest.approx(ref.slope, rel=1e-12)
