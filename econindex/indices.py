@@ -384,9 +384,42 @@ def usage_index(
 
 
 # --------------------------------------------------------------------------- shares
+def _identity(counts: xr.DataArray, dim: str) -> list[str]:
+    """The cluster each label of ``dim`` stands for, whatever its label.
+
+    ``read_aei`` labels a request name used at several levels ``"<name> [level N]"`` above the
+    lowest; the cluster is still ``<name>``. The suffix is removed only where ``N`` is the
+    label's own ``request_level``, so a name that merely ends in such text is left alone.
+
+    Examples
+    --------
+    >>> da = xr.DataArray([1, 2, 3], dims="request", coords={
+    ...     "request": ["none", "none [level 2]", "x [level 9]"], "request_level": ("request", [0, 2, 2])})
+    >>> _identity(da, "request")
+    ['none', 'none', 'x [level 9]']
+    """
+    labels = _labels(counts[dim].values)
+    if dim != REQUEST or "request_level" not in counts.coords:
+        return labels
+    levels = _labels(counts["request_level"].values)
+    return [
+        lab.removesuffix(f" [level {lv}]") if lab.endswith(f" [level {lv}]") else lab
+        for lab, lv in zip(labels, levels, strict=True)
+    ]  # one pass over the (few hundred) cluster labels
+
+
+def _kept_labels(counts: xr.DataArray, dim: str, drop: set[str]) -> list[str]:
+    """Labels of ``dim`` whose cluster (see :func:`_identity`) is not in ``drop``."""
+    return [
+        lab
+        for lab, ident in zip(_labels(counts[dim].values), _identity(counts, dim), strict=True)
+        if ident not in drop and lab not in drop
+    ]
+
+
 def _share(counts: xr.DataArray, dim: str, exclude: Sequence[str], name: str, long_name: str) -> xr.DataArray:
     drop = set(map(str, exclude))
-    labels = [c for c in _labels(counts[dim].values) if c not in drop]
+    labels = _kept_labels(counts, dim, drop)
     kept = counts.sel({dim: labels})
     total = kept.sum(dim, skipna=True, min_count=1)
     out = _divide(kept, total)
@@ -394,7 +427,7 @@ def _share(counts: xr.DataArray, dim: str, exclude: Sequence[str], name: str, lo
     out.attrs = {
         "long_name": long_name,
         "units": "1",
-        "excluded": sorted(drop & set(_labels(counts[dim].values))),
+        "excluded": sorted(set(_labels(counts[dim].values)) - set(labels)),
     }
     return out
 
@@ -824,7 +857,7 @@ def specialization(
     check_option("level", level, _INDEX_LEVELS)
     counts, dim = _category_counts(ds, over, request_level)
     drop = set(map(str, exclude))
-    keep_cats = [c for c in _labels(counts[dim].values) if c not in drop]
+    keep_cats = _kept_labels(counts, dim, drop)  # by the cluster, not its label ('none [level 2]')
     counts = counts.sel({dim: keep_cats})
     geos = geos_at_level(ds, level)
     share = _divide(counts.sel({GEO: geos}), counts.sel({GEO: geos}).sum(dim, skipna=True, min_count=1))
@@ -987,6 +1020,11 @@ def _values_weights(
         raise DataValueError("concentration measures need non-negative values")
     # every observed value zero: no distribution to measure (a Gini would be 0/0)
     observed = (vals.notnull() & (w > 0)).any(GEO)
+    if not bool(observed.any()):  # no geo at all, or none observed: nothing to measure (not 1.0, not NaN)
+        raise DataValueError(
+            f"concentration measures need at least one observed value; got {vals.sizes[GEO]} geo(s), "
+            f"none with a value and a positive weight ({src})"
+        )
     empty = observed & ((vals.fillna(0.0) * w.fillna(0.0)).sum(GEO) == 0)
     if bool(empty.any()):
         where = f" at {first_bad_cell(empty, np.asarray(empty.values))}" if empty.dims else ""

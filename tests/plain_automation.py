@@ -12,6 +12,11 @@ the benchmark can feed it the very rows ``write_aei`` wrote.
    task counts, over tasks that have a rate (``none``/``not_classified`` out).
 3. Actual automation (classified base) regressed on the usage index controlling
    for expected automation: Frisch-Waugh-Lovell, residual on residual.
+
+The sample (issue 17): geos with at least 200 conversations (countries) or 100 (US
+states), the release's "minimum observations" rule (``MIN_OBSERVATIONS_COUNTRY``,
+``MIN_OBSERVATIONS_US_STATE`` in its analysis code), read from the geo's own
+``usage_count`` row; pass ``min_conversations`` to apply it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import pandas as pd
 AUTOMATION = ("directive", "feedback loop")
 CLASSIFIED = ("directive", "feedback loop", "learning", "task iteration", "validation")
 SPECIAL = ("none", "not_classified")
+MIN_CONVERSATIONS = {"country": 200.0, "state_us": 100.0}
 
 
 def _pick(rows: pd.DataFrame, facet: str, candidates: Iterable[str]) -> pd.DataFrame:
@@ -125,11 +131,26 @@ def _residuals(y: list[float], x: list[float]) -> list[float]:
     return [y[i] - a - b * x[i] for i in range(n)]
 
 
+def conversations(rows: pd.DataFrame, level: str) -> dict[str, float]:
+    """Each geo's ``usage_count`` row, one geo at a time."""
+    out: dict[str, float] = {}
+    for g, f, var, v in zip(rows["geo_id"], rows["facet"], rows["variable"], rows["value"], strict=True):
+        if f == level and var == "usage_count" and v == v:
+            out[str(g)] = float(v)
+    return out
+
+
 def fwl(
-    actual: dict[str, float], usage: dict[str, float], expected: dict[str, float], scale: float = 100.0
+    actual: dict[str, float],
+    usage: dict[str, float],
+    expected: dict[str, float],
+    scale: float = 100.0,
+    sample: set[str] | None = None,
 ) -> dict[str, float]:
     """Step 3: residualize both on expected automation, regress residual on residual."""
     geos = [g for g in sorted(actual) if g in usage and g in expected and not g.startswith("not_classified")]
+    if sample is not None:
+        geos = [g for g in geos if g in sample]
     y = [actual[g] * scale for g in geos]
     x = [usage[g] for g in geos]
     e = [expected[g] * scale for g in geos]
@@ -150,12 +171,17 @@ def plain_fit(
     level: str = "country",
     base: str = "classified",
     usage: dict[str, float] | None = None,
+    min_conversations: float | None = None,
 ) -> dict[str, float]:
-    """The whole published procedure on AEI long rows (usage index from the rows unless given)."""
+    """The whole published procedure on AEI long rows (usage index from the rows unless given);
+    with ``min_conversations``, only geos with at least that many conversations."""
     rates = task_rates(rows)
     expected = expected_automation(rows, level, rates)
     actual = actual_automation(rows, level, base)
     u = usage_index(rows, level) if usage is None else usage
-    out = fwl(actual, u, expected)
+    sample = None
+    if min_conversations is not None:
+        sample = {g for g, n in conversations(rows, level).items() if n >= min_conversations}
+    out = fwl(actual, u, expected, sample=sample)
     out["n_tasks_rated"] = len([t for t in rates if t not in SPECIAL])
     return out

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from econindex.errors import DataValueError, MissingCovariateError, SchemaError
+from econindex.errors import DataValueError, MissingCovariateError, SchemaError, excerpt
 from econindex.schema import add_units, check_option, validate
 
 __all__ = ["attach_covariates", "read_covariate"]
@@ -80,11 +80,10 @@ def read_covariate(
             raise SchemaError(
                 f"{variable}: a DataArray source must be 1-d over 'geo', got dims {source.dims}"
             )
-        return pd.Series(
-            np.asarray(source.values, dtype=float), index=pd.Index(source["geo"].values.astype(str))
-        )
+        series = pd.Series(np.asarray(source.values, dtype=object), index=source["geo"].values.astype(str))
+        return _numeric(series, variable, "DataArray")
     if isinstance(source, pd.Series):
-        return pd.to_numeric(source, errors="raise").astype(float).set_axis(source.index.astype(str))
+        return _numeric(source.set_axis(source.index.astype(str)), variable, "Series")
     if isinstance(source, pd.DataFrame):
         return _from_frame(source, variable, "DataFrame")
     if isinstance(source, (str, os.PathLike)):
@@ -92,12 +91,36 @@ def read_covariate(
         if not path.exists():
             raise SchemaError(f"{variable}: no such covariate file {path}")
         df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=str)
-        return _from_frame(df, variable, path.name)
+        return _from_frame(df, variable, path.name, file=True)
     raise SchemaError(f"{variable}: unsupported source type {type(source).__name__}")
 
 
-def _from_frame(df: pd.DataFrame, variable: str, where: str) -> pd.Series:
+def _numeric(raw: pd.Series, variable: str, where: str) -> pd.Series:
+    """Float values of one source, indexed by geo; a text value or a geo given twice is named."""
+    index = pd.Index(np.asarray(raw.index, dtype=object).astype(str), dtype=object)
+    raw = raw.reset_index(drop=True)
+    num = pd.to_numeric(raw, errors="coerce")
+    bad = num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataValueError(
+            f"{where}: non-numeric {variable} {excerpt(raw.iloc[i])} for geo {excerpt(index[i])}"
+        )
+    if index.has_duplicates:
+        dup = str(index[index.duplicated()][0])
+        rows = [int(k) + 1 for k in np.flatnonzero(index == dup)[:3]]
+        raise DataValueError(f"{where}: geo {excerpt(dup)} is given more than once (rows {rows})")
+    return pd.Series(num.to_numpy(dtype=float), index=index)
+
+
+def _from_frame(df: pd.DataFrame, variable: str, where: str, *, file: bool = False) -> pd.Series:
     key = next((k for k in _KEYS if k in df.columns), None)
+    if key is None and (file or isinstance(df.index, pd.RangeIndex)):
+        # row numbers are no geos: without a key every geo would be "missing"
+        raise SchemaError(
+            f"{where}: no key column for {variable!r} (looked for {list(_KEYS)}); "
+            f"columns are {[excerpt(c, 30) for c in df.columns[:10]]}"
+        )
     value = next((c for c in _VALUE_COLUMNS[variable] if c in df.columns), None)
     if value is None and df.shape[1] == 1:
         value = df.columns[0]
@@ -107,14 +130,7 @@ def _from_frame(df: pd.DataFrame, variable: str, where: str) -> pd.Series:
             f"columns are {list(df.columns)}"
         )
     keys = df[key] if key is not None else pd.Series(df.index, index=df.index)
-    index = keys.astype(str).reset_index(drop=True)
-    raw = df[value].reset_index(drop=True)
-    num = pd.to_numeric(raw, errors="coerce")
-    bad = num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataValueError(f"{where}: non-numeric {variable} {raw.iloc[i]!r} for geo {index.iloc[i]!r}")
-    return pd.Series(num.to_numpy(dtype=float), index=pd.Index(index.to_numpy(dtype=object)))
+    return _numeric(pd.Series(df[value].to_numpy(), index=keys.astype(str).to_numpy()), variable, where)
 
 
 def attach_covariates(
@@ -174,6 +190,11 @@ def attach_covariates(
         if src is None:
             continue
         series = read_covariate(src, var)  # type: ignore[arg-type]
+        if needs.any() and len(series) and not series.index.isin(geos[needs]).any():
+            raise SchemaError(
+                f"{var}: none of the source's {len(series)} keys (e.g. {excerpt(series.index[0], 30)}) is a "
+                f"geo of the dataset (e.g. {excerpt(geos[needs][0], 30)}); are the keys ISO-3 / USPS codes?"
+            )
         values = series.reindex(pd.Index(geos)).to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             bad = needs & np.isfinite(values) & (values <= 0)

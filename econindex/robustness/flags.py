@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -52,6 +52,20 @@ def _as_flags(ds: xr.Dataset, flags: Any) -> tuple[str, xr.DataArray | None]:
         return "counts", ds["flagged_count"]
     if isinstance(flags, str):
         flags = [flags]
+    if isinstance(flags, Mapping):
+        # {"UT": 5.0} is five flagged conversations of Utah, not "drop Utah"; {"UT": True} drops it
+        vals = list(flags.values())
+        if vals and all(isinstance(v, (bool, np.bool_)) for v in vals):
+            flags = pd.Series(vals, index=[str(g) for g in flags], dtype=bool)
+        elif all(
+            isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) for v in vals
+        ):
+            flags = pd.Series(vals, index=[str(g) for g in flags], dtype=float)
+        else:
+            raise OptionError(
+                "flags as a mapping must map geos to flagged conversation counts (numbers) or to "
+                f"True/False (drop the geo); got values {[type(v).__name__ for v in vals[:5]]}"
+            )
     if isinstance(flags, np.ndarray) and flags.dtype == bool:
         if flags.shape != (ds.sizes[GEO],):
             raise SchemaError(
@@ -273,6 +287,9 @@ def exclude_flagged(ds: xr.Dataset, flags: Any = None) -> xr.Dataset:
           dataset without it is returned unchanged (equal, attrs included).
         * numeric DataArray over ``geo`` (optionally ``task``, ``period``,
           ``platform``): flagged conversations to remove.
+        * a mapping ``{geo: n}``: ``n`` flagged conversations of that geo to
+          remove (``{"UT": 5.0}`` removes five, it does not drop Utah);
+          ``{geo: True}`` drops the geo.
         * boolean DataArray (or NumPy array) over ``geo``, or a list of geo
           labels: drop those geos entirely. A boolean mask over ``geo`` x ``period``
           sets those geo-period cells to NaN (a geo cannot be dropped from
