@@ -122,7 +122,7 @@ def test_errors_quote_at_most_an_excerpt(tmp_path: Path) -> None:
 # --- fields trusted without checking ----------------------------------------------------------------
 def test_variable_under_a_facet_it_does_not_belong_to(tmp_path: Path) -> None:
     text = lines(
-        f"US,country,{W},multitasking,0,multitasking_count,yes,5",  # an unknown variable first
+        f"US,country,{W},mystery,0,mystery_count,yes,5",  # an unknown variable first
         *GOOD,
         f"DE,country,{W},mystery_facet,0,usage_count,DE,77",
         f"US,country,{W},collaboration,0,onet_task_count,write code,5",
@@ -134,7 +134,7 @@ def test_variable_under_a_facet_it_does_not_belong_to(tmp_path: Path) -> None:
     assert rep["rows_dropped"] == {
         "variable not in the econindex data model: mystery_facet:usage_count": 1,
         "variable not in the econindex data model: collaboration:onet_task_count": 1,
-        "variable not in the econindex data model: multitasking:multitasking_count": 1,
+        "variable not in the econindex data model: mystery:mystery_count": 1,
     }
     assert rep["rows_read"] == rep["rows_kept"] + sum(rep["rows_dropped"].values())
 
@@ -173,15 +173,13 @@ def test_unknown_us_subdivision(tmp_path: Path) -> None:
     def row(code: str, value: int) -> str:
         return f"{code},country-state,{W},country-state,0,usage_count,{code},{value}"
 
-    with pytest.raises(DataValueError, match=r"unknown US subdivision code\(s\) \['US-ZZ'\]"):
+    with pytest.raises(DataValueError, match=r"subdivision code 'US-ZZ' does not exist"):
         read_aei(put(tmp_path, lines(*GOOD, row("US-CA", 50), row("US-ZZ", 9))))
-    with pytest.warns(UserWarning, match="outside the US"):
-        ds = read_aei(
-            put(tmp_path, lines(*GOOD, row("US-CA", 50), row("US-PR", 9), row("BR-SP", 8)), "t.csv")
-        )
-    dropped = report(ds)["rows_dropped"]
-    assert dropped["US territory (ISO 3166-2:US, not a state; no geo level for it in econindex)"] == 1
-    assert dropped["ISO 3166-2 subdivision outside the US (no geo level for it in econindex)"] == 1
+    # issue 15: US territories are state_us geos, other countries' subdivisions a level of their own
+    ds = read_aei(put(tmp_path, lines(*GOOD, row("US-CA", 50), row("US-PR", 9), row("BR-SP", 8)), "t.csv"))
+    assert report(ds)["rows_dropped"] == {}
+    assert ds["geo_level"].sel(geo="PR").item() == "state_us"
+    assert ds["geo_level"].sel(geo="BR-SP").item() == "subdivision"
     assert ds["usage_count"].sel(geo="CA").item() == 50.0
 
 

@@ -245,18 +245,21 @@ def test_country_state_layout_reads_us_subdivisions(tmp_path: Path) -> None:
     rows = [
         row("US-CA", "country-state", "country-state", "usage_count", "US-CA", 5000),
         row("US-UT", "country-state", "country-state", "usage_count", "US-UT", 800),
+        row("US-PR", "country-state", "country-state", "usage_count", "US-PR", 90),
         row("AO-LUA", "country-state", "country-state", "usage_count", "AO-LUA", 300),
+        row("XX-not_classified", "country-state", "country-state", "usage_count", "XX-not_classified", 70),
         row("US", "country", "country", "usage_count", "US", 9000),
     ]
-    with pytest.warns(UserWarning, match="outside the US"):
-        ds = read_aei(write_csv(tmp_path / "aei_raw_2026.csv", rows))
+    ds = read_aei(write_csv(tmp_path / "aei_raw_2026.csv", rows))
     assert ds.attrs["layouts"] == "country_state_long"
     assert ds["usage_count"].sel(geo="CA") == 5000
     assert ds["geo_level"].sel(geo="UT") == "state_us"
-    assert "AO-LUA" not in ds["geo"].values
-    assert report(ds)["rows_dropped"] == {
-        "ISO 3166-2 subdivision outside the US (no geo level for it in econindex)": 1
-    }
+    assert ds["geo_level"].sel(geo="PR") == "state_us" and ds["geo_name"].sel(geo="PR") == "Puerto Rico"
+    # other countries' subdivisions at a level of their own, their country as parent
+    assert ds["geo_level"].sel(geo="AO-LUA") == "subdivision" and ds["parent"].sel(geo="AO-LUA") == "AGO"
+    assert ds["usage_count"].sel(geo="AO-LUA") == 300
+    assert not ds["located"].sel(geo="not_classified_subdivision")
+    assert report(ds)["rows_dropped"] == {}
     assert_accounted(ds)
 
 

@@ -14,16 +14,15 @@ The mapping works on the *unique* ``(geography, geo_id)`` pairs of a file
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 from econindex.errors import DataValueError, ReadError, UnknownLayoutError, excerpt
 from econindex.geography import US_STATES, iso_table
+from econindex.io._subdivisions import US_TERRITORIES, map_subdivisions
 from econindex.schema import UNLOCATED
 
 __all__ = [
@@ -92,8 +91,6 @@ def _iso_lookup(code_length: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 _US_STATE_CODES = np.array(sorted(US_STATES), dtype=str)
-_US_TERRITORIES = ("AS", "GU", "MP", "PR", "UM", "VI")
-"""ISO 3166-2:US outlying areas: US subdivisions, not states (release 5 adds US-GU, US-PR, US-VI)."""
 
 
 class Layout:
@@ -159,6 +156,10 @@ class Layout:
         if rest.any():
             self._map_other(geography, ids, rest, label, level, reason, file)
         names = np.asarray(geo_name, dtype=object) if geo_name is not None else np.full(n, "", dtype=object)
+        territory = (level == "state_us") & np.isin(label, list(US_TERRITORIES)) & (names == "")
+        if territory.any():  # the US_STATES table knows the 50 states and DC only
+            names = names.copy()
+            names[territory] = [US_TERRITORIES[t] for t in label[territory]]
         return GeoMap(label=label, level=level, name=names, drop_reason=reason)
 
     def _country_labels(self, codes: np.ndarray, file: str) -> np.ndarray:
@@ -210,10 +211,12 @@ class EnrichedLong(Layout):
 class CountryStateLong(Layout):
     """Later releases: ISO 3166-2 subdivisions (``geography = 'country-state'``) worldwide.
 
-    US subdivisions (``US-CA`` raw, ``USA-CA`` enriched) are read as the
-    ``state_us`` geos they are. Subdivisions of other countries have no geo
-    level in econindex's data model: their rows are dropped, counted in the
-    ingest report under one reason, and a warning says so.
+    US subdivisions (``US-CA`` raw, ``USA-CA`` enriched, and the territories
+    ``US-PR``, ``US-GU``, ``US-VI``, ...) are read as the ``state_us`` geos
+    they are; other countries' subdivisions (``BR-SP``) at the
+    ``subdivision`` level, their country as ``parent``; ``XX-not_classified``
+    is the unlocated subdivision usage. A code that does not exist raises,
+    naming the code and the file (:func:`econindex.io._subdivisions.map_subdivisions`).
     """
 
     name = "country_state_long"
@@ -236,38 +239,8 @@ class CountryStateLong(Layout):
         other = mask & ~cs
         if other.any():
             super()._map_other(geography, ids, other, label, level, reason, file)
-        codes = pd.Series(ids[cs], dtype=object)
-        unlocated = codes.isin(_UNLOCATED_IDS).to_numpy()
-        parts = codes.str.split("-", n=1, expand=True).reindex(columns=[0, 1]).fillna("")
-        prefix, sub = parts[0].to_numpy(dtype=object), parts[1].to_numpy(dtype=object)
-        us_prefix = pd.Index(prefix).isin(["US", "USA"])
-        is_us = us_prefix & (_lookup(_US_STATE_CODES, sub) >= 0)
-        territory = us_prefix & pd.Index(sub).isin(_US_TERRITORIES)
-        not_iso = us_prefix & ~is_us & ~territory & ~unlocated & ~pd.Index(sub).isin(_UNLOCATED_IDS)
-        if not_iso.any():  # US-ZZ is no subdivision at all, not one outside the US
-            shown = "[" + ", ".join(excerpt(c, 20) for c in sorted(set(codes[not_iso]))[:10]) + "]"
-            raise DataValueError(
-                f"{file}: unknown US subdivision code(s) {shown} in geography 'country-state' "
-                "(ISO 3166-2:US: the states, DC and the territories)"
-            )
-        idx = np.flatnonzero(cs)
-        lab = np.where(is_us, sub, "")
-        lab = np.where(unlocated, UNLOCATED["state_us"], lab)
-        label[idx] = lab
-        level[idx] = np.where(is_us | unlocated, "state_us", "")
-        dropped = ~(is_us | unlocated)
-        reason[idx[dropped]] = "ISO 3166-2 subdivision outside the US (no geo level for it in econindex)"
-        reason[idx[territory]] = "US territory (ISO 3166-2:US, not a state; no geo level for it in econindex)"
-        if dropped.any():
-            examples = sorted(set(codes[dropped]))[:5]
-            warnings.warn(
-                f"{file}: {int(dropped.sum())} ISO 3166-2 subdivisions outside the US (e.g. {examples}) "
-                "cannot be represented (econindex has geo levels global/country/state_us); their rows "
-                "are dropped and counted in ds.attrs['ingest_report']. US subdivisions are read as "
-                "state_us geos; country rows are read in full.",
-                UserWarning,
-                stacklevel=4,
-            )
+        sub = map_subdivisions(ids[cs], file)
+        label[cs], level[cs] = sub.label, sub.level
 
 
 def _is_wide(columns: Sequence[str]) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,10 @@ from econindex.io._releases import check_windows, combine
 from econindex.io.hierarchy import is_hierarchy_file, parents_for, read_request_hierarchy
 from econindex.schema import (
     AUTOMATION_PATTERNS,
+    CATEGORICAL_FACETS,
     CLASSIFIED_PATTERNS,
+    NUMERIC_FACETS,
+    NUMERIC_STATS,
     PATTERNS,
     UNLOCATED_LABELS,
     add_units,
@@ -140,6 +144,26 @@ _FACETS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """The facet(s) each kept release variable belongs to; rows under another facet are dropped and
 counted (``usage_count`` under facet ``collaboration`` is not a usage count)."""
+
+# economic primitives (releases 4-5): a numeric facet's statistics keep the release's names over geo,
+# its histogram is over '<facet>_bin' (bin ranges in cluster_name); a categorical facet's counts are
+# over a dim named after it; a *_pct is kept (as a share) only where its counts are absent. The
+# intersections 'onet_task::<facet>' / 'request::<facet>' are under other facets: dropped and counted.
+_PRIMITIVE_SPECS: dict[str, _Spec] = {
+    **{f"{f}_{s}": _Spec(f"{f}_{s}") for f in NUMERIC_FACETS for s in NUMERIC_STATS},
+    **{f"{f}_histogram_count": _Spec(f"{f}_histogram_count", (f"{f}_bin",)) for f in NUMERIC_FACETS},
+    **{f"{f}_histogram_pct": _Spec(f"{f}_histogram_share_published", (f"{f}_bin",), 0.01,
+                                   count_var=f"{f}_histogram_count", pct_group="geo")
+       for f in NUMERIC_FACETS},
+    **{f"{f}_count": _Spec(f"{f}_count", (f,)) for f in CATEGORICAL_FACETS},
+    **{f"{f}_pct": _Spec(f"{f}_share_published", (f,), 0.01, count_var=f"{f}_count", pct_group="geo")
+       for f in CATEGORICAL_FACETS},
+}  # fmt: skip
+SPECS.update(_PRIMITIVE_SPECS)
+_FACETS.update(
+    {f"{f}_{s}": (f,) for f in NUMERIC_FACETS for s in (*NUMERIC_STATS, "histogram_count", "histogram_pct")}
+)
+_FACETS.update({f"{f}_{s}": (f,) for f in CATEGORICAL_FACETS for s in ("count", "pct")})
 
 _WHOLE_COUNTS = frozenset(
     (
@@ -1099,10 +1123,15 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
     if not targets:
         raise ReadError(f"{names}: no row maps to an econindex variable (see the ingest report reasons)")
     dim_labels: dict[str, np.ndarray] = {}
-    for dim in ("task", "pattern", "request"):
+    # task, request, pattern, then the economic-primitive dims (use_case, ai_autonomy_bin, ...)
+    extra = {d for pairs in targets.values() for _, c in pairs for d in c.labels} - set(_LABEL_DIMS)
+    label_dims = (*_LABEL_DIMS, *sorted(extra))
+    for dim in label_dims:
         tabs = [c.labels[dim][0] for pairs in targets.values() for _, c in pairs if dim in c.labels]
         if tabs:
             dim_labels[dim] = _union(tabs)
+            if dim.endswith("_bin"):  # histogram bins '[1.0, 2.0)' in numeric order
+                dim_labels[dim] = np.array(sorted(dim_labels[dim], key=_bin_start), dtype=object)
     if "pattern" in dim_labels:
         present = set(map(str, dim_labels["pattern"]))
         dim_labels["pattern"] = np.array([p for p in PATTERNS if p in present], dtype=object)
@@ -1135,9 +1164,7 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
             "prompt_tokens_index",
             "completion_tokens_index",
         )
-        dims: list[str] = ([] if geo_less else ["geo"]) + [
-            d for d in ("task", "request", "pattern") if d in spec_dims
-        ]
+        dims: list[str] = ([] if geo_less else ["geo"]) + [d for d in label_dims if d in spec_dims]
         if has_period:
             dims.append("period")
         if has_platform:
@@ -1146,7 +1173,7 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
             "geo": len(geo_labels),
             "period": len(all_periods),
             "platform": len(all_platforms),
-            **{d: len(dim_labels[d]) for d in ("task", "request", "pattern") if d in dim_labels},
+            **{d: len(dim_labels[d]) for d in label_dims if d in dim_labels},
         }
         shape = tuple(sizes[d] for d in dims)
         idx_parts: dict[str, list[np.ndarray]] = {d: [] for d in dims}
@@ -1154,7 +1181,7 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
         for f, c in pairs:
             if "geo" in dims:
                 idx_parts["geo"].append(geo_of_file[file_no[id(f)]][c.geo])
-            for d in ("task", "request", "pattern"):
+            for d in label_dims:
                 if d in dims:
                     tab, i = c.labels[d]
                     idx_parts[d].append(_positions(dim_index[d], tab)[i])
@@ -1238,6 +1265,9 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
         coords["task_id"] = ("task", task_ids(dim_labels["task"]))
     if "pattern" in dim_labels:
         coords.update(pattern_coords(dim_labels["pattern"]))
+    for dim in label_dims[len(_LABEL_DIMS) :]:
+        if dim in dim_labels:
+            coords[dim] = np.asarray(dim_labels[dim], dtype=object)
     if "request" in dim_labels and request_level is not None:
         coords["request"] = dim_labels["request"]
         coords["request_level"] = ("request", request_level)
@@ -1301,6 +1331,15 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
         )
     ds.attrs["ingest_report"] = _report(files, status, ds, n_unknown_soc, hierarchy_report)
     return validate(ds)
+
+
+_LABEL_DIMS = ("task", "request", "pattern")
+
+
+def _bin_start(label: str) -> float:
+    """Lower bound of a histogram bin label such as ``[1.0, 2.0)`` (``inf`` if there is none)."""
+    m = re.search(r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?", str(label))
+    return float(m.group()) if m else float("inf")
 
 
 def _geo_table(files: list[_FileRows]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
