@@ -96,21 +96,11 @@ def embedded_datasets() -> dict[str, xr.Dataset]:
 
 def _state_request_slice() -> xr.Dataset:
     """The release-3 US-state file (requests, tasks, collaboration) with population attached."""
-    from econindex import datasets as d
+    from econindex.datasets import load_us_state_slice_2025_08
 
-    loader = getattr(d, "load_us_state_slice_2025_08", None)
-    if loader is not None:
-        ds = loader()
-    else:  # until the embedded copy lands: the shared release file
-        from econindex.io.aei import read_aei
-
-        path = (
-            Path(__file__).resolve().parents[3]
-            / "shared/data/aei/releases/release_2025_09_15"
-            / "aei_raw_claude_ai_2025-08-04_to_2025-08-11_state_us.csv"
-        )
-        ds = read_aei(path)
-    ds = ds.assign_attrs(title=ds.attrs.get("title", "AEI release 2025-09-15, US states, Claude.ai (raw file)"))
+    ds = load_us_state_slice_2025_08()
+    title = ds.attrs.get("title", "AEI release 2025-09-15, US states, Claude.ai (raw file)")
+    ds = ds.assign_attrs(title=title)
     return with_embedded_covariates(ds)
 
 
