@@ -21,6 +21,7 @@ depend on the reference set.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -326,11 +327,16 @@ class IncomeElasticity:
         threshold, excluded geos or ``"abuse_flagged"``). ``exclude`` also applies
         to the published index and to PPML; ``min_count`` applies to PPML only
         when given.
-    clusters : str, optional
+    cluster : str, optional (``clusters=`` is its deprecated spelling)
         Name of a geo coordinate (e.g. ``"census_division"``) giving the clusters
         of ``cov_type="cluster"`` (and of the bootstrap, which then resamples or
         flips whole clusters).
     cluster_correction : {"CR1", "CR2", "CR3"}
+    fixed_effects : tuple of str
+        Geo coordinates (``"census_division"``) and/or ``"period"`` whose levels are
+        absorbed (:func:`econindex.regression.ols`, fixest's degrees of freedom). With
+        ``"period"`` the dataset's periods are pooled (one row per geo and period).
+        A control that is a non-numeric coordinate enters as dummies ``C(name)``.
 
     Notes
     -----
@@ -374,8 +380,28 @@ class IncomeElasticity:
     exclude: Sequence[str] | str | None = None
     clusters: str | None = None
     cluster_correction: str = "CR1"
+    cluster: str | None = None
+    fixed_effects: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.clusters is not None:
+            warnings.warn(
+                "IncomeElasticity(clusters=) is deprecated; use cluster=", DeprecationWarning, stacklevel=3
+            )
+            if self.cluster is not None and self.cluster != self.clusters:
+                raise OptionError("give cluster= only (clusters= is its deprecated spelling)")
+            object.__setattr__(self, "cluster", self.clusters)
+            object.__setattr__(self, "clusters", None)
+        fe = (self.fixed_effects,) if isinstance(self.fixed_effects, str) else tuple(self.fixed_effects)
+        object.__setattr__(self, "fixed_effects", fe)
+        if fe and self.method == "ppml":
+            raise OptionError(
+                "fixed_effects= applies to method='ols'; use econindex.regression.ppml() with effects"
+            )
+        if fe and self.bootstrap is not None:
+            raise OptionError(
+                "bootstrap= is not available with fixed_effects=; use result.regression.wild_bootstrap_test()"
+            )
         check_option("cov_type", self.cov_type, covariance.COV_TYPES)
         check_option("cluster_correction", self.cluster_correction, covariance.CLUSTER_CORRECTIONS)
         check_option("bootstrap", self.bootstrap, (None, "pairs", "wild"))
@@ -402,8 +428,8 @@ class IncomeElasticity:
             raise OptionError(f"ci_level={self.ci_level!r} must lie strictly between 0 and 1")
         if self.seed is not None and not isinstance(self.seed, int | np.integer):
             raise OptionError(f"seed={self.seed!r} must be an integer or None")
-        if self.cov_type == "cluster" and self.clusters is None:
-            raise OptionError("cov_type='cluster' needs clusters= (a geo coordinate, e.g. 'census_division')")
+        if self.cov_type == "cluster" and self.cluster is None:
+            raise OptionError("cov_type='cluster' needs cluster= (a geo coordinate, e.g. 'census_division')")
         if self.method == "ppml":
             if self.bootstrap is not None:
                 raise OptionError("bootstrap is available for method='ols' only")
@@ -466,6 +492,8 @@ class IncomeElasticity:
             raise EstimationError(f"no geo at level {level!r} is left after exclude={self.exclude!r}")
         if self.method == "ppml":
             return self._fit_ppml(ds, level, geos)
+        if self.fixed_effects or self._categorical(ds):
+            return self._fit_formula(ds, level, geos)
         return self._fit_ols(ds, level, geos, client)
 
     def fit_periods(
@@ -576,12 +604,12 @@ class IncomeElasticity:
             for j in np.flatnonzero(~np.isfinite(w)):
                 problems.setdefault(geos[int(j)], []).append(f"missing weight {self.weights!r}")
         cl = None
-        if self.clusters is not None:
-            if self.clusters not in ds.coords and self.clusters not in ds.data_vars:
-                raise SchemaError(f"clusters={self.clusters!r} is not a coordinate of the dataset")
-            cl = np.asarray(ds[self.clusters].values).astype(str)[_positions(ds, geos)]
+        if self.cluster is not None:
+            if self.cluster not in ds.coords and self.cluster not in ds.data_vars:
+                raise SchemaError(f"clusters={self.cluster!r} is not a coordinate of the dataset")
+            cl = np.asarray(ds[self.cluster].values).astype(str)[_positions(ds, geos)]
             for j in np.flatnonzero(np.isin(cl, ["", "nan", "None"])):
-                problems.setdefault(geos[int(j)], []).append(f"no cluster label in {self.clusters!r}")
+                problems.setdefault(geos[int(j)], []).append(f"no cluster label in {self.cluster!r}")
         return x, pop, (np.empty((len(geos), 0)) if Z is None else Z), w, cl
 
     def _resolve(self, problems: dict[str, list[str]]) -> dict[str, str]:
@@ -652,6 +680,99 @@ class IncomeElasticity:
             y = np.log(values)
         return y, source, ref, below
 
+    def _categorical(self, ds: xr.Dataset) -> tuple[str, ...]:
+        """Controls that are non-numeric geo coordinates (entered as dummies)."""
+        out = []
+        for c in self.controls:
+            if c in ds.coords and ds[c].dtype.kind in "OUS":
+                out.append(c)
+        return tuple(out)
+
+    def _pieces(
+        self, ds: xr.Dataset, level: str, geos: list[str], cat: tuple[str, ...]
+    ) -> tuple[pd.DataFrame, dict[str, str], str, str]:
+        """Used rows of one cross-section as a frame (y, slope, controls, effects, weights, cluster)."""
+        problems: dict[str, list[str]] = {}
+        y, source, ref, below = self._dependent(ds, level, geos, problems)
+        num = tuple(c for c in self.controls if c not in cat)
+        est = replace(self, controls=num, fixed_effects=())
+        x, _pop, Z, w, cl = est._collect(ds, geos, problems)
+        labels: dict[str, np.ndarray] = {}
+        for name in (*cat, *(f for f in self.fixed_effects if f != PERIOD)):
+            if name not in ds.coords or ds[name].dims != (GEO,):
+                raise SchemaError(
+                    f"{name!r} is not a coordinate on 'geo' (needed by fixed effects / categorical controls)"
+                )
+            vals = np.asarray(ds[name].values).astype(str)[_positions(ds, geos)]
+            for j in np.flatnonzero(np.isin(vals, ["", "nan", "None"])):
+                problems.setdefault(geos[int(j)], []).append(f"no label in {name!r}")
+            labels[name] = vals
+        dropped = self._resolve(problems)
+        dropped.update(below)
+        keep = np.array([g not in dropped for g in geos])
+        frame = pd.DataFrame({"log_usage_index": y, SLOPE: x}, index=pd.Index(geos, name=GEO))
+        for j, c in enumerate(num):
+            frame[c] = Z[:, j]
+        for name, vals in labels.items():
+            frame[name] = vals
+        if w is not None:
+            frame["_weights"] = w
+        if cl is not None:
+            frame["_cluster"] = cl
+        return frame[keep], dropped, source, ref
+
+    def _fit_formula(self, ds: xr.Dataset, level: str, geos: list[str]) -> ElasticityResult:
+        """Controls with dummies and/or absorbed effects: the frame goes to the core's :func:`ols`."""
+        from econindex.regression import ols
+
+        cat = self._categorical(ds)
+        if PERIOD in self.fixed_effects:
+            if PERIOD not in ds.dims:
+                raise OptionError("fixed_effects includes 'period' but the dataset has no period dimension")
+            parts, dropped = [], {}
+            for p in ds[PERIOD].values:
+                part, drop, source, ref = self._pieces(ds.sel({PERIOD: p}), level, geos, cat)
+                parts.append(part.assign(period=str(p)))
+                dropped.update({f"{g}@{p}": r for g, r in drop.items()})
+            frame = pd.concat(parts)
+            obs = np.array([f"{g}@{p}" for g, p in zip(frame.index, frame[PERIOD], strict=True)])
+        else:
+            frame, dropped, source, ref = self._pieces(ds, level, geos, cat)
+            obs = np.asarray(frame.index)
+        num = [c for c in self.controls if c not in cat]
+        rhs = " + ".join([SLOPE, *num, *(f"C({c})" for c in cat)])
+        fe = f" | {' + '.join(self.fixed_effects)}" if self.fixed_effects else ""
+        frame = frame.reset_index()
+        reg = ols(
+            f"log_usage_index ~ {rhs}{fe}",
+            frame,
+            weights="_weights" if self.weights is not None else None,
+            cov_type=self.cov_type,
+            cluster="_cluster" if self.cov_type == "cluster" else None,
+            cluster_correction=self.cluster_correction,
+            level=level,
+        )
+        reg = replace(reg, obs_names=obs[reg.row_index] if reg.row_index is not None else obs)
+        return ElasticityResult(
+            **inference_fields(reg),
+            level=level,
+            model=("WLS" if self.weights is not None else "OLS") + " income elasticity",
+            dep_var="log_usage_index",
+            method="ols",
+            index_source=source,
+            index_reference=ref,
+            geos=tuple(str(g) for g in np.asarray(frame[GEO])[reg.row_index]),
+            dropped=MappingProxyType(dropped),
+            x=np.asarray(frame[SLOPE])[reg.row_index],
+            design=reg.X,
+            y=reg.response if reg.response is not None else reg.y,
+            fitted=reg.fittedvalues,
+            regression=reg,
+            ci_level=float(self.ci_level),
+            r2=reg.rsquared,
+            options=self._options(),
+        )
+
     def _fit_ols(self, ds: xr.Dataset, level: str, geos: list[str], client: Any = None) -> ElasticityResult:
         problems: dict[str, list[str]] = {}
         y, source, ref, below = self._dependent(ds, level, geos, problems)
@@ -681,7 +802,7 @@ class IncomeElasticity:
         if self.bootstrap is not None:
             # replicate SEs of the fit's own type (CR1 when clusters are resampled or flipped)
             se_kind = self.cov_type
-            bclusters = ck if self.clusters is not None else None
+            bclusters = ck if self.cluster is not None else None
             job = partial(
                 _bootstrap_chunk,
                 kind=self.bootstrap,

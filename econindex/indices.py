@@ -27,6 +27,7 @@ import xarray as xr
 from econindex._kernels import shares as _k
 from econindex.errors import DataValueError, EstimationError, OptionError, SchemaError
 from econindex.regression import OLS, RegressionResult
+from econindex.results import CoefficientResult, inference_fields
 from econindex.schema import (
     GEO,
     PATTERN,
@@ -1165,27 +1166,28 @@ def top_k_share(
 
 
 # --------------------------------------------------------------------------- convergence
-@dataclass(frozen=True)
-class ConvergenceResult:
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class ConvergenceResult(CoefficientResult):
     """Beta convergence of the usage index between two periods (frozen).
 
+    A :class:`~econindex.results.CoefficientResult` (coefficients ``const`` and
+    ``ln_aui_start``, the regression's covariance), so ``params``, ``bse``,
+    ``conf_int``, ``wald_test``, ``t_test``, ``to_latex`` and
+    :func:`~econindex.compare` work as for every other result.
     ``beta`` is the slope of ln AUI(end) on ln AUI(start); ``beta < 1`` means
     geos with a low index catch up. ``quarterly_rate = -ln(beta) / step_quarters``
     and ``half_life = ln(0.5) / ln(beta)`` (in period steps; ``half_life_quarters``
     in quarters).
     """
 
-    level: str
     start: str
     end: str
     weights: str | None
-    cov_type: str
     beta: float
     se: float
     pvalue: float
     intercept: float
-    nobs: int
-    rsquared: float
+    r2: float
     step_quarters: float
     half_life: float
     half_life_quarters: float
@@ -1196,6 +1198,17 @@ class ConvergenceResult:
     regression: RegressionResult = field(repr=False, compare=False, hash=False)
     x: np.ndarray = field(repr=False, compare=False, hash=False)
     y: np.ndarray = field(repr=False, compare=False, hash=False)
+
+    @property
+    def rsquared(self) -> float:
+        """R-squared of the regression."""
+        return self.r2
+
+    def predict(self, x: Any = None) -> np.ndarray:
+        """Fitted ln AUI(end) (``x=None``) or ``a + beta * x`` for given ln AUI(start) values."""
+        if x is None:
+            return np.asarray(self.regression.fittedvalues)
+        return self.intercept + self.beta * np.asarray(x, dtype=float)
 
     def ci(self, level: float = 0.95) -> tuple[float, float]:
         """Interval of ``beta`` at coverage ``level``, from the regression's covariance."""
@@ -1221,8 +1234,8 @@ class ConvergenceResult:
         )
         return out
 
-    def summary(self) -> str:
-        """Plain-text summary."""
+    def summary(self, alpha: float = 0.05) -> str:
+        """Plain-text summary: the convergence figures, then the coefficient table."""
         w = "OLS" if self.weights is None else f"WLS (weights: {self.weights})"
         lines = [
             f"Convergence of the usage index, level {self.level!r}: {self.start} -> {self.end}",
@@ -1239,7 +1252,7 @@ class ConvergenceResult:
             lines.append(
                 f"  dropped ({len(self.dropped)}): " + "; ".join(f"{g}: {r}" for g, r in self.dropped.items())
             )
-        return "\n".join(lines)
+        return "\n".join(lines) + "\n" + CoefficientResult.summary(self, alpha)
 
     def __str__(self) -> str:
         return self.summary()
@@ -1418,17 +1431,18 @@ def convergence(
     else:
         rate, half = math.nan, math.nan
     return ConvergenceResult(
+        **inference_fields(reg),
         level=level,
+        model="OLS convergence",
+        dep_var="ln_aui_end",
         start=start,
         end=end,
         weights=weights,
-        cov_type=cov_type,
         beta=beta,
         se=float(bse.iloc[1]),
         pvalue=float(pd.Series(reg.pvalues).iloc[1]),
         intercept=float(params.iloc[0]),
-        nobs=n,
-        rsquared=float(reg.rsquared),
+        r2=float(reg.rsquared),
         step_quarters=step,
         half_life=half,
         half_life_quarters=half * step,

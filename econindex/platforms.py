@@ -907,7 +907,7 @@ IDENTIFICATION_NOTE = (
 _REGRESSORS = ("cost_index", "prompt_tokens_index", "completion_tokens_index")
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class CostUsageResult(CoefficientResult):
     """Result of :meth:`CostUsage.fit`: a :class:`~econindex.results.CoefficientResult`.
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ __all__ = [
     "latex_escape",
     "FRAME_COLUMNS",
     "two_sided_pvalue",
+    "HypothesisTest",
 ]
 
 FRAME_COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper")
@@ -391,6 +392,77 @@ class CoefficientResult:
         lines += [r"\bottomrule", r"\end{tabular}"]
         return "\n".join(lines)
 
+    # --- hypothesis tests ---------------------------------------------------
+    def t_test(self, hypothesis: Any, value: float | None = None) -> HypothesisTest:
+        """t test of one linear restriction, e.g. ``"log_gdp_pc = 1"`` or ``"a - b = 0"``.
+
+        ``hypothesis`` is a string (terms combined with ``+``, ``-`` and ``c*``), a
+        mapping term -> weight, or a row of R; ``value`` is the right-hand side (default
+        from the string, else 0). Uses the stored covariance and reference distribution,
+        so it agrees with :attr:`pvalues` and :meth:`conf_int`.
+
+        Examples
+        --------
+        >>> r = CoefficientResult(names=("const", "x"), coef=np.array([1.0, 0.5]),
+        ...     cov=np.diag([0.04, 0.01]), df=None, nobs=100, cov_type="HC1",
+        ...     cov_label="HC1", cov_description="robust")
+        >>> t = r.t_test("x = 0.3")
+        >>> round(t.statistic, 6), round(t.pvalue, 4)
+        (2.0, 0.0455)
+        """
+        R, q, labels = _restrictions(self, hypothesis, value)
+        if R.shape[0] != 1:
+            raise OptionError("t_test takes one restriction; use wald_test for several")
+        est = R @ self.coef - q
+        se = np.sqrt(np.einsum("ij,jk,ik->i", R, self.cov, R))
+        t = float(est[0] / se[0])
+        df = None if self.df is None else float(np.min(self.df[np.flatnonzero(R[0])]))
+        return HypothesisTest(
+            hypothesis=labels,
+            estimate=est,
+            std_error=se,
+            statistic=t,
+            pvalue=float(two_sided_pvalue(np.array([t]), df)[0]),
+            distribution="normal" if df is None else "t",
+            df_num=1,
+            df_denom=df,
+            cov_label=self.cov_label,
+        )
+
+    def wald_test(self, hypothesis: Any, value: Any = None) -> HypothesisTest:
+        """Joint Wald test of ``R b = q``: F(q, df) with a t reference distribution, else chi-square(q).
+
+        ``hypothesis``: a list of restriction strings (``["x1 = 0", "x2 = x3"]``), a list of
+        term names (each = 0), or the matrix R (``value`` = q).
+
+        Examples
+        --------
+        >>> r = CoefficientResult(names=("const", "x", "z"), coef=np.array([1.0, 0.5, 0.2]),
+        ...     cov=np.diag([0.04, 0.01, 0.01]), df=None, nobs=100, cov_type="HC1",
+        ...     cov_label="HC1", cov_description="robust")
+        >>> w = r.wald_test(["x", "z"])
+        >>> round(w.statistic, 6), w.distribution, w.df_num
+        (29.0, 'chi2', 2)
+        """
+        R, q, labels = _restrictions(self, hypothesis, value)
+        est = R @ self.coef - q
+        V = R @ self.cov @ R.T
+        rank = int(np.linalg.matrix_rank(V))
+        if rank == 0:
+            raise OptionError("the restrictions have zero variance under the stored covariance")
+        stat = float(est @ (np.linalg.solve(V, est) if rank == R.shape[0] else np.linalg.pinv(V) @ est))
+        se = np.sqrt(np.diag(V))
+        df_w = getattr(self, "df_wald", None)
+        if self.df is None:
+            return HypothesisTest(
+                labels, est, se, stat, float(stats.chi2.sf(stat, rank)), "chi2", rank, None, self.cov_label
+            )
+        dd = float(df_w) if df_w is not None else float(np.min(self.df))
+        f = stat / rank
+        return HypothesisTest(
+            labels, est, se, f, float(stats.f.sf(f, rank, dd)), "F", rank, dd, self.cov_label
+        )
+
     def _repr_html_(self) -> str:
         frame = self.to_frame()
         head = "".join(
@@ -399,6 +471,148 @@ class CoefficientResult:
         )
         table = frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", escape=True)
         return f"<div><strong>{html.escape(self.model)} results</strong><table>{head}</table>{table}</div>"
+
+
+@dataclass(frozen=True, eq=False)
+class HypothesisTest:
+    """A linear hypothesis ``R b = q`` tested with the result's covariance and reference distribution.
+
+    Attributes
+    ----------
+    hypothesis : tuple of str, one per restriction
+    estimate : ``R b - q`` (q,); std_error : its standard errors (q,)
+    statistic : t (one restriction, :meth:`~CoefficientResult.t_test`) or F / chi-square over q
+    pvalue : two-sided (t) or upper-tail (F, chi-square)
+    distribution : ``"t"``, ``"normal"``, ``"F"`` or ``"chi2"``; df_num, df_denom : its dof
+    """
+
+    hypothesis: tuple[str, ...]
+    estimate: np.ndarray
+    std_error: np.ndarray
+    statistic: float
+    pvalue: float
+    distribution: str
+    df_num: int
+    df_denom: float | None
+    cov_label: str
+
+    def summary(self) -> str:
+        """One line per restriction and the test."""
+        lines = [
+            f"{h}: estimate {e:.6g} (se {s:.4g})"
+            for h, e, s in zip(self.hypothesis, self.estimate, self.std_error, strict=True)
+        ]
+        dof = (
+            f"({self.df_num}, {self.df_denom:g})"
+            if self.distribution == "F"
+            else (
+                f"({self.df_denom:g})"
+                if self.df_denom is not None
+                else f"({self.df_num})"
+                if self.distribution == "chi2"
+                else ""
+            )
+        )
+        lines.append(
+            f"{self.distribution}{dof} = {self.statistic:.6g}, p = {self.pvalue:.4g}; "
+            f"covariance {self.cov_label}"
+        )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        head = "; ".join(self.hypothesis)
+        return f"<HypothesisTest {head}: {self.distribution}={self.statistic:.4g}, p={self.pvalue:.4g}>"
+
+
+def _parse_linear(text: str, names: Sequence[str]) -> tuple[np.ndarray, float]:
+    """``"a - 2*b = 1"`` -> (row of R, q) over ``names`` (term names matched longest first)."""
+    if "=" in text:
+        lhs, rhs = text.split("=", 1)
+        try:
+            q = float(rhs.strip() or 0.0)
+        except ValueError as exc:
+            raise OptionError(f"hypothesis {text!r}: the right-hand side must be a number") from exc
+    else:
+        lhs, q = text, 0.0
+    row = np.zeros(len(names))
+    order = sorted(range(len(names)), key=lambda j: -len(names[j]))
+    i, s = 0, lhs.strip()
+    found = False
+    while i < len(s):
+        if s[i].isspace():
+            i += 1
+            continue
+        sign = 1.0
+        if s[i] in "+-":
+            sign = -1.0 if s[i] == "-" else 1.0
+            i += 1
+            while i < len(s) and s[i].isspace():
+                i += 1
+        coef = 1.0
+        j = i
+        while j < len(s) and (s[j].isdigit() or s[j] in ".eE"):
+            j += 1
+        if j > i and j < len(s) and s[j:].lstrip().startswith("*"):
+            coef = float(s[i:j])
+            i = s.index("*", j) + 1
+            while i < len(s) and s[i].isspace():
+                i += 1
+        for k in order:
+            if s.startswith(names[k], i):
+                row[k] += sign * coef
+                i += len(names[k])
+                found = True
+                break
+        else:
+            raise OptionError(
+                f"hypothesis {text!r}: no coefficient named at {s[i:]!r}; terms are {list(names)}"
+            )
+    if not found:
+        raise OptionError(f"hypothesis {text!r} names no coefficient; terms are {list(names)}")
+    return row, q
+
+
+def _restrictions(
+    result: CoefficientResult, hypothesis: Any, value: Any
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    names = list(result.names)
+    k = len(names)
+    if isinstance(hypothesis, str):
+        hypothesis = [hypothesis]
+    if isinstance(hypothesis, Mapping):
+        row = np.zeros(k)
+        for t, c in hypothesis.items():
+            if t not in names:
+                raise OptionError(f"{t!r} is not a coefficient; terms are {names}")
+            row[names.index(t)] = float(c)
+        R = row[None, :]
+        labels = (" + ".join(f"{c:g}*{t}" for t, c in hypothesis.items()),)
+        q = np.atleast_1d(np.asarray(0.0 if value is None else value, dtype=float))
+        return R, q, labels
+    if isinstance(hypothesis, Sequence) and hypothesis and all(isinstance(h, str) for h in hypothesis):
+        rows, qs = [], []
+        for h in hypothesis:
+            r, qv = _parse_linear(h, names)
+            rows.append(r)
+            qs.append(qv)
+        q = np.asarray(qs, dtype=float)
+        if value is not None:
+            q = np.broadcast_to(np.asarray(value, dtype=float), q.shape).copy()
+        labels = tuple(h if "=" in h else f"{h} = {qv:g}" for h, qv in zip(hypothesis, q, strict=True))
+        return np.asarray(rows), q, labels
+    R = np.atleast_2d(np.asarray(hypothesis, dtype=float))
+    if R.shape[1] != k:
+        raise OptionError(f"restriction matrix has {R.shape[1]} columns; the result has {k} coefficients")
+    q = (
+        np.zeros(R.shape[0])
+        if value is None
+        else np.broadcast_to(np.asarray(value, dtype=float), (R.shape[0],)).copy()
+    )
+    labels = tuple(
+        " + ".join(f"{c:g}*{n}" for c, n in zip(r, names, strict=True) if c != 0) + f" = {qq:g}"
+        for r, qq in zip(R, q, strict=True)
+    )
+    return R, q, labels
 
 
 INFERENCE_FIELDS = ("names", "coef", "cov", "df", "nobs", "cov_type", "cov_label", "cov_description")

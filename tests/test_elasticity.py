@@ -343,7 +343,7 @@ def test_constant_control_and_too_few_geos(countries):
 def test_option_validation():
     with pytest.raises(OptionError, match="'HC1'"):
         IncomeElasticity(cov_type="robust")
-    with pytest.raises(OptionError, match="clusters"):
+    with pytest.raises(OptionError, match="cluster="):
         IncomeElasticity(cov_type="cluster")
     with pytest.raises(OptionError, match="n_boot"):
         IncomeElasticity(n_boot=1)
