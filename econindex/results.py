@@ -393,6 +393,36 @@ class CoefficientResult:
         return "\n".join(lines)
 
     # --- hypothesis tests ---------------------------------------------------
+    def _inner(self, what: str) -> Any:
+        reg = getattr(self, "regression", None)
+        if reg is None or reg is self or not hasattr(reg, what):
+            raise OptionError(f"{type(self).__name__} holds no regression fit; {what} is not available")
+        return reg
+
+    def wild_bootstrap_test(
+        self,
+        term: str,
+        value: float = 0.0,
+        n_boot: int = 9999,
+        weights: str = "rademacher",
+        seed: int | None = None,
+        impose_null: bool = True,
+        *,
+        alpha: float = 0.05,
+    ) -> Any:
+        """Wild (cluster) bootstrap test of ``term = value`` on the result's regression.
+
+        See :meth:`econindex.regression.RegressionResult.wild_bootstrap_test`.
+        """
+        reg = self._inner("wild_bootstrap_test")
+        return reg.wild_bootstrap_test(
+            term, value, n_boot=n_boot, weights=weights, seed=seed, impose_null=impose_null, alpha=alpha
+        )
+
+    def predict(self, data: Any = None) -> np.ndarray:
+        """Fitted values (``data=None``) or predictions of the result's regression for new data."""
+        return np.asarray(self._inner("predict").predict(data))
+
     def t_test(self, hypothesis: Any, value: float | None = None) -> HypothesisTest:
         """t test of one linear restriction, e.g. ``"log_gdp_pc = 1"`` or ``"a - b = 0"``.
 

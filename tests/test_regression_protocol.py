@@ -1,0 +1,127 @@
+"""One result protocol for every frequentist result: tests, compare, reprs, option names, presets.
+
+References: statsmodels (t_test / wald_test), pyfixest (tests/reference/formula_fixest.json) and
+wildboottest (tests/reference/wild_wildboottest.json, 51 states x 9 divisions enumerated exactly).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import statsmodels.formula.api as smf
+
+import econindex as ei
+from econindex.indices import convergence
+from econindex.regression import model_frame, ols, ppml
+from econindex.results import CoefficientResult, compare
+
+REFDIR = Path(__file__).parent / "reference"
+
+
+@pytest.fixture(scope="module")
+def states():
+    return ei.datasets.load_us_states_2025_08()
+
+
+@pytest.fixture(scope="module")
+def states_frame(states):
+    return model_frame(states, level="state_us").dropna(subset=["pct_bachelors_plus", "pct_broadband"])
+
+
+FORMULA = "log_usage_index ~ log_gdp_pc + pct_bachelors_plus + pct_broadband"
+
+
+def test_t_test_and_wald_test_equal_statsmodels(states_frame):
+    res = ols(FORMULA, states_frame)
+    ref = smf.ols(FORMULA, states_frame).fit(cov_type="HC1", use_t=True)
+    t = res.t_test("log_gdp_pc - 2*pct_broadband = 1")
+    rt = ref.t_test("log_gdp_pc - 2*pct_broadband = 1")
+    np.testing.assert_allclose(t.statistic, float(np.squeeze(rt.tvalue)), rtol=1e-10)
+    np.testing.assert_allclose(t.pvalue, float(np.squeeze(rt.pvalue)), rtol=1e-8)
+    w = res.wald_test(["pct_bachelors_plus", "pct_broadband"])
+    rw = ref.wald_test("pct_bachelors_plus = 0, pct_broadband = 0", scalar=True)
+    np.testing.assert_allclose(w.statistic, rw.statistic, rtol=1e-10)
+    np.testing.assert_allclose(w.pvalue, rw.pvalue, rtol=1e-8)
+    assert (w.distribution, w.df_num, w.df_denom) == ("F", 2, ref.df_resid)
+
+
+def test_t_test_agrees_with_the_printed_p_value(states):
+    res = ei.IncomeElasticity().fit(states, level="state_us")
+    assert res.t_test("log_gdp_pc").pvalue == pytest.approx(res.pvalue, rel=1e-12)
+    ppml_res = ei.IncomeElasticity(method="ppml").fit(ei.datasets.load_countries_2025_08(), level="country")
+    t = ppml_res.t_test({"log_gdp_pc": 1.0}, value=0.0)
+    assert t.distribution == "normal" and t.pvalue == pytest.approx(ppml_res.pvalue, rel=1e-12)
+
+
+def test_every_result_is_a_coefficient_result_and_compares(states):
+    panel = ei.datasets.load_us_state_panel()
+    results = [
+        ei.IncomeElasticity().fit(states, level="state_us"),
+        convergence(panel, level="state_us"),
+        ppml("usage_count ~ log_gdp_pc", ei.datasets.load_countries_2025_08(), exposure="working_age_pop"),
+        ols("log_usage_index ~ log_gdp_pc | census_region", states, level="state_us"),
+    ]
+    assert all(isinstance(r, CoefficientResult) for r in results)
+    table = compare(results, terms=["log_gdp_pc"])
+    assert table.frame.loc["N"].tolist() == ["51", str(results[1].nobs), "114", "51"]
+    conv = results[1]
+    np.testing.assert_allclose(conv.params["ln_aui_start"], conv.beta, rtol=1e-15)
+    np.testing.assert_allclose(conv.conf_int(0.05).loc["ln_aui_start"].tolist(), conv.ci(0.95), rtol=1e-12)
+
+
+def test_reprs_are_short(states):
+    for r in (
+        ei.IncomeElasticity(method="ppml").fit(ei.datasets.load_countries_2025_08(), level="country"),
+        convergence(ei.datasets.load_us_state_panel(), level="state_us"),
+        ols(FORMULA, model_frame(states, level="state_us")),
+    ):
+        assert 1 <= len(repr(r).splitlines()) <= 2
+
+
+def test_wild_bootstrap_test_on_a_result_equals_wildboottest(states):
+    ref = json.loads((REFDIR / "wild_wildboottest.json").read_text())["cases"]["states"]
+    res = ei.IncomeElasticity(cov_type="cluster", cluster="census_division").fit(states, level="state_us")
+    assert list(res.geos) == ref["geos"]
+    for r in (0.0, 1.0, 1.5, 2.0):
+        case = ref[f"wcr_rademacher_r{r:g}"]
+        wb = res.wild_bootstrap_test("log_gdp_pc", value=r, seed=1)
+        assert wb.enumerated and wb.n_boot == case["B"] == 512
+        np.testing.assert_allclose(wb.t_stat, case["t_stat"], rtol=1e-8)
+        # wildboottest counts |t*| > |t| strictly; the draw equal to t itself (and its mirror) differ
+        assert abs(wb.pvalue - case["pvalue_strict"]) <= 2 / 512 + 1e-12
+
+
+def test_fixed_effects_preset_equals_pyfixest():
+    ref = json.loads((REFDIR / "formula_fixest.json").read_text())["cases"]
+    case = ref["real/state_panel/division_period_cluster_division"]
+    panel = ei.datasets.load_us_state_panel()
+    res = ei.IncomeElasticity(
+        fixed_effects=("census_division", "period"),
+        cov_type="cluster",
+        cluster="census_division",
+        zeros="drop",
+    ).fit(panel, level="state_us")
+    np.testing.assert_allclose(res.slope, case["params"][0], rtol=1e-8)
+    np.testing.assert_allclose(res.se, case["bse"][0], rtol=1e-8)
+    assert res.nobs == case["nobs"]
+
+
+def test_categorical_control_equals_statsmodels(states):
+    res = ei.IncomeElasticity(controls=("census_region",)).fit(states, level="state_us")
+    mf = model_frame(states, level="state_us")
+    ref = smf.ols("log_usage_index ~ log_gdp_pc + C(census_region)", mf).fit(cov_type="HC1", use_t=True)
+    np.testing.assert_allclose(res.slope, ref.params["log_gdp_pc"], rtol=1e-10)
+    np.testing.assert_allclose(res.se, ref.bse["log_gdp_pc"], rtol=1e-10)
+
+
+def test_old_option_names_warn(states):
+    with pytest.warns(DeprecationWarning, match="cluster="):
+        est = ei.IncomeElasticity(cov_type="cluster", clusters="census_region")
+    new = ei.IncomeElasticity(cov_type="cluster", cluster="census_region")
+    assert est.fit(states, level="state_us").se == new.fit(states, level="state_us").se
+    reg = new.fit(states, level="state_us").regression
+    with pytest.warns(DeprecationWarning, match="cluster="):
+        reg.with_cov("cluster", clusters=np.asarray(states["census_division"].values))
