@@ -192,6 +192,8 @@ def _level_geos(ds: xr.Dataset, level: str) -> list[str]:
 
 def _window(ds: xr.Dataset) -> str:
     start, end = ds.attrs.get("date_start"), ds.attrs.get("date_end")
+    if start and str(start) in str(ds.attrs.get("title", "")):
+        return ""  # the title already says it
     if PERIOD in ds.dims:
         p = _labels(ds[PERIOD].values)
         return f"{len(p)} periods, {p[0]} to {p[-1]}"
@@ -214,7 +216,9 @@ def _current(ds: xr.Dataset, notes: list[str]) -> tuple[xr.Dataset, xr.Dataset]:
     if PERIOD in ds.dims:
         last = _labels(ds[PERIOD].values)[-1]
         cur = ds.sel({PERIOD: last})
-        notes.append(f"profiles show the last period ({last}); trends show all")
+        notes.append(
+            f"a figure a profile takes from this dataset is its last period's ({last}); trends show all"
+        )
     return ds, cur
 
 
@@ -492,7 +496,7 @@ class _Builder:
                 ok = np.flatnonzero(np.isfinite(L[i]) & np.isfinite(C[i]) & (C[i] > 0))
                 if ok.size == 0:
                     continue
-                order = ok[np.argsort(-L[i, ok], kind="stable")][: self.top]
+                order = ok[np.lexsort((-C[i, ok], -L[i, ok]))][: self.top]  # ties: larger cell first
                 rows = [
                     [kind, cats[j], _num(C[i, j]), _num(share[i, j]), _num(ref[j]), _num(L[i, j])]
                     for j in order
@@ -506,7 +510,7 @@ class _Builder:
             # a category's places, most over-represented first
             for j, c in enumerate(cats):
                 ok = np.flatnonzero(np.isfinite(L[:, j]) & np.isfinite(C[:, j]) & (C[:, j] > 0))
-                order = ok[np.argsort(-L[ok, j], kind="stable")][: self.top]
+                order = ok[np.lexsort((-C[ok, j], -L[ok, j]))][: self.top]
                 rows = [
                     ["geo", geos[i], _num(C[i, j]), _num(share[i, j]), _num(ref[j]), _num(L[i, j])]
                     for i in order
