@@ -1,4 +1,4 @@
-"""Command line: ``econindex report``.
+"""Command line: ``econindex report`` and ``econindex explore``.
 
 Examples
 --------
@@ -47,6 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--seed", type=int, default=0, help="seed for simulation, bootstrap and MCMC")
     rep.add_argument("--quiet", action="store_true", help="no progress output")
+    exp = sub.add_parser(
+        "explore",
+        help="write the interactive explorer page (explore.html): search any place, occupation or request",
+        description="Write a self-contained page (no network) that finds any country, US state, SOC group, "
+        "task or request cluster by typing and shows its profile; deep links such as explore.html#geo=HI.",
+    )
+    exp.add_argument(
+        "--data",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="AEI release folder(s) or file(s) (default: embedded)",
+    )
+    exp.add_argument("--out", type=Path, default=Path("econindex-report"), help="output folder")
+    exp.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
 
 
@@ -57,6 +72,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     is reported as one line on stderr with exit code 2, never a traceback.
     """
     args = build_parser().parse_args(argv)
+    if args.command == "explore":
+        from econindex.explore import read_release, write_explorer
+
+        try:
+            data = None if args.data is None else read_release(args.data)
+            page = write_explorer(data, args.out / "explore.html")
+        except (EconIndexError, OSError) as exc:
+            print(
+                f"econindex: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        if not args.quiet:
+            print(f"explorer written to {page}")
+        return 0
     if args.command == "report":
         from econindex.report import ReportConfig, run_report
 
