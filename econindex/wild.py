@@ -181,7 +181,7 @@ def _as_cluster_codes(cluster: Any, nobs: int) -> tuple[np.ndarray, int]:
 
 
 def _annihilator(fe_codes: Any, w: Any, cluster_codes: np.ndarray | None, nobs: int) -> Any:
-    """``M_D`` in the ``sqrt(w)``-transformed space for the effects not nested in the clusters, or None."""
+    """``M_D`` in the ``sqrt(w)``-transformed space, or None when every effect is nested in the clusters."""
     if fe_codes is None:
         return None
     from econindex.formula import demean, nested_in
@@ -192,10 +192,9 @@ def _annihilator(fe_codes: Any, w: Any, cluster_codes: np.ndarray | None, nobs: 
         raise DataValueError(
             f"fe_codes must be non-negative integer codes of shape ({nobs}, n_fe); got {fe.shape}"
         )
-    if cluster_codes is not None:
-        fe = fe[:, ~nested_in(fe, cluster_codes)]
-        if fe.shape[1] == 0:
-            return None
+    if cluster_codes is not None and nested_in(fe, cluster_codes).all():
+        return None  # D'(u * v) = 0: every level lies in one cluster, where u sums to zero
+    # otherwise project on all the effects jointly (nested ones too: the projections do not add up)
     fe = np.column_stack([np.unique(c, return_inverse=True)[1] for c in fe.T])
     if w is None:
         return lambda m: demean(m, fe)
@@ -266,11 +265,11 @@ def wild_bootstrap_test(
         always sample ``n_boot`` draws; ``True``: always enumerate.
     fe_codes : array (N, n_fe) of int, optional
         Codes ``0..L-1`` of the absorbed fixed effects that ``X`` and ``y``
-        were demeaned on (with ``regression_weights``). Effects not nested in
-        the clusters (e.g. period effects with state clusters), and any effect
-        without clusters, are then projected out of every bootstrap sample, so
-        the test equals the bootstrap of the regression with one-hot effects
-        (wildboottest, boottest). Without it the demeaned design is taken as
+        were demeaned on (with ``regression_weights``). When an effect is not
+        nested in the clusters (e.g. period effects with state clusters), or
+        there are no clusters, all the effects are then projected out of every
+        bootstrap sample, so the test equals the bootstrap of the regression
+        with one-hot effects (wildboottest, boottest). Without it the demeaned design is taken as
         given, which is exact when every absorbed effect is nested in the clusters.
         Without clusters each block of draws is projected; with two or more
         effects that is iterative and dominates the cost on large N.

@@ -447,3 +447,18 @@ def test_invariances(states: dict) -> None:
         assert other.t_stat == pytest.approx(base.t_stat, rel=1e-9)
         np.testing.assert_allclose(np.sort(other.t_boot), np.sort(base.t_boot), rtol=1e-8, atol=1e-10)
         assert other.pvalue == base.pvalue
+
+
+def test_regression_result_method_wls_two_way_effects() -> None:
+    """Weighted, unit (nested) + period (not nested) effects: the projection must use both effects."""
+    import pandas as pd
+
+    from econindex.regression import ols
+
+    case = REF["wls_twoway"]
+    fit = ols(case["formula"], pd.DataFrame(case["data"]), weights="w", cov_type="cluster", cluster="unit")
+    res = fit.wild_bootstrap_test("x")
+    assert res.enumerated and res.n_boot == case["B"] == 256
+    assert res.t_stat == pytest.approx(case["t_stat"], abs=1e-9)
+    np.testing.assert_allclose(np.sort(res.t_boot), case["t_boot_sorted"], atol=1e-8)
+    _check_enumerated_pvalue(res, case)

@@ -99,7 +99,7 @@ class WildDesign:
     q: np.ndarray  # (G, k) a'X_g'X_g
     k0: np.ndarray  # (k, G) A S_uhat'
     k1: np.ndarray  # (k, G) A S_z'
-    # absorbed fixed effects not nested in the clusters (see :func:`prepare`), else None:
+    # absorbed fixed effects, some not nested in the clusters (see :func:`prepare`), else None:
     f0: np.ndarray | None = None  # (G, G) clusters: a'X_g' P_D(u_hat 1_h); HC: None
     f1: np.ndarray | None = None  # (G, G) the same for z
     annihilate: Callable[[np.ndarray], np.ndarray] | None = None  # HC only: M_D
@@ -251,7 +251,7 @@ def weight_chunks(
 
 
 def _fe_term(design: WildDesign, v: np.ndarray, which: int) -> np.ndarray | float:
-    """``a'X_g' P_D(u * v)`` per draw and cluster (absorbed effects not nested in the clusters)."""
+    """``a'X_g' P_D(u * v)`` per draw and cluster (absorbed effects, some not nested in the clusters)."""
     f = design.f0 if which == 0 else design.f1
     if f is not None:
         return v @ f.T

@@ -168,6 +168,27 @@ def main() -> None:
         "B": int(np.size(t_boot)),
     }
 
+    # WLS with unit (nested) and period (not nested) effects, 8 units of 20 rows: wildboottest on the
+    # sqrt(w)-transformed one-hot design (the weighted effects are not orthogonal).
+    unit_w = np.repeat(np.arange(8), 20)
+    per_w = np.tile(np.arange(4), 40)
+    xw = rng.normal(size=160) + 0.5 * per_w
+    yw = 0.1 * xw + 0.3 * per_w + rng.normal(size=8)[unit_w] + rng.normal(size=160) * (1 + per_w)
+    ww = rng.uniform(0.5, 3.0, size=160)
+    root = np.sqrt(ww)
+    Xw = np.column_stack([xw, np.eye(8)[unit_w], np.eye(4)[per_w][:, 1:]]) * root[:, None]
+    cases["wls_twoway"] = {
+        "data": {
+            "y": yw.tolist(),
+            "x": xw.tolist(),
+            "unit": unit_w.tolist(),
+            "period": per_w.tolist(),
+            "w": ww.tolist(),
+        },
+        "formula": "y ~ x | unit + period",
+        **cluster_test(Xw, yw * root, unit_w, 0, B=9999),
+    }
+
     meta = {"wildboottest": version("wildboottest"), "pyfixest": version("pyfixest"), "numpy": np.__version__}
     OUT.write_text(json.dumps({"meta": meta, "cases": cases}, indent=1) + "\n")
     print(f"wrote {OUT}")
