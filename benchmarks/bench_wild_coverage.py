@@ -46,6 +46,7 @@ METHODS = (
     "WCR Webb (999 draws)",
     "WCU Rademacher (enumerated)",
 )
+COVERAGE = "WCR inverted 95% CI covers 0"
 
 
 def draw(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -64,7 +65,7 @@ def size_study(reps: int, seed: int = 20261201) -> dict[str, float]:
     from econindex.wild import wild_bootstrap_test
 
     rng = np.random.default_rng(seed)
-    rejects = dict.fromkeys(METHODS, 0)
+    rejects = dict.fromkeys((*METHODS, COVERAGE), 0)
     G = len(SIZES)
     crit_n, crit_t = stats.norm.ppf(0.975), stats.t.ppf(0.975, G - 1)
     kw = {"names": ["const", "x"], "term": "x"}
@@ -75,6 +76,8 @@ def size_study(reps: int, seed: int = 20261201) -> dict[str, float]:
         rejects["CR1 t-test, normal"] += bool(t > crit_n)
         rejects["CR1 t-test, t(G-1)"] += bool(t > crit_t)
         rejects["WCR Rademacher (enumerated)"] += bool(wcr.pvalue <= 0.05)
+        lo, hi = wcr.ci(0.95)  # test inversion: covers the truth exactly when the test does not reject
+        rejects[COVERAGE] += bool(lo <= 0.0 <= hi)
         webb = wild_bootstrap_test(X, y, cluster=g, weights="webb", n_boot=999, seed=i, **kw)
         rejects["WCR Webb (999 draws)"] += bool(webb.pvalue <= 0.05)
         wcu = wild_bootstrap_test(X, y, cluster=g, impose_null=False, **kw)
@@ -140,8 +143,9 @@ def run(quick: bool, reps: int | None = None) -> list[Record]:
         f"Rejection rates of a true null at 5%, G={len(SIZES)} clusters of sizes {SIZES.tolist()}, "
         f"{reps} replications ({elapsed:.0f} s)"
     )
-    for k, r in rates.items():
-        print(f"  {k:<30s} {100 * r:5.1f}%")
+    for k in METHODS:
+        print(f"  {k:<30s} {100 * rates[k]:5.1f}%")
+    print(f"  {COVERAGE}: {100 * rates[COVERAGE]:.1f}% (1 - WCR rejection rate by construction)")
     print(f"  (Monte Carlo SE of a 5% rate: {100 * mc:.2f} points)")
     naive, fast, ratio, diff = speed(quick)
     print(
@@ -182,6 +186,13 @@ def run(quick: bool, reps: int | None = None) -> list[Record]:
             detail=f"max |t* diff| {diff:.1e}",
         ),
         Record("fast vs naive t* agreement", "1e-8", diff, 1e-8, better="lower"),
+        Record(
+            "|inverted CI coverage - (1 - WCR rejection)|",
+            "0 (test inversion)",
+            abs(rates[COVERAGE] - (1.0 - wcr)),
+            1e-12,
+            better="lower",
+        ),
     ]
 
 
