@@ -33,7 +33,9 @@ from econindex.schema import (
 
 __all__ = ["trend_table", "TREND_COLUMNS"]
 
-Over = Literal["pattern", "mode", "soc_major", "task", "use_case"]
+Over = Literal[
+    "pattern", "mode", "soc_major", "task", "use_case", "task_success", "multitasking", "human_only_ability"
+]
 Base = Literal["all", "classified"]
 
 TREND_COLUMNS = (
@@ -51,7 +53,9 @@ TREND_COLUMNS = (
 )
 """Columns of :func:`trend_table`, in order."""
 
-_OVER = ("pattern", "mode", "soc_major", "task", "use_case")
+_FACETS = ("use_case", "task_success", "multitasking", "human_only_ability")
+"""Categorical economic-primitive facets of releases 4-6: ``{facet}_count`` / ``{facet}_share_published``."""
+_OVER = ("pattern", "mode", "soc_major", "task", *_FACETS)
 _UNCLASSIFIED = frozenset({"none", "not_classified", "unknown", "", "unclassified"})
 """Category labels that ``base="classified"`` leaves out (no pattern, no task, no SOC group)."""
 
@@ -60,7 +64,7 @@ _DEFAULT_BASE: dict[str, str] = {
     "mode": "all",
     "soc_major": "classified",
     "task": "classified",
-    "use_case": "classified",
+    **{f: "classified" for f in _FACETS},
 }
 
 _BASE_TEXT: dict[tuple[str, str], str] = {
@@ -73,8 +77,11 @@ _BASE_TEXT: dict[tuple[str, str], str] = {
     ("soc_major", "all"): "all task conversations incl. none, not_classified and tasks without a SOC group",
     ("task", "classified"): "conversations on O*NET tasks (none and not_classified left out)",
     ("task", "all"): "all task conversations incl. none and not_classified",
-    ("use_case", "classified"): "conversations with a use case (none and not_classified left out)",
-    ("use_case", "all"): "all conversations incl. none and not_classified",
+    **{
+        (f, "classified"): f"conversations with a {f} label (none and not_classified left out)"
+        for f in _FACETS
+    },
+    **{(f, "all"): "all conversations incl. none and not_classified" for f in _FACETS},
 }
 
 SOC_RULE = (
@@ -103,15 +110,13 @@ def _candidates(over: str) -> tuple[_Source, ...]:
     if over == "soc_major":
         return (
             _Source("task_count", TASK, "soc_major", True),
-            _Source("task_share_published", TASK, "soc_major", False),
+            # release 6 publishes the groups' shares itself (its task cells are suppressed below a threshold)
             _Source("soc_share_published", "soc_group", None, False),
+            _Source("task_share_published", TASK, "soc_major", False),
         )
     if over == "task":
         return (_Source("task_count", TASK, None, True), _Source("task_share_published", TASK, None, False))
-    return (
-        _Source("use_case_count", "use_case", None, True),
-        _Source("use_case_share_published", "use_case", None, False),
-    )
+    return (_Source(f"{over}_count", over, None, True), _Source(f"{over}_share_published", over, None, False))
 
 
 def _periods(ds: xr.Dataset) -> list[tuple[str, str, str]]:
@@ -201,10 +206,12 @@ def trend_table(
     ----------
     ds : xarray.Dataset
         One release, or several read together (a ``period`` dimension).
-    over : {"pattern", "mode", "soc_major", "task", "use_case"}
+    over : {"pattern", "mode", "soc_major", "task", "use_case", "task_success", "multitasking", \
+"human_only_ability"}
         The categories: collaboration patterns; their modes (automation,
         augmentation, unclassified); SOC major groups of the tasks; O*NET
-        tasks; use cases (releases 4-5).
+        tasks; the categorical economic primitives of releases 4-6 (use case,
+        task success, multitasking, human-only ability).
     geo : str, default "GLOBAL"
         The geo whose mix is tabulated (releases 1-2 have ``GLOBAL`` only).
     level : {"country", "state_us"}, optional
@@ -218,7 +225,7 @@ def trend_table(
         ``not_classified`` included (default for ``pattern`` and ``mode``, the
         report's base of "directive 27%" and "automation 77%");
         ``"classified"``: those labels (and tasks without a SOC group) left
-        out (default for ``soc_major``, ``task`` and ``use_case``).
+        out (default for every other ``over``).
     ci_level : float, default 0.95
         Coverage of the Wilson intervals.
 
@@ -248,8 +255,9 @@ def trend_table(
     -----
     A period uses counts when the count variable (``pattern_count``,
     ``task_count``, ``use_case_count``) has a value there, else the published
-    shares (``pattern_share_published``, ``task_share_published``, release 6's
-    ``soc_share_published``, ``use_case_share_published``). Within a period,
+    shares (``pattern_share_published``; for ``soc_major`` release 6's
+    ``soc_share_published``, else ``task_share_published`` summed by group;
+    ``use_case_share_published``). Within a period,
     ``share_k = v_k / sum_j v_j`` over the categories in the base, missing
     cells left out of numerator and denominator (a missing cell is not a
     zero). Published shares are renormalized the same way: release 1's
@@ -360,7 +368,7 @@ def trend_table(
         notes.append(SOC_RULE)
     if over in ("soc_major", "task") and "task_cells_note" in ds.attrs:
         notes.append(str(ds.attrs["task_cells_note"]))
-    if any(not s.startswith(("pattern_count", "task_count", "use_case_count")) for s in sources.values()):
+    if any("_published" in s for s in sources.values()):
         notes.append("published shares have no counts behind them: no intervals for those periods")
     z = float(norm.ppf(0.5 + float(ci_level) / 2.0))
     table.attrs = {

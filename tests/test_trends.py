@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -236,3 +238,54 @@ def test_level_sums_the_real_state_slice(shared_aei) -> None:
     )
     with pytest.raises(OptionError, match="cannot be summed"):
         trend_table(pub, "pattern", level="country")
+
+
+@pytest.mark.slow  # about 7 s: writes and reads three releases
+def test_releases_1_4_and_6_in_one_panel(tmp_path) -> None:
+    # files in the layouts of releases 1, 4 and 6 (the io generators), read together: each period
+    # takes its numbers from what its release has, and equals the written cells by hand
+    from release_files import write_release_1, write_release_6, write_release_45
+
+    r1 = write_release_1(tmp_path / "r1")
+    r4 = write_release_45(tmp_path / "r4", 4)
+    r6 = write_release_6(tmp_path / "r6")
+    panel = ei.read_aei([tmp_path / "r1", tmp_path / "r4", tmp_path / "r6"])
+    assert panel["period"].values.tolist() == ["2024-12-01", "2025-11-13", "2026-04-01", "2026-05-01"]
+    pat = trend_table(panel, "pattern", platform="claude_ai")
+    src = json.loads(pat.attrs["sources"])
+    published = "pattern_share_published"
+    assert src == {"2024-12-01": published, "2025-11-13": "pattern_count",
+                   "2026-04-01": published, "2026-05-01": published}  # fmt: skip
+    first = r1["automation_vs_augmentation.csv"].set_index("interaction_type")["pct"]
+    got = pat[pat["period"] == "2024-12-01"].set_index("category")["share"]
+    assert got["directive"] == pytest.approx(first["directive"] / first.sum(), rel=1e-12)
+    cad = r6["aei_claude_ai_2026-06-26.csv"]
+    cell = cad[
+        (cad["geo_id"] == "GLOBAL")
+        & (cad["date_start"] == "2026-04-01")
+        & (cad["category_name"] == "overall")
+    ]
+    collab = cell[cell["metric_id"].str.fullmatch(r"collaboration_(?!bucket).*_pct")].set_index("metric_id")[
+        "value"
+    ]
+    got6 = pat[pat["period"] == "2026-04-01"].set_index("category")["share"]
+    assert got6["feedback loop"] == pytest.approx(
+        collab["collaboration_feedback_loop_pct"] / collab.sum(), rel=1e-12
+    )
+    soc = trend_table(panel, "soc_major", platform="claude_ai")
+    assert json.loads(soc.attrs["sources"])["2026-04-01"] == "soc_share_published"
+    groups = cad[(cad["geo_id"] == "GLOBAL") & (cad["date_start"] == "2026-04-01")
+                 & (cad["category_name"] == "soc_occupation") & (cad["hierarchy_level"] == 1)
+                 & (cad["metric_id"] == "pct")].set_index("node_external_id")["value"]  # fmt: skip
+    got_soc = soc[soc["period"] == "2026-04-01"].set_index("category")["share"]
+    pd.testing.assert_series_equal(got_soc.sort_index(), (groups / groups.sum()).sort_index(),
+                                   check_names=False, check_index_type=False, rtol=1e-12)  # fmt: skip
+    use = trend_table(panel, "use_case", platform="claude_ai")
+    raw = r4["aei_raw_claude_ai_2025-11-13_to_2025-11-20.csv"]
+    uc = raw[(raw["geo_id"] == "GLOBAL") & (raw["variable"] == "use_case_count")].set_index("cluster_name")[
+        "value"
+    ]
+    uc = uc.drop("not_classified")
+    got_uc = use[use["period"] == "2025-11-13"].set_index("category")
+    assert got_uc.loc["work", "share"] == pytest.approx(uc["work"] / uc.sum(), rel=1e-12)
+    assert got_uc.loc["work", "ci_lower"] == pytest.approx(_wilson(uc["work"], uc.sum())[0], rel=1e-10)
