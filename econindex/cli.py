@@ -4,8 +4,10 @@ Examples
 --------
 >>> from econindex.cli import build_parser
 >>> args = build_parser().parse_args(["report", "--no-bayes", "--out", "out"])
->>> args.bayes, str(args.out)
-(False, 'out')
+>>> args.bayes, str(args.out), args.data
+(False, 'out', None)
+>>> [str(p) for p in build_parser().parse_args(["report", "--data", "r1", "r2"]).data]
+['r1', 'r2']
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="econindex",
         description="Econometrics of AI adoption across places and tasks (AEI-style analyses).",
     )
+    from econindex import __version__
+
+    parser.add_argument("--version", action="version", version=f"econindex {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser(
         "report",
@@ -35,7 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the whole analysis on the embedded data (default) or on an AEI release "
         "(--data) and write a self-contained report with its tables as CSV.",
     )
-    rep.add_argument("--data", type=Path, default=None, help="AEI release folder or CSV (default: embedded)")
+    rep.add_argument(
+        "--data",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="AEI release folder(s) or file(s); several releases become one panel (default: embedded data)",
+    )
     rep.add_argument("--out", type=Path, default=Path("econindex-report"), help="output folder")
     rep.add_argument("--format", choices=("html", "markdown"), default="html", help="report format")
     rep.add_argument(
@@ -88,10 +99,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"explorer written to {page}")
         return 0
     if args.command == "report":
-        from econindex.report import ReportConfig, run_report
+        from econindex.report import ReportConfig, check_out, run_report
+
+        try:  # before any analysis runs
+            check_out(args.out)
+        except EconIndexError as exc:
+            print(f"econindex: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
 
         config = ReportConfig(
-            data=args.data,
+            data=tuple(args.data) if args.data else None,
             out=args.out,
             format=args.format,
             level=args.level,
@@ -103,8 +120,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         try:
             path = run_report(config)
-        except (EconIndexError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            print(f"econindex: error: {exc}", file=sys.stderr)
+        except (
+            EconIndexError,
+            FileNotFoundError,
+            IsADirectoryError,
+            NotADirectoryError,
+            PermissionError,
+        ) as exc:
+            print(
+                f"econindex: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                file=sys.stderr,
+            )
             return EXIT_BAD_INPUT
         if not args.quiet:
             print(f"report written to {path}")

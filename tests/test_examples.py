@@ -168,6 +168,16 @@ def test_specification_curve_example():
     lo = number_after(out, "elasticity from")
     hi = number_after(out, "to")
     assert lo <= 0.6895 <= hi
+    # distinct specifications, counted independently from the estimates of every combination
+    countries = ei.datasets.load_countries_2025_08()
+    table = ei.robustness.specification_curve(countries, level="country").to_frame()
+    pairs = {(round(e, 9), round(s, 9)) for e, s in zip(table["estimate"], table["std_error"], strict=True)}
+    m = re.search(r"distinct specifications: (\d+); switches that change nothing: (.*)", out)
+    assert m and int(m.group(1)) == len(pairs) == 126
+    assert "flagged" in m.group(2)
+    share = number_after(out, "baseline's sign and significance:")
+    assert share == pytest.approx(1.0)  # every distinct estimate is positive and significant, as the baseline
+    assert (table["estimate"] > 0).all() and (table["p_value"] < 0.05).all()
 
 
 @pytest.mark.slow

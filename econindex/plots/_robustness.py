@@ -76,7 +76,9 @@ def plot_specification_curve(
     plt = _plt()
     t = curve.table.sort_values("estimate", kind="stable").reset_index(drop=True)
     cols = [c for c in (choices or curve.choices) if c in t.columns and t[c].nunique() > 1]
-    labels = [(c, v) for c in cols for v in sorted(t[c].astype(str).unique())]
+    from econindex.robustness.specification import sorted_values
+
+    labels = [(c, str(v)) for c in cols for v in sorted_values(t[c])]  # numbers by value: 50 before 450
     if ax is None:
         fig, (ax, ax2) = plt.subplots(
             2,
@@ -96,7 +98,9 @@ def plot_specification_curve(
     ax.axhline(0, color="k", lw=0.5)
     ax.axhline(float(t["estimate"].median()), color="C1", ls="--", lw=1, label="median")
     ax.set_ylabel(f"{curve.term}")
-    ax.set_title(f"Specification curve ({len(t)} specifications, {curve.level})")
+    n_grid = curve.notes.get("n_grid")
+    what = f"distinct specifications of {n_grid} combinations" if n_grid else "specifications"
+    ax.set_title(f"Specification curve ({len(t)} {what}, {curve.level})")
     ax.legend(loc="best", fontsize="small")
     for row, (c, v) in enumerate(labels):
         on = (t[c].astype(str) == v).to_numpy()

@@ -18,7 +18,14 @@ from econindex.schema import GEO, check_option, geos_at_level
 from ._batch import BATCH_COV_TYPES, batch_wls
 from .flags import exclude_flagged, flagged_geos
 
-__all__ = ["SpecificationCurve", "specification_curve", "estimator_curve", "DEFAULT_MIN_COUNTS"]
+__all__ = [
+    "SpecificationCurve",
+    "specification_curve",
+    "estimator_curve",
+    "sorted_values",
+    "DEFAULT_MIN_COUNTS",
+    "DEFAULT_BASELINE",
+]
 
 DEFAULT_MIN_COUNTS: tuple[int, ...] = tuple(range(50, 501, 50))
 """Minimum-conversation thresholds of the default grid (50, 100, ..., 500)."""
@@ -26,9 +33,52 @@ DEFAULT_MIN_COUNTS: tuple[int, ...] = tuple(range(50, 501, 50))
 _CHOICES = ("min_count", "reference", "exclusion", "weights", "cov_type", "outcome", "flagged")
 
 
+DEFAULT_BASELINE: dict[str, Any] = {
+    "min_count": 200,
+    "reference": "published",
+    "exclusion": "none",
+    "weights": "none",
+    "cov_type": "HC1",
+    "outcome": "log_index",
+    "flagged": False,
+}
+"""The published analysis among the default choices (countries with at least 200 conversations, OLS, HC1)."""
+
+
+def _value_key(v: Any) -> tuple[int, float, str]:
+    """Sort key of a choice value: numbers by value (``50`` before ``450``), then text."""
+    if isinstance(v, bool | np.bool_):
+        return (0, float(v), "")
+    try:
+        return (0, float(v), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(v))
+
+
+def sorted_values(values: Any) -> list[Any]:
+    """Distinct values of a choice column, numbers sorted by value, then text.
+
+    Examples
+    --------
+    >>> sorted_values(pd.Series([450, 50, 100, 50]))
+    [50, 100, 450]
+    >>> sorted_values(pd.Series(["sample", "published", "0.5"]))
+    ['0.5', 'published', 'sample']
+    """
+    return sorted(pd.Series(values).drop_duplicates().tolist(), key=_value_key)
+
+
 @dataclass(frozen=True)
 class SpecificationCurve:
-    """Estimates of one slope over a grid of specifications."""
+    """Estimates of one slope over a grid of specifications.
+
+    ``table`` has one row per combination of choices; several combinations
+    can give the same estimate (a switch that changes nothing on the data,
+    thresholds no geo lies between). :meth:`distinct` keeps one row per
+    distinct (estimate, SE) pair and :meth:`inert_choices` names the switches
+    that change nothing; :meth:`summary` reports both, and the share of
+    distinct specifications with the baseline's sign and significance.
+    """
 
     table: pd.DataFrame  # one row per spec: choices, estimate, std_error, ci_lower, ci_upper, p_value, nobs
     choices: tuple[str, ...]
@@ -36,21 +86,108 @@ class SpecificationCurve:
     term: str = "ln_gdp_per_capita"
     ci_level: float = 0.95
     notes: Mapping[str, Any] = field(default_factory=dict)
+    baseline: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_BASELINE))
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (a copy)."""
         return self.table.copy()
 
-    def summary(self) -> str:
-        """Median estimate, range, and shares of positive and significant estimates."""
+    def _pair(self, t: pd.DataFrame | None = None) -> pd.Series:
+        t = self.table if t is None else t
+        scale = max(float(np.nanmax(np.abs(t["estimate"]))), 1e-300)
+        est = np.round(t["estimate"].to_numpy(float) / scale, 10)
+        se = np.round(t["std_error"].to_numpy(float) / scale, 10)
+        return pd.Series([f"{a!r}/{b!r}" for a, b in zip(est, se, strict=True)], index=t.index)
+
+    def inert_choices(self) -> tuple[str, ...]:
+        """Choices with several values that never change the (estimate, SE) pair, others held fixed."""
+        t = self.table.assign(_pair=self._pair())
+        varying = [c for c in self.choices if c in t.columns and t[c].nunique() > 1]
+        inert = []
+        for c in varying:
+            others = [o for o in varying if o != c]
+            n = (
+                t.groupby(others, dropna=False)["_pair"].nunique()
+                if others
+                else pd.Series([t["_pair"].nunique()])
+            )
+            if (n <= 1).all():
+                inert.append(c)
+        return tuple(inert)
+
+    def distinct(self) -> pd.DataFrame:
+        """One row per distinct (estimate, SE) pair, inert switches fixed at their first value.
+
+        ``n_specs`` counts the rows of the full grid that give the pair.
+        """
+        t = self.table.assign(_pair=self._pair())
+        counts = t["_pair"].value_counts()
+        for c in self.inert_choices():
+            t = t[t[c] == sorted_values(t[c])[0]]
+        t = t.drop_duplicates("_pair", keep="first")
+        t = t.assign(n_specs=t["_pair"].map(counts).to_numpy()).drop(columns="_pair")
+        return t.reset_index(drop=True)
+
+    def distinct_curve(self) -> SpecificationCurve:
+        """The curve over :meth:`distinct` specifications, without the inert switches."""
+        inert = self.inert_choices()
+        return SpecificationCurve(
+            table=self.distinct(),
+            choices=tuple(c for c in self.choices if c not in inert),
+            level=self.level,
+            term=self.term,
+            ci_level=self.ci_level,
+            notes={**self.notes, "inert_choices": list(inert), "n_grid": len(self.table)},
+            baseline={k: v for k, v in self.baseline.items() if k not in inert},
+        )
+
+    def baseline_row(self) -> pd.Series:
+        """The row of the baseline specification (:data:`DEFAULT_BASELINE`; the first row if absent)."""
         t = self.table
+        sel = np.ones(len(t), bool)
+        for k, v in self.baseline.items():
+            if k in t.columns:
+                sel &= (t[k].astype(str) == str(v)).to_numpy()
+        return t[sel].iloc[0] if sel.any() else t.iloc[0]
+
+    def share_as_baseline(self, distinct: bool = True) -> float:
+        """Share of specifications with the baseline's sign and significance (at ``1 - ci_level``)."""
+        t = self.distinct() if distinct else self.table
+        base = self.baseline_row()
         alpha = 1 - self.ci_level
+        same_sign = np.sign(t["estimate"]) == np.sign(base["estimate"])
+        same_sig = (t["p_value"] < alpha) == bool(base["p_value"] < alpha)
+        return float((same_sign & same_sig).mean())
+
+    def distinct_summary(self) -> dict[str, Any]:
+        """Counts for the report: grid size, distinct specifications, inert switches, share as baseline."""
+        d = self.distinct()
+        return {
+            "n_specs": len(self.table),
+            "n_distinct": len(d),
+            "inert_choices": list(self.inert_choices()),
+            "baseline": {k: v for k, v in self.baseline.items() if k in self.table.columns},
+            "share_same_sign_and_significance": self.share_as_baseline(),
+        }
+
+    def summary(self) -> str:
+        """Distinct specifications, median and range, and the share agreeing with the baseline."""
+        t = self.distinct()
+        alpha = 1 - self.ci_level
+        inert = self.inert_choices()
+        base = self.baseline_row()
+        inert_text = (
+            f"; dropped as changing nothing on these data: {', '.join(inert)}" if inert else ""
+        )
+        sig = "significant" if base["p_value"] < alpha else "not significant"
+        sign = "positive" if base["estimate"] > 0 else "negative"
         return (
-            f"Specification curve of {self.term} ({self.level}): {len(t)} specifications\n"
+            f"Specification curve of {self.term} ({self.level}): {len(t)} distinct specifications "
+            f"of {len(self.table)} combinations{inert_text}\n"
             f"  median {t['estimate'].median():.4g}, "
             f"range [{t['estimate'].min():.4g}, {t['estimate'].max():.4g}]\n"
-            f"  positive: {(t['estimate'] > 0).mean():.1%}; significant at {alpha:g}: "
-            f"{(t['p_value'] < alpha).mean():.1%}"
+            f"  baseline {base['estimate']:.4g} ({sign}, {sig} at {alpha:g}); "
+            f"{self.share_as_baseline():.1%} of the distinct specifications are {sign} and {sig}"
         )
 
     def __str__(self) -> str:
@@ -330,4 +467,7 @@ def estimator_curve(
         term="slope",
         ci_level=ci_level,
         notes={"flagged_geos": flagged_list},
+        baseline={
+            k: (v if np.isscalar(v) or v is None else str(v)) for k, v in zip(keys, combos[0], strict=True)
+        },
     )
