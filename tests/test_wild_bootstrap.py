@@ -390,6 +390,8 @@ def test_bad_options_raise_typed_errors(states: dict) -> None:
         wild_bootstrap_test(X, y, term="log_gdp_pc", pvalue_type="left", **kw)
     with pytest.raises(DataValueError, match="cluster"):
         wild_bootstrap_test(X, y, term="log_gdp_pc", names=states["names"], cluster=states["cluster"][:-1])
+    with pytest.raises(EstimationError, match="singular"):
+        wild_bootstrap_test(np.column_stack([X, 2 * X[:, 1]]), y, names=["a", "b", "c"], term="b")
     y_bad = y.copy()
     y_bad[3] = np.nan
     with pytest.raises(DataValueError, match="row 3"):

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import solve_triangular
 
 from econindex.errors import EstimationError, OptionError
 
@@ -153,12 +154,15 @@ def prepare(
     exact when every absorbed effect is nested in the clusters.
     """
     nobs, k = X.shape
-    xtx = X.T @ X
-    if np.linalg.matrix_rank(xtx) < k:
+    # QR rather than inverting X'X: the condition number is not squared
+    q_mat, r_mat = np.linalg.qr(X)
+    diag = np.abs(np.diag(r_mat))
+    if nobs < k or diag.min() <= 1e-10 * diag.max():
         raise EstimationError(f"the design (k={k}) is singular: a column is constant or collinear")
-    A = np.linalg.inv(xtx)
+    r_inv = solve_triangular(r_mat, np.eye(k))
+    A = r_inv @ r_inv.T
     a = A[:, col]
-    beta = A @ (X.T @ y)
+    beta = r_inv @ (q_mat.T @ y)
     uhat = y - X @ beta
     z = (X @ a) / a[col]
     if codes is None:
