@@ -16,9 +16,7 @@ from econindex.errors import DataValueError, OptionError, SchemaError
 from econindex.io.covariates import attach_covariates
 from econindex.robustness import exclude_flagged
 
-STATE_SLICE = Path(
-    "/work/shared/data/aei/releases/release_2025_09_15/aei_raw_claude_ai_2025-08-04_to_2025-08-11_state_us.csv"
-)
+STATE_SLICE = "releases/release_2025_09_15/aei_raw_claude_ai_2025-08-04_to_2025-08-11_state_us.csv"
 
 
 # --- estimators validate what they are given ---------------------------------------------------------
@@ -161,18 +159,16 @@ def _hand_lq(path: Path, geo: str, cluster: str, level: int) -> float:
 
 
 @pytest.fixture(scope="module")
-def state_slice() -> xr.Dataset:
-    if not STATE_SLICE.exists():
-        pytest.skip("the real release slice is not available")
-    return ei.read_aei(STATE_SLICE)
+def state_slice(shared_aei: Path) -> xr.Dataset:
+    return ei.read_aei(shared_aei / STATE_SLICE)
 
 
-def test_specialization_excludes_special_clusters_at_every_level(state_slice) -> None:
+def test_specialization_excludes_special_clusters_at_every_level(state_slice, shared_aei: Path) -> None:
     travel = "Help plan and organize events, schedules, and travel arrangements"
     lq = ei.specialization(state_slice, "request", level="state_us", request_level=2)
     assert "not_classified [level 2]" not in lq["request"].values
     assert float(lq.sel(geo="HI", request=travel)) == pytest.approx(
-        _hand_lq(STATE_SLICE, "HI", travel, 2), rel=1e-12
+        _hand_lq(shared_aei / STATE_SLICE, "HI", travel, 2), rel=1e-12
     )
     assert float(lq.sel(geo="HI", request=travel)) == pytest.approx(1.9, abs=0.05)  # the report: about twice
     top = ei.top_specializations(state_slice, "UT", n=1, over="request", request_level=2)

@@ -241,12 +241,8 @@ def test_dense_array_over_the_memory_bound(tmp_path: Path, monkeypatch: pytest.M
     assert read_aei(path).sizes["task"] == 3000
 
 
-def test_real_state_slice_within_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    path = Path(
-        "/work/shared/data/aei/releases/release_2025_09_15/aei_raw_claude_ai_2025-08-04_to_2025-08-11_state_us.csv"
-    )
-    if not path.exists():
-        pytest.skip("the real release slice is not available")
+def test_real_state_slice_within_the_bound(monkeypatch: pytest.MonkeyPatch, shared_aei: Path) -> None:
+    path = shared_aei / "releases/release_2025_09_15/aei_raw_claude_ai_2025-08-04_to_2025-08-11_state_us.csv"
     monkeypatch.setattr(aei, "_MEMORY_FLOOR", 0)
     ds = read_aei(path)
     assert sum(v.nbytes for v in ds.data_vars.values()) <= 3 * path.stat().st_size
