@@ -196,3 +196,21 @@ def test_task_mix_automation_from_an_analysts_table() -> None:
     assert (round(res.slope, 3), round(res.partial_rsquared, 3), res.nobs) == (-3.112, 0.394, 111)
     ref = ei.TaskMixAutomation().fit(datasets.load_country_automation_2025_08(), level="country")
     assert res.slope == pytest.approx(ref.slope, rel=1e-12)
+
+
+def test_state_table_gives_the_state_elasticity_and_utahs_flag() -> None:
+    from econindex import robustness
+
+    usage = pd.read_csv(datasets.data_path("us_state_usage_2025-08.csv"), keep_default_na=False)
+    cov = datasets.load_us_state_covariates().reset_index()
+    names = ei.geography.us_state_table()["geo_name"]
+    df = usage[["geo_id", "usage_count"]].merge(cov, left_on="geo_id", right_on="geo").drop(columns="geo")
+    df = df.assign(state=df["geo_id"].map(names), date_start="2025-08-04", date_end="2025-08-11")
+    ds = from_frame(df.drop(columns="geo_id"), geo="state", level="state_us")  # keyed by state names
+    ref = datasets.load_us_states_2025_08()
+    mine = ei.IncomeElasticity().fit(ds, level="state_us")
+    assert round(mine.slope, 3) == 1.768  # README: US-state income elasticity 1.768, N = 51
+    assert mine.slope == pytest.approx(ei.IncomeElasticity().fit(ref, level="state_us").slope, rel=1e-12)
+    # no abuse_flagged column: robustness matches the shipped list on the window (Utah, Aug 2025)
+    assert "abuse_flagged" not in ds.coords and robustness.flagged_geos(ds) == ["UT"]
+    assert ds.attrs["date_start"] == "2025-08-04"

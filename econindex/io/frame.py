@@ -133,7 +133,8 @@ def from_frame(
         Variables over ``geo`` (x ``period``), with the geo coordinates of
         :func:`econindex.geography.geo_coords` (``geo_level``, ``geo_name``,
         ``iso2``, ``parent``, ``located``, ``census_region``,
-        ``census_division``) and ``abuse_flagged``; validated.
+        ``census_division``), ``abuse_flagged`` where the frame has that
+        column; validated.
 
     Raises
     ------
@@ -268,8 +269,8 @@ def from_frame(
         flag = np.zeros(len(geos), dtype=bool)
         np.logical_or.at(flag, gpos, flags.to_numpy(dtype=bool))
         coords["abuse_flagged"] = (GEO, flag)
-    else:
-        coords["abuse_flagged"] = (GEO, np.zeros(len(geos), dtype=bool))
+    # without the column no abuse_flagged coordinate: robustness then matches its shipped list
+    # (Utah in Aug 2025, ...) on the window, where a coordinate of False would be authoritative
     ds_attrs: dict[str, Any] = {
         "title": f"{level} table from a DataFrame (econindex.from_frame)",
         "source": "a researcher's own table (econindex.from_frame)",
