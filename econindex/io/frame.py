@@ -219,10 +219,8 @@ def from_frame(
         )
     geos = list(dict.fromkeys(mapped.tolist()))
     gpos = pd.Index(geos).get_indexer(mapped)
-    periods: list[str] = list(dict.fromkeys(plabels.tolist())) if plabels is not None else []
-    if periods:
-        periods = sorted(periods)
-        ppos = pd.Index(periods).get_indexer(plabels)
+    periods: list[str] = sorted(set(plabels.tolist())) if plabels is not None else []
+    ppos = pd.Index(periods).get_indexer(pd.Index(plabels)) if plabels is not None else np.empty(0, int)
 
     def grid(values: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
         if not periods:
