@@ -205,3 +205,153 @@ def write_release_6(
         df.to_csv(folder / name, index=False)
         out[name] = df
     return out
+
+
+# --- releases 4 and 5 ("economic primitives") -----------------------------------------------------------
+LONG_COLUMNS = ("geo_id", "geography", "date_start", "date_end", "platform_and_product", "facet", "level",
+                "variable", "cluster_name", "value")  # fmt: skip
+R45 = {
+    4: {"folder": "release_2026_01_15", "window": ("2025-11-13", "2025-11-20"),
+        "claude": "Claude AI (Free and Pro)",
+        "use_case": ("work", "coursework", "personal", "not_classified"),
+        "territories": ()},
+    5: {"folder": "release_2026_03_24", "window": ("2026-02-05", "2026-02-12"),
+        "claude": "Claude AI (Free, Pro, and Max)",
+        "use_case": ("work", "coursework", "personal", "not_classified", "none"),
+        "territories": ("GU", "PR", "VI")},
+}  # fmt: skip
+CATEGORIES = {
+    "task_success": ("yes", "partial", "no"),
+    "multitasking": ("yes", "no"),
+    "human_only_ability": ("yes", "no"),
+}
+NUMERIC = (
+    "human_only_time",
+    "human_with_ai_time",
+    "ai_autonomy",
+    "human_education_years",
+    "ai_education_years",
+)
+STATS = (
+    "mean",
+    "median",
+    "stdev",
+    "count",
+    "mean_ci_lower",
+    "mean_ci_upper",
+    "median_ci_lower",
+    "median_ci_upper",
+)
+BINS = ("[0.0, 1.0)", "[1.0, 2.0)", "[2.0, 5.0)", "[5.0, 10.0)", "[10.0, 20.0)")
+R45_OTHER = ("BR-SP", "GB-ENG", "IN-KA", "DE-BY", "AO-LUA", "CA-ON")
+
+
+def write_release_45(
+    folder: Path,
+    release: int,
+    *,
+    n_countries: int = 5,
+    n_states: int = 4,
+    n_other: int = 3,
+    n_tasks: int = 6,
+    n_requests: int = 3,
+    seed: int = 45,
+) -> dict[str, pd.DataFrame]:
+    """Release 4 or 5: the long format (raw only) with country-state geos and the economic primitives.
+
+    One Claude.ai file and one 1P API file. Geos: ``GLOBAL``, ISO-2 countries,
+    ``country-state`` US states (release 5 adds ``US-GU``, ``US-PR``,
+    ``US-VI``), other countries' subdivisions and ``XX-not_classified``. Per
+    geo: usage, task, collaboration and request counts with their ``*_pct``
+    (count / sum x 100), the categorical primitives (counts and pct), the
+    numeric ones (statistics and histogram counts / pct, bin ranges in
+    ``cluster_name``); at ``GLOBAL`` the ``onet_task::collaboration`` mix and
+    two primitive intersections (``onet_task::use_case`` counts and
+    ``onet_task::ai_autonomy`` means under the base facet's variable name),
+    which the reader drops and counts; the API file adds
+    ``onet_task::cost``. Release 5 rounds a third of the values to 4 decimals
+    and quotes its Claude.ai label (it holds commas).
+    """
+    from econindex.geography import iso_table
+
+    spec = R45[release]
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed + release)
+    start, end = spec["window"]
+    iso2 = [c for c in iso_table()["iso_alpha_2"].tolist() if c not in ("US", "NA")]
+    countries = ["US", "NA", *iso2[: max(n_countries - 2, 0)]][:n_countries]
+    from econindex.geography import US_STATES
+
+    states = [f"US-{s}" for s in sorted(US_STATES)][:n_states] + [f"US-{t}" for t in spec["territories"]]
+    subs = [*states, *R45_OTHER[:n_other], "XX-not_classified"]
+    tasks = [*statements(n_tasks, offset=200), "none"]
+    patterns = (
+        "directive",
+        "feedback loop",
+        "task iteration",
+        "learning",
+        "validation",
+        "none",
+        "not_classified",
+    )
+    requests = [(f"request cluster {k}", k % 3) for k in range(n_requests)]
+    out = {}
+    for platform, label in (("claude_ai", spec["claude"]), ("1p_api", "1P API")):
+        rows: list[tuple] = []
+
+        def put(geo: str, geography: str, facet: str, variable: str, cluster: str, value: float,
+                level: int = 0, rows: list[tuple] = rows, label: str = label) -> None:  # fmt: skip
+            rows.append((geo, geography, start, end, label, facet, level, variable, cluster, value))
+
+        def counts_and_pct(
+            geo: str, geography: str, facet: str, prefix: str, labels: list[str], level: int = 0
+        ):
+            c = rng.integers(15, 400, size=len(labels)).astype(float)
+            for lab, v in zip(labels, c, strict=True):
+                put(geo, geography, facet, f"{prefix}_count", lab, v, level)
+            for lab, v in zip(labels, c / c.sum() * 100, strict=True):
+                put(geo, geography, facet, f"{prefix}_pct", lab, v, level)
+
+        geos = [("GLOBAL", "global", "global"), *((c, "country", "country") for c in countries),
+                *((s, "country-state", "country-state") for s in subs)]  # fmt: skip
+        usage = rng.integers(5_000, 50_000, size=len(geos)).astype(float)  # above every facet total
+        for (geo, geography, facet), u in zip(geos, usage, strict=True):
+            put(geo, geography, facet, "usage_count", geo, u)
+            put(geo, geography, facet, "usage_pct", geo, rng.uniform(0, 10))
+            counts_and_pct(geo, geography, "onet_task", "onet_task", tasks)
+            counts_and_pct(geo, geography, "collaboration", "collaboration", list(patterns))
+            for lv in (0, 1, 2):
+                counts_and_pct(geo, geography, "request", "request", [r for r, k in requests if k == lv], lv)
+            counts_and_pct(geo, geography, "use_case", "use_case", list(spec["use_case"]))
+            for facet, cats in CATEGORIES.items():
+                counts_and_pct(geo, geography, facet, facet, list(cats))
+            for facet in NUMERIC:
+                for stat in STATS:
+                    value = float(rng.integers(15, 400)) if stat == "count" else rng.uniform(0.5, 15)
+                    put(geo, geography, facet, f"{facet}_{stat}", "", value)
+                counts_and_pct(geo, geography, facet, f"{facet}_histogram", list(BINS))
+        for t in tasks:
+            mix = rng.dirichlet(np.ones(len(patterns))) * 100
+            for p, v in zip(patterns, mix, strict=True):
+                put(
+                    "GLOBAL",
+                    "global",
+                    "onet_task::collaboration",
+                    "onet_task_collaboration_pct",
+                    f"{t}::{p}",
+                    v,
+                )
+            for u in spec["use_case"]:
+                put("GLOBAL", "global", "onet_task::use_case", "onet_task_use_case_count", f"{t}::{u}",
+                    float(rng.integers(15, 90)))  # fmt: skip
+            put("GLOBAL", "global", "onet_task::ai_autonomy", "ai_autonomy_mean", t, rng.uniform(1, 5))
+            if platform == "1p_api":
+                put("GLOBAL", "global", "onet_task::cost", "cost_index", f"{t}::index", rng.uniform(0.2, 3))
+        df = pd.DataFrame(rows, columns=list(LONG_COLUMNS))
+        if release == 5:  # mixed rounding: some values to 4 decimals, others full floats
+            third = (np.arange(len(df)) % 3 == 0) & ~df["variable"].str.endswith("_count")
+            df.loc[third, "value"] = df.loc[third, "value"].round(4)
+        name = f"aei_raw_{platform}_{start}_to_{end}.csv"
+        df.to_csv(folder / name, index=False)
+        out[name] = df
+    return out

@@ -9,9 +9,19 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from release_files import BY_TASK_COLUMNS, write_release_1, write_release_2, write_release_6
+from release_files import (
+    BINS,
+    BY_TASK_COLUMNS,
+    NUMERIC,
+    R45,
+    STATS,
+    write_release_1,
+    write_release_2,
+    write_release_6,
+    write_release_45,
+)
 
-from econindex.errors import DataValueError, ReadError, SchemaError
+from econindex.errors import DataValueError, ReadError, SchemaError, UnknownLayoutError
 from econindex.io import read_aei
 from econindex.schema import require_counts
 
@@ -296,3 +306,239 @@ def test_release_6_bad_input(tmp_path: Path) -> None:
     df.to_csv(folder / "cadences.csv", index=False)
     with pytest.raises(ReadError, match="cadences.csv: a release 6 file names its platform"):
         read_aei(folder / "cadences.csv")
+
+
+# --- releases 4 and 5, generated ------------------------------------------------------------------------
+_R45_VARS = {
+    "usage_count": ("usage_count", None),
+    "onet_task_count": ("task_count", "task"),
+    "collaboration_count": ("pattern_count", "pattern"),
+    "request_count": ("request_count", "request"),
+    **{
+        f"{f}_count": (f"{f}_count", f)
+        for f in ("use_case", "task_success", "multitasking", "human_only_ability")
+    },
+    **{f"{f}_histogram_count": (f"{f}_histogram_count", f"{f}_bin") for f in NUMERIC},
+    **{f"{f}_{s}": (f"{f}_{s}", None) for f in NUMERIC for s in STATS},
+}
+
+
+def _r45_geo(geo_id: str, geography: str, iso: dict[str, str]) -> str:
+    if geography == "country":
+        return iso[geo_id]
+    if geo_id == "XX-not_classified":
+        return "not_classified_subdivision"
+    return geo_id[3:] if geo_id.startswith("US-") else geo_id
+
+
+@pytest.mark.parametrize("release", [4, 5])
+def test_releases_4_and_5_round_trip_cell_by_cell(tmp_path: Path, release: int) -> None:
+    from econindex.geography import iso_table
+
+    iso = dict(zip(iso_table()["iso_alpha_2"], iso_table()["iso_alpha_3"], strict=True))
+    folder = tmp_path / R45[release]["folder"]
+    written = write_release_45(folder, release)
+    ds = read_aei(folder)
+    assert_accounted(ds, {k: len(v) for k, v in written.items()})
+    assert ds.attrs["date_start"] == R45[release]["window"][0]
+    assert list(ds["platform"].values) == ["api", "claude_ai"]  # the quoted release 5 label is Claude.ai
+    if release == 5:
+        assert {"GU", "PR", "VI"} <= set(ds["geo"].values)
+        assert set(ds["geo_level"].sel(geo=["GU", "PR", "VI"]).values) == {"state_us"}
+    assert ds["geo_level"].sel(geo="BR-SP") == "subdivision"
+    kept = 0
+    for name, df in written.items():
+        platform = "claude_ai" if "claude_ai" in name else "api"
+        df = df.assign(geo=[_r45_geo(g, k, iso) for g, k in zip(df["geo_id"], df["geography"], strict=True)])
+        base = ~df["facet"].str.contains("::")
+        for variable, part in df[base].groupby("variable"):
+            if variable not in _R45_VARS:
+                continue
+            var, dim = _R45_VARS[variable]
+            sel = {"geo": part["geo"].tolist(), "platform": [platform] * len(part)}
+            if dim:
+                lab = part["cluster_name"]
+                sel[dim] = (lab.str.lower() if dim == "task" else lab).tolist()
+            np.testing.assert_array_equal(_cells(ds, var, **sel), part["value"].to_numpy(), err_msg=variable)
+            kept += len(part)
+        mix = df[df["variable"] == "onet_task_collaboration_pct"]
+        task, pattern = (
+            mix["cluster_name"].str.rsplit("::", n=1).str[0],
+            mix["cluster_name"].str.rsplit("::", n=1).str[1],
+        )
+        got = _cells(
+            ds,
+            "task_pattern_share",
+            task=task.tolist(),
+            pattern=pattern.tolist(),
+            platform=[platform] * len(mix),
+        )
+        np.testing.assert_array_equal(got, mix["value"].to_numpy() * 0.01)  # the long reader scales by 0.01
+        kept += len(mix)
+        cost = df[df["variable"] == "cost_index"]
+        kept += len(cost)
+        # every published *_pct beside its counts is dropped and counted as derived
+        derived = sum(v for k, v in report(ds)["rows_dropped"].items() if k.startswith("derived variable"))
+        n_pct = sum(
+            (~d["facet"].str.contains("::") & d["variable"].str.endswith("_pct")).sum()
+            for d in written.values()
+        )
+        assert derived == n_pct
+    assert report(ds)["rows_kept"] == kept
+    # intersections of the primitives (global only) are dropped and counted under their facet
+    dropped = report(ds)["rows_dropped"]
+    n_tasks = ds.sizes["task"]
+    assert (
+        dropped["variable not in the econindex data model: onet_task::ai_autonomy:ai_autonomy_mean"]
+        == 2 * n_tasks
+    )
+    n_use = len(R45[release]["use_case"])
+    assert (
+        dropped["variable not in the econindex data model: onet_task::use_case:onet_task_use_case_count"]
+        == 2 * n_tasks * n_use
+    )
+    # histogram bins in numeric order
+    assert list(ds["ai_autonomy_bin"].values) == list(BINS)
+
+
+# --- several releases at once ---------------------------------------------------------------------------
+def assert_same_as_alone(both: xr.Dataset, one: xr.Dataset) -> None:
+    """Each variable of ``one`` equals ``both`` in one's periods and labels (and nothing else is there)."""
+    periods = list(one["period"].values) if "period" in one.dims else [one.attrs["date_start"]]
+    for var in one.data_vars:
+        a, b = one[var], both[var]
+        for p in periods:
+            aa = a.sel(period=p) if "period" in a.dims else a
+            bb = b.sel(period=p) if "period" in b.dims else b
+            if "platform" in bb.dims and "platform" not in aa.dims:
+                bb = bb.sel(platform=one.attrs["platform"])
+            inside = bb.sel({d: aa[d].values for d in aa.dims}).transpose(*aa.dims)
+            np.testing.assert_array_equal(inside.values, aa.values, err_msg=f"{var} in period {p}")
+            if "period" in b.dims:  # the rest of the period holds nothing from elsewhere
+                assert int(bb.notnull().sum()) == int(aa.notnull().sum()), (var, p)
+
+
+def _write_all(root: Path) -> dict[str, Path]:
+    write_release_1(root / R1, n_tasks=30)
+    write_release_2(root / "release_2025_03_27", n_tasks=60)
+    for r in (4, 5):
+        write_release_45(root / R45[r]["folder"], r)
+    write_release_6(root / "release_2026_06_26")
+    return {p.name: p for p in root.iterdir()}
+
+
+@pytest.mark.slow
+def test_several_releases_equal_each_alone_period_by_period(tmp_path: Path) -> None:
+    folders = _write_all(tmp_path)
+    both = read_aei(tmp_path)
+    starts = ["2024-12-01", "2025-02-24", "2025-11-13", "2026-02-05", "2026-04-01", "2026-05-01"]
+    assert list(both["period"].values) == starts
+    assert list(both["date_end_exclusive"].values) == [False] * 4 + [True] * 2
+    assert_accounted(both)
+    assert report(both)["rows_read"] == sum(report(read_aei(p))["rows_read"] for p in folders.values())
+    for name in sorted(folders):
+        if name == "release_2025_03_27":  # its _v1 copies of release 1 are counted as duplicates
+            continue
+        assert_same_as_alone(both, read_aei(folders[name]))
+    # a list of release folders is the same as their parent folder
+    listed = read_aei([folders[n] for n in sorted(folders)])
+    xr.testing.assert_identical(listed.drop_attrs(), both.drop_attrs())
+    # tasks line up across periods: one label, one task_id
+    t = both["task"].values[both["task_id"].values != ""][0]
+    assert both["task_id"].sel(task=t) != ""
+
+
+def test_overlapping_release_windows_are_refused(tmp_path: Path) -> None:
+    write_release_45(tmp_path / "a", 4)
+    late = write_release_45(tmp_path / "b", 5)
+    for name, df in late.items():  # release 5's files moved into release 4's week
+        df.assign(date_start="2025-11-17", date_end="2025-11-24").to_csv(tmp_path / "b" / name, index=False)
+    with pytest.raises(
+        ReadError, match="release windows overlap: 2025-11-13..2025-11-20 and 2025-11-17..2025-11-24"
+    ):
+        read_aei(tmp_path)
+
+
+def test_a_file_matching_no_layout_names_the_columns_each_layout_expects(tmp_path: Path) -> None:
+    p = tmp_path / "mystery.csv"
+    p.write_text("alpha,beta\n1,2\n")
+    with pytest.raises(UnknownLayoutError) as err:
+        read_aei(p)
+    msg = str(err.value)
+    assert "mystery.csv" in msg
+    for col in ("facet", "metric_id", "node_external_id", "interaction_type", "task_name", "filtered"):
+        assert col in msg, col
+    q = tmp_path / "aei_claude_ai_2026-06-26.csv"  # release 6 without node_name
+    q.write_text(
+        "date_start,date_end,geo_id,geo_level,category_name,hierarchy_level,metric_id,value,node_external_id\n"
+    )
+    with pytest.raises(
+        ReadError, match=r"missing required column\(s\) \['node_name'\] of the release 6 layout"
+    ):
+        read_aei(q)
+
+
+# --- real release 3 slices -------------------------------------------------------------------------------
+@pytest.mark.realdata
+def test_real_release_3_pcts_equal_the_ones_recomputed_from_the_counts(shared_aei: Path) -> None:
+    folder = shared_aei / "releases" / "release_2025_09_15"
+    for path in sorted(folder.glob("*.csv")):
+        raw = pd.read_csv(path, keep_default_na=False, dtype=str)
+        ds = read_aei(path)
+        assert_accounted(ds, {path.name: len(raw)})
+        raw["v"] = raw["value"].astype(float)
+        key = ["geo_id", "geography", "facet", "level"]
+        cnt = raw[raw["variable"].str.endswith("_count")].assign(base=lambda d: d["variable"].str[:-6])
+        pct = raw[raw["variable"].str.endswith("_pct")].assign(base=lambda d: d["variable"].str[:-4])
+        m = pct.merge(cnt[[*key, "base", "cluster_name", "v"]], on=[*key, "base", "cluster_name"],
+                      suffixes=("", "_count"))  # fmt: skip
+        assert len(m) == len(pct)  # every pct has its count
+        # within each (geo, facet, level) group the implied total count / pct x 100 is one number;
+        # where the slice holds the whole group it is the sum of the group's counts
+        m["total"] = m["v_count"] / m["v"] * 100
+        usage = m["base"] == "usage"
+        m["geo"] = m["geo_id"]
+        m.loc[usage, "geo_id"] = "*"  # usage_pct is a share of the geography's usage
+        spread = m.groupby([*key, "base"])["total"].agg(lambda t: t.max() / t.min() - 1)
+        assert spread.max() < 1e-12, path.name
+        if "state_us" in path.name:  # the whole state slice: recompute from the dataset's counts
+            tc = ds["task_count"]
+            share = (tc / tc.sum("task") * 100).to_series().dropna()
+            t = m[m["base"] == "onet_task"]
+            got = share.loc[list(zip(t["geo_id"], t["cluster_name"].str.lower(), strict=True))].to_numpy()
+            np.testing.assert_allclose(got, t["v"].to_numpy(), rtol=1e-12)
+            u = ds["usage_count"].where(ds["geo_level"] == "state_us", drop=True)
+            su = m[usage]
+            geos = su["geo"].replace({"not_classified": "not_classified_us"}).tolist()
+            recomputed = (u / u.sum() * 100).sel(geo=geos)
+            np.testing.assert_allclose(recomputed.values, su["v"].to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.realdata
+def test_real_api_slice_has_the_reports_automation_and_augmentation(shared_aei: Path) -> None:
+    path = (
+        shared_aei
+        / "releases"
+        / "release_2025_09_15"
+        / "aei_raw_1p_api_2025-08-04_to_2025-08-11_first_499_rows.csv"
+    )
+    pc = read_aei(path)["pattern_count"].sel(geo="GLOBAL")
+    total = float(pc.sum())  # all conversations: none and not_classified in the base
+    assert float(pc.sel(pattern=["directive", "feedback loop"]).sum()) / total == pytest.approx(
+        0.774, abs=5e-4
+    )
+    assert float(pc.sel(pattern=["learning", "task iteration", "validation"]).sum()) / total == pytest.approx(
+        0.124, abs=5e-4
+    )
+
+
+@pytest.mark.realdata
+def test_real_releases_folder_every_row_of_every_file(shared_aei: Path) -> None:
+    root = shared_aei / "releases"
+    ds = read_aei(root)
+    sizes = {p.name: csv_rows(p) for p in root.rglob("*.csv")}
+    rep = report(ds)
+    assert sorted(f["file"] for f in rep["files"]) == sorted(sizes)
+    assert_accounted(ds, sizes)
+    assert list(ds["period"].values) == ["2024-12-01", "2025-08-04"]
+    assert_same_as_alone(ds, read_aei(root / R1))

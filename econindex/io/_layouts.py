@@ -22,6 +22,8 @@ import numpy as np
 
 from econindex.errors import DataValueError, ReadError, UnknownLayoutError, excerpt
 from econindex.geography import US_STATES, iso_table
+from econindex.io._cadence import CADENCE_COLUMNS
+from econindex.io._early import EARLY_HEADERS
 from econindex.io._subdivisions import US_TERRITORIES, map_subdivisions
 from econindex.schema import UNLOCATED
 
@@ -251,6 +253,21 @@ def _is_wide(columns: Sequence[str]) -> bool:
     return has_geo and not (cols & long_cols) and len(metric) >= 2
 
 
+ALL_LAYOUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "long": REQUIRED_COLUMNS,
+    "release_6": CADENCE_COLUMNS,
+    **{f"release_1_2_{role}": cols for role, cols in EARLY_HEADERS.items()},
+}
+"""The columns each release layout expects (an unknown header is refused naming them all)."""
+LAYOUT_NAMES: dict[str, str] = {
+    "long": "AEI long format (releases 3-5)",
+    "release_6": "release 6 layout",
+    "release_1_2_pattern": "release 1-2 pattern file (automation_vs_augmentation*.csv)",
+    "release_1_2_task": "release 1-2 task file (onet_task_mappings.csv, task_pct_v*.csv)",
+    "release_1_2_task_pattern": "release 1-2 by-task file (automation_vs_augmentation_by_task.csv)",
+}
+
+
 def check_header(columns: Sequence[str], file: str) -> None:
     """Refuse a file whose columns are not the AEI long format, saying what it is.
 
@@ -270,16 +287,20 @@ def check_header(columns: Sequence[str], file: str) -> None:
             "pattern mixes per geo from it; read the long-format release files (facet/variable/value) "
             "instead."
         )
-    present = [c for c in REQUIRED_COLUMNS if c in cols]
-    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
-    if not missing:
+    if not [c for c in REQUIRED_COLUMNS if c not in cols]:
         return
-    if len(present) >= 4:
-        raise ReadError(f"{file}: missing required column(s) {missing} of the AEI long format")
+    # the layout whose columns the header comes closest to: name what it lacks
+    best = max(ALL_LAYOUT_COLUMNS.items(), key=lambda kv: (len(set(kv[1]) & set(cols)), kv[0] == "long"))
+    name, expected = best
+    present = [c for c in expected if c in cols]
+    if len(present) >= max(2, len(expected) // 2) and not (name == "long" and len(present) < 4):
+        missing = [c for c in expected if c not in cols]
+        raise ReadError(f"{file}: missing required column(s) {missing} of the {LAYOUT_NAMES[name]}")
+    expected_text = "; ".join(f"{LAYOUT_NAMES[k]}: {list(v)}" for k, v in ALL_LAYOUT_COLUMNS.items())
     raise UnknownLayoutError(
         f"{file}: unknown layout; header [{', '.join(excerpt(c, 40) for c in cols[:12])}"
-        f"{', ...' if len(cols) > 12 else ''}] matches no known AEI release layout "
-        f"(long format needs columns {list(REQUIRED_COLUMNS)})"
+        f"{', ...' if len(cols) > 12 else ''}] matches no known AEI release layout (expected columns: "
+        f"{expected_text})"
     )
 
 
