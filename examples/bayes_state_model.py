@@ -26,7 +26,7 @@ def main() -> None:
         ols = ei.IncomeElasticity(cov_type="HC1").fit(data, level="state_us")
         print(
             f"{label}: Bayesian elasticity {post.elasticity:.4f} (90% interval {lo:.4f} to {hi:.4f}); "
-            f"OLS {ols.slope:.4f}"
+            f"OLS {ols.slope:.4f}; {post.diagnostics_text}"
         )
         diag = post.diagnose()
         print(
@@ -42,7 +42,8 @@ def main() -> None:
         lo, hi = auto.slope_interval(0.9)
         print(
             f"automation slope without Utah, expected automation as {expected} "
-            f"(logit scale, per SD of the index): {auto.slope:.4f} (90% interval {lo:.4f} to {hi:.4f})"
+            f"(logit scale, per SD of the index): {auto.slope:.4f} (90% interval {lo:.4f} to {hi:.4f}); "
+            f"{auto.diagnostics_text}"
         )
 
 

@@ -197,6 +197,12 @@ def test_bayes_example():
         assert float(ols_b) == pytest.approx(sm.OLS(y, sm.add_constant(x)).fit().params[1], abs=5e-5)
         assert abs(float(bayes_b) - float(ols_b)) < 0.3  # partial pooling moves it, not far
     assert out.count("diagnostics passed: True") == 2
+    # every estimate line carries its diagnostics beside it
+    estimate_lines = [
+        ln for ln in out.splitlines() if "Bayesian elasticity" in ln or "automation slope without" in ln
+    ]
+    assert len(estimate_lines) == 4
+    assert all("MCMC diagnostics passed" in ln or "MCMC DIAGNOSTICS FAILED" in ln for ln in estimate_lines)
     offset = number_after(out, "expected automation as offset (logit scale, per SD of the index):")
     covariate = number_after(out, "expected automation as covariate (logit scale, per SD of the index):")
     # the frequentist regression without Utah is negative; only the free-coefficient model agrees
