@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import econindex as ei
 from econindex.errors import DataValueError, OptionError, SchemaError
@@ -289,3 +291,23 @@ def test_releases_1_4_and_6_in_one_panel(tmp_path) -> None:
     got_uc = use[use["period"] == "2025-11-13"].set_index("category")
     assert got_uc.loc["work", "share"] == pytest.approx(uc["work"] / uc.sum(), rel=1e-12)
     assert got_uc.loc["work", "ci_lower"] == pytest.approx(_wilson(uc["work"], uc.sum())[0], rel=1e-10)
+
+
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=10**6), min_size=7, max_size=7).filter(
+        lambda c: sum(c[:5]) > 0
+    ),
+    scale=st.integers(min_value=1, max_value=50),
+)
+@settings(max_examples=15, deadline=None)
+def test_shares_sum_to_one_and_ignore_scale(counts: list[int], scale: int) -> None:
+    pats = [*PATTERNS_6, "not_classified"]
+    ds = _small_counts([float(c) for c in counts], tuple(pats))
+    for base in ("all", "classified"):
+        t = trend_table(ds, "pattern", base=base)
+        assert t["share"].sum() == pytest.approx(1.0, abs=1e-12)
+        assert ((t["ci_lower"] <= t["share"] + 1e-12) & (t["share"] <= t["ci_upper"] + 1e-12)).all()
+        scaled = _small_counts([float(c * scale) for c in counts], tuple(pats))
+        big = trend_table(scaled, "pattern", base=base)
+        np.testing.assert_allclose(big["share"].to_numpy(), t["share"].to_numpy(), rtol=1e-12)
+        assert (big["ci_upper"] - big["ci_lower"] <= t["ci_upper"] - t["ci_lower"] + 1e-12).all()
