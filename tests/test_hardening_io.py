@@ -247,3 +247,37 @@ def test_real_state_slice_within_the_bound(monkeypatch: pytest.MonkeyPatch, shar
     ds = read_aei(path)
     assert sum(v.nbytes for v in ds.data_vars.values()) <= 3 * path.stat().st_size
     assert np.isfinite(ds["usage_count"]).sum() == 52
+
+
+# --- request hierarchy ------------------------------------------------------------------------------------
+def _deep_tree(n: int) -> str:
+    """A chain of ``n`` nested nodes as JSON text (json.dumps itself cannot write 5,000 levels)."""
+    return (
+        "["
+        + "".join(f'{{"name": "n{k}", "children": [' for k in range(n))
+        + '{"name": "leaf"}'
+        + "]}" * n
+        + "]"
+    )
+
+
+@pytest.mark.parametrize(("depth", "match"), [(5000, "nested too deeply to read"), (150, "deeper than 100")])
+def test_request_hierarchy_nested_thousands_deep(tmp_path: Path, depth: int, match: str) -> None:
+    from econindex.io.hierarchy import read_request_hierarchy
+
+    p = tmp_path / "request_hierarchy_tree_claude_ai.json"
+    p.write_text(_deep_tree(depth))
+    with pytest.raises(ReadError, match=rf"request_hierarchy_tree_claude_ai.json: .*{match}"):
+        read_request_hierarchy(p)
+    put(tmp_path, lines(*GOOD, f"US,country,{W},request,0,request_count,leaf,10"), "aei_raw_x.csv")
+    with pytest.raises(ReadError, match=match):
+        read_aei(tmp_path)  # the tree beside the CSV in a release folder
+
+
+def test_request_hierarchy_fifty_deep_reads(tmp_path: Path) -> None:
+    from econindex.io.hierarchy import read_request_hierarchy
+
+    p = tmp_path / "request_hierarchy_tree_claude_ai.json"
+    p.write_text(_deep_tree(50))
+    table = read_request_hierarchy(p)
+    assert len(table) == 51 and table["request_level"].max() == 50  # heights: the root is 50 above the leaf

@@ -33,6 +33,8 @@ __all__ = ["read_request_hierarchy", "is_hierarchy_file", "parents_for"]
 _NAME_KEYS = ("name", "cluster_name", "title", "label")
 _CHILD_KEYS = ("children", "subclusters", "sub_clusters", "clusters", "nodes")
 _LIST_KEYS = (*_CHILD_KEYS, "tree", "root", "hierarchy")
+MAX_DEPTH = 100
+"""Deepest request hierarchy read (the releases' trees have 3 levels); deeper files are refused."""
 
 
 def is_hierarchy_file(path: Path) -> bool:
@@ -73,14 +75,19 @@ def _node(node: Any, parent: str, file: str) -> tuple[str, list[Any], Any, str]:
     return name.strip(), children, level, str(node.get("description") or "")
 
 
-def _flatten(nodes: list[Any], parent: str, file: str, rows: list[dict[str, Any]]) -> int:
+def _flatten(nodes: list[Any], parent: str, file: str, rows: list[dict[str, Any]], depth: int = 0) -> int:
     """Append one row per node (pre-order); return the height of the tallest node (leaves 0)."""
+    if nodes and depth >= MAX_DEPTH:
+        raise ReadError(
+            f"{file}: the request hierarchy is nested deeper than {MAX_DEPTH} levels "
+            f"(below {parent[:60]!r}); a release's tree has 3"
+        )
     tallest = -1
     for node in nodes:
         name, children, level, description = _node(node, parent, file)
         row = {"request": name, "parent_request": parent, "given_level": level, "description": description}
         rows.append(row)
-        row["height"] = _flatten(children, name, file, rows) + 1
+        row["height"] = _flatten(children, name, file, rows, depth + 1) + 1
         tallest = max(tallest, row["height"])
     return tallest
 
@@ -124,6 +131,11 @@ def read_request_hierarchy(path: str | os.PathLike[str]) -> pd.DataFrame:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReadError(f"{path.name}: cannot read the request hierarchy as JSON ({exc})") from exc
+    except RecursionError as exc:  # the JSON decoder's own nesting limit (about 1,000)
+        raise ReadError(
+            f"{path.name}: the request hierarchy is nested too deeply to read (more than {MAX_DEPTH} levels; "
+            "a release's tree has 3)"
+        ) from exc
     rows: list[dict[str, Any]] = []
     _flatten(_roots(doc, path.name), "", path.name, rows)
     if not rows:
