@@ -209,6 +209,7 @@ def test_real_release_1_baseline(shared_aei) -> None:
                                    check_names=False, rtol=1e-10)  # fmt: skip
 
 
+@pytest.mark.slow  # matplotlib's import; the doctest of plot_trend_table runs in the fast suite
 def test_plot_trend_table() -> None:
     import matplotlib
 
@@ -299,7 +300,7 @@ def test_releases_1_4_and_6_in_one_panel(tmp_path) -> None:
     ),
     scale=st.integers(min_value=1, max_value=50),
 )
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_shares_sum_to_one_and_ignore_scale(counts: list[int], scale: int) -> None:
     pats = [*PATTERNS_6, "not_classified"]
     ds = _small_counts([float(c) for c in counts], tuple(pats))
