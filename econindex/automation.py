@@ -642,7 +642,11 @@ class TaskMixAutomation:
     cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}
         Covariance of the full regression, which gives the slope's SE.
     controls : tuple of str
-        Names of further geo variables of the dataset to control for.
+        Further geo variables or geo coordinates of the dataset to control for; a
+        non-numeric coordinate (``"census_region"``) enters as dummies ``C(name)[T.level]``.
+    fixed_effects : tuple of str
+        Geo coordinates whose levels are controlled for (entered as dummies, which gives
+        the same slope and errors as absorbing them; the dummies count in the dof).
     task_control : {"expected", "soc_major", "none"}
         The task-mix control: the single expected-automation index (the
         report's), the geo's SOC-major-group task shares (one group dropped as
@@ -721,8 +725,16 @@ class TaskMixAutomation:
     cluster: str | None = None
     cluster_correction: str = "CR1"
     alpha: float = 0.05
+    fixed_effects: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        fe = (self.fixed_effects,) if isinstance(self.fixed_effects, str) else tuple(self.fixed_effects)
+        object.__setattr__(self, "fixed_effects", fe)
+        if "period" in fe:
+            raise OptionError(
+                "TaskMixAutomation fits one period; for period effects pool the periods with "
+                "econindex.regression.ols(..., model_frame(ds, level=...)) and '| period'"
+            )
         check_option("usage", self.usage, USAGE_KINDS)
         check_option("base", self.base, BASES)
         check_option("cov_type", self.cov_type, COV_TYPES)
@@ -952,11 +964,20 @@ class TaskMixAutomation:
             for grp in shares["soc_major"].values:
                 columns[f"soc_{grp}"] = np.asarray(shares.sel(soc_major=grp).values, float)
 
-        for c in self.controls:
-            if c not in sub.data_vars:
-                raise SchemaError(f"control {c!r} is not a variable of the dataset")
+        for c in (*self.controls, *self.fixed_effects):
+            if c not in sub.data_vars and c not in sub.coords:
+                raise SchemaError(f"control or fixed effect {c!r} is not in the dataset")
             if sub[c].dims != (GEO,):
                 raise SchemaError(f"control {c!r} must have dims ('geo',); it has {sub[c].dims}")
+            if c in self.fixed_effects or sub[c].dtype.kind in "OUS":
+                # a geo coordinate: one dummy per level but the first (as C(c) in a formula); a fixed
+                # effect entered as dummies has the same estimates as an absorbed one
+                lab = np.asarray(sub[c].values).astype(str)
+                record(np.isin(lab, ["", "nan", "None"]), f"no label in {c!r}")
+                levels = sorted(set(lab[~np.isin(lab, ["", "nan", "None"])]))
+                for lvl in levels[1:]:
+                    columns[f"C({c})[T.{lvl}]"] = (lab == lvl).astype(float)
+                continue
             v = np.asarray(sub[c].values, float)
             record(~np.isfinite(v), f"control {c!r} missing")
             columns[c] = v

@@ -45,7 +45,7 @@ from econindex.errors import (
 from econindex.parallel import ReplicateChunk, map_replicates, replicate_chunks
 from econindex.regression import OLS, PPML, RegressionResult
 from econindex.results import CoefficientResult, inference_fields
-from econindex.schema import GEO, PERIOD, check_option, geos_at_level, validate
+from econindex.schema import GEO, PERIOD, PLATFORM, check_option, geos_at_level, validate
 
 __all__ = ["IncomeElasticity", "ElasticityResult", "SLOPE"]
 
@@ -497,15 +497,16 @@ class IncomeElasticity:
         return self._fit_ols(ds, level, geos, client)
 
     def fit_periods(
-        self, ds: xr.Dataset, level: str = "country", *, client: Any = None
+        self, ds: xr.Dataset, level: str = "country", *, platform: str | None = None, client: Any = None
     ) -> dict[str, ElasticityResult]:
         """One elasticity per ``period`` (release window), to see the slope move.
 
         Each period is fitted by :meth:`fit` on ``ds.sel(period=p)``; variables
         without a ``period`` dim (2024 covariates, say) enter every period. The
         dependent variable follows ``index=`` in each period (a published
-        ``usage_index`` where a period has no counts). Tabulate the results,
-        slopes with their intervals, with :func:`econindex.periods_frame`.
+        ``usage_index`` where a period has no counts). ``platform`` selects one
+        platform of a dataset that has both. Tabulate the results, slopes
+        with their intervals, with :func:`econindex.periods_frame`.
 
         Raises
         ------
@@ -525,6 +526,10 @@ class IncomeElasticity:
         """
         if PERIOD not in ds.dims:
             raise SchemaError("fit_periods needs a dataset with a 'period' dimension")
+        if platform is not None:
+            if PLATFORM not in ds.dims:
+                raise OptionError(f"platform={platform!r} given but the dataset has no 'platform' dimension")
+            ds = ds.sel({PLATFORM: check_option("platform", platform, [str(v) for v in ds[PLATFORM].values])})
         out: dict[str, ElasticityResult] = {}
         for p in ds[PERIOD].values:
             try:
@@ -711,8 +716,8 @@ class IncomeElasticity:
         dropped.update(below)
         keep = np.array([g not in dropped for g in geos])
         frame = pd.DataFrame({"log_usage_index": y, SLOPE: x}, index=pd.Index(geos, name=GEO))
-        for j, c in enumerate(num):
-            frame[c] = Z[:, j]
+        for jc, c in enumerate(num):
+            frame[c] = Z[:, jc]
         for name, vals in labels.items():
             frame[name] = vals
         if w is not None:

@@ -234,7 +234,7 @@ def build(
             y, X, pos, codes = y[~single], X[~single], pos[~single], codes[~single]
             fe_values = None if fe_values is None else fe_values[~single]
             codes = np.column_stack([_recode(codes[:, j]) for j in range(codes.shape[1])])
-    if codes.shape[1]:
+    if codes.shape[1] and (not keep.all() or "singleton fixed-effect group" in dropped):
         codes = np.column_stack([_recode(codes[:, j]) for j in range(codes.shape[1])])
     design = Design(
         y=y,
@@ -288,6 +288,10 @@ def demean(
     if n_fe == 0:
         return out[:, 0] if vec else out
     w = np.ones(out.shape[0]) if weights is None else np.asarray(weights, dtype=float)
+    if n_fe > 1:
+        exact = _demean_exact(out, codes, w)
+        if exact is not None:
+            return exact[:, 0] if vec else exact
     groups = []
     for j in range(n_fe):
         c = codes[:, j]
@@ -325,6 +329,57 @@ def demean(
             "(the fixed effects are nearly collinear)"
         )
     return out[:, 0] if vec else out
+
+
+EXACT_MAX_LEVELS = 4000
+"""Largest number of levels of the fixed effects other than the biggest one for which
+:func:`demean` solves the projection exactly instead of iterating."""
+
+
+def _group_demean(M: np.ndarray, c: np.ndarray, L: int, w: np.ndarray, wsum: np.ndarray) -> np.ndarray:
+    means = np.empty((L, M.shape[1]))
+    for q in range(M.shape[1]):
+        means[:, q] = np.bincount(c, weights=w * M[:, q], minlength=L)
+    means /= wsum[:, None]
+    return M - means[c]
+
+
+def _demean_exact(M: np.ndarray, codes: np.ndarray, w: np.ndarray) -> np.ndarray | None:
+    """Exact weighted projection for two or more fixed effects (no iteration).
+
+    The fixed effect with the most levels is swept out by group means; the
+    others (``L_r`` levels in all) enter the normal equations
+    ``D' W M_1 D g = D' W M_1 x``, an ``L_r x L_r`` system formed from weighted
+    cross-tabulations (``scipy.sparse``) and solved by least squares (its rank
+    deficiency, one per extra fixed effect and per disconnected component, does
+    not change the projection). Measured several times faster than alternating
+    projections when the smaller effects have few levels (``bench_formula.py``);
+    ``None`` when they have more than :data:`EXACT_MAX_LEVELS`.
+    """
+    from scipy import sparse
+
+    n, n_fe = codes.shape
+    levels = [int(codes[:, j].max()) + 1 for j in range(n_fe)]
+    big = int(np.argmax(levels))
+    rest = [j for j in range(n_fe) if j != big]
+    Lr = sum(levels[j] for j in rest)
+    if Lr > EXACT_MAX_LEVELS:
+        return None
+    c1, L1 = codes[:, big], levels[big]
+    w1 = np.bincount(c1, weights=w, minlength=L1)
+    w1 = np.where(w1 > 0, w1, 1.0)
+    offs = np.cumsum([0] + [levels[j] for j in rest])[:-1]
+    col = np.concatenate([codes[:, j] + o for j, o in zip(rest, offs, strict=True)])
+    row = np.tile(np.arange(n), len(rest))
+    D = sparse.csr_matrix((np.ones(col.size), (row, col)), shape=(n, Lr))
+    DW = D.T.multiply(w[None, :]).tocsr()  # (Lr, n)
+    C = sparse.csr_matrix((w, (c1, np.arange(n))), shape=(L1, n)) @ D  # (L1, Lr) weighted crosstab
+    A = (DW @ D).toarray() - (C.T.multiply(1.0 / w1[None, :]) @ C).toarray()
+    Mt = _group_demean(M, c1, L1, w, w1)
+    B = np.asarray(DW @ Mt)
+    g = np.linalg.lstsq(A, B, rcond=1e-13)[0]
+    fit = np.asarray(D @ g)
+    return Mt - _group_demean(fit, c1, L1, w, w1)
 
 
 def check_absorbed(

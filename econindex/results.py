@@ -616,7 +616,7 @@ def _restrictions(
                 raise OptionError(f"{t!r} is not a coefficient; terms are {names}")
             row[names.index(t)] = float(c)
         R = row[None, :]
-        labels = (" + ".join(f"{c:g}*{t}" for t, c in hypothesis.items()),)
+        labels: tuple[str, ...] = (" + ".join(f"{c:g}*{t}" for t, c in hypothesis.items()),)
         q = np.atleast_1d(np.asarray(0.0 if value is None else value, dtype=float))
         return R, q, labels
     if isinstance(hypothesis, Sequence) and hypothesis and all(isinstance(h, str) for h in hypothesis):
@@ -628,7 +628,7 @@ def _restrictions(
         q = np.asarray(qs, dtype=float)
         if value is not None:
             q = np.broadcast_to(np.asarray(value, dtype=float), q.shape).copy()
-        labels = tuple(h if "=" in h else f"{h} = {qv:g}" for h, qv in zip(hypothesis, q, strict=True))
+        labels = tuple(str(h) if "=" in h else f"{h} = {qv:g}" for h, qv in zip(hypothesis, q, strict=True))
         return np.asarray(rows), q, labels
     R = np.atleast_2d(np.asarray(hypothesis, dtype=float))
     if R.shape[1] != k:

@@ -125,3 +125,14 @@ def test_old_option_names_warn(states):
     reg = new.fit(states, level="state_us").regression
     with pytest.warns(DeprecationWarning, match="cluster="):
         reg.with_cov("cluster", clusters=np.asarray(states["census_division"].values))
+
+
+def test_task_mix_automation_fixed_effects_equal_statsmodels(states):
+    res = ei.TaskMixAutomation(fixed_effects=("census_region",)).fit(states, level="state_us")
+    mf = model_frame(states, level="state_us").loc[list(res.regression.obs_names)]
+    mf = mf.assign(a=100 * mf["automation_share"], e=100 * mf["expected_automation"])
+    ref = smf.ols("a ~ usage_index + e + C(census_region)", mf).fit(cov_type="HC1", use_t=True)
+    np.testing.assert_allclose(res.slope, ref.params["usage_index"], rtol=1e-10)
+    np.testing.assert_allclose(res.se, ref.bse["usage_index"], rtol=1e-10)
+    with pytest.raises(ei.errors.OptionError, match="period"):
+        ei.TaskMixAutomation(fixed_effects=("period",))
