@@ -183,22 +183,29 @@ def format_number(value: Any, column: str = "") -> str:
 
 
 _MD_INLINE = re.compile(r"([\\`*_{}\[\]#|~!$])")
-_MD_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])")
+_MD_BLOCK_START = re.compile(r"^(\s*)([-+=>])")
+_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])(\s|$)")
 
 
-def md_escape(text: str) -> str:
+def md_escape(text: str, *, line_start: bool = True) -> str:
     """Escape text for Markdown: HTML-significant characters as entities, markup characters by backslash.
+
+    ``line_start`` also escapes what would start a list, quote or heading
+    (paragraphs); table cells do not need it.
 
     Examples
     --------
     >>> md_escape("<script>alert(1)</script> *x* | [a](b)")
     '&lt;script&gt;alert(1)&lt;/script&gt; \\\\*x\\\\* \\\\| \\\\[a\\\\](b)'
-    >>> md_escape("- item")
-    '\\\\- item'
+    >>> md_escape("- item"), md_escape("1. item"), md_escape("1.768", line_start=False)
+    ('\\\\- item', '1\\\\. item', '1.768')
     """
     t = html.escape(str(text), quote=False).replace("\r", " ").replace("\n", " ")
     t = _MD_INLINE.sub(r"\\\1", t)
-    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), t)
+    if line_start:
+        t = _MD_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), t)
+        t = _MD_ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), t)
+    return t
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -403,11 +410,15 @@ def _table_md(name: str, df: pd.DataFrame, caption: str) -> list[str]:
         else f" [CSV]({_csv_link(name)})"
     )
     lines = [f"*{md_escape(caption)}*{more}", ""]
-    lines.append("| " + " | ".join(md_escape(c) for c in cols) + " |")
+    lines.append("| " + " | ".join(md_escape(c, line_start=False) for c in cols) + " |")
     lines.append("|" + "|".join("---" for _ in cols) + "|")
     for rec in shown.itertuples(index=False, name=None):
         lines.append(
-            "| " + " | ".join(md_escape(_cell_text(v, c)) for v, c in zip(rec, cols, strict=True)) + " |"
+            "| "
+            + " | ".join(
+                md_escape(_cell_text(v, c), line_start=False) for v, c in zip(rec, cols, strict=True)
+            )
+            + " |"
         )
     lines.append("")
     return lines

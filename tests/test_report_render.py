@@ -68,6 +68,11 @@ def test_markdown_escapes_every_text(tmp_path):
     assert "&lt;script&gt;" in fenced
     # the pre-formatted block uses a fence longer than any backtick run in it
     assert "````\nsummary <script>alert(1)</script> ```\n````" in md
+    # numbers in table cells are not escaped
+    sec = Section("n", "Numbers")
+    sec.add_table("t", pd.DataFrame({"x": [1.768, -3.112]}), "Numbers")
+    md2 = render_markdown("t", [sec], tmp_path / "f2")
+    assert "| 1.768 |" in md2 and "| -3.112 |" in md2
 
 
 def test_md_escape_neutralizes_markup():
@@ -75,6 +80,8 @@ def test_md_escape_neutralizes_markup():
     assert md_escape("a | b") == "a \\| b"
     assert md_escape("line\nbreak") == "line break"  # a newline cannot end a table row early
     assert md_escape("# heading") == "\\# heading"
+    assert md_escape("1. first") == "1\\. first"  # not an ordered list
+    assert md_escape("-3.112", line_start=False) == "-3.112"  # numbers in table cells stay as they are
 
 
 @pytest.mark.parametrize(
