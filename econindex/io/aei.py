@@ -360,7 +360,10 @@ def _parse_diagnosing(path: Path, columns: list[str], block_size: int | None = N
             **_csv_options(path, columns, pa.string(), block_size),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise ReadError(f"{name}: cannot parse the CSV (truncated or malformed?): {exc}") from exc
+        # pyarrow's message quotes the offending row: an excerpt of it only
+        raise ReadError(
+            f"{name}: cannot parse the CSV (truncated or malformed?): {excerpt(exc, 200)}"
+        ) from exc
     if bad_rows:
         first = bad_rows[0]
         number = first.number if first.number is not None else _find_line(path, first.text)
