@@ -70,6 +70,12 @@ _API: dict[str, str] = {
     "periods_frame": "econindex.automation",
     "trend_table": "econindex.trends",
     "RegressionResult": "econindex.regression",
+    "ols": "econindex.regression",
+    "ppml": "econindex.regression",
+    "model_frame": "econindex.regression",
+    "PPML": "econindex.regression",
+    "PPMLResult": "econindex.regression",
+    "HypothesisTest": "econindex.results",
     # the interactive explorer page (econindex explore)
     "write_explorer": "econindex.explore",
     "wild_bootstrap_test": "econindex.wild",
