@@ -43,14 +43,27 @@ def _raw_slice() -> pd.DataFrame:
     return pd.read_csv(path, keep_default_na=False)
 
 
+def _page_data(path: Path) -> dict:
+    """The JSON embedded in a written page."""
+    m = re.search(r'id="explorer-data">(.*?)</script>', path.read_text(encoding="utf-8"), re.S)
+    assert m is not None
+    return json.loads(m.group(1))
+
+
 @pytest.fixture(scope="module")
 def embedded() -> dict[str, xr.Dataset]:
     return embedded_datasets()
 
 
 @pytest.fixture(scope="module")
-def data(embedded: dict[str, xr.Dataset]) -> dict:
-    return explorer_data(embedded)
+def page_file(embedded: dict[str, xr.Dataset], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_explorer(embedded, tmp_path_factory.mktemp("explore") / "explore.html")
+
+
+@pytest.fixture(scope="module")
+def data(page_file: Path) -> dict:
+    """What the page holds (the JSON embedded in it)."""
+    return _page_data(page_file)
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +192,44 @@ def test_soc_and_task_profiles(data: dict) -> None:
     assert n == float(located)
 
 
+@pytest.fixture(scope="module")
+def panel() -> xr.Dataset:
+    """A small simulated release with three periods and two platforms."""
+    return ei.simulate(
+        seed=3, n_countries=30, n_tasks=60, n_requests=40, n_periods=3, platforms=("claude_ai", "api")
+    )
+
+
+@pytest.fixture(scope="module")
+def panel_file(panel: xr.Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_explorer(panel, tmp_path_factory.mktemp("panel") / "explore.html")
+
+
+def test_trends_of_a_multi_period_release(panel: xr.Dataset, panel_file: Path) -> None:
+    d = _page_data(panel_file)
+    ds = panel.sel(platform="claude_ai")
+    assert any("platform 'claude_ai'" in n for n in d["sources"][0]["notes"])
+    rows = pd.DataFrame(d["profiles"]["geo:USA"]["sections"]["trend"]["rows"]).set_index("period")
+    assert list(rows.index) == [str(p) for p in ds["period"].values]
+    # by hand, per period: usage per person over the level's (usage incl. unlocated) per person
+    at = (ds.geo_level.values == "country") & ds.located.values
+    countries = [str(g) for g in ds.geo.values[at]]
+    assert "not_classified" not in countries
+    u, pop = ds["usage_count"], ds["working_age_pop"]
+    located = u.sel(geo=countries)
+    ratio = (located.sum("geo") + u.sel(geo="not_classified").fillna(0)) / pop.sel(geo=countries).where(
+        located.notnull()
+    ).sum("geo")
+    np.testing.assert_allclose(
+        rows["value"], (u.sel(geo="USA") / pop.sel(geo="USA") / ratio).values, rtol=1e-5
+    )
+    pc = ds["pattern_count"].sel(geo="USA")
+    classified = pc.sel(pattern=["directive", "feedback loop", "learning", "task iteration", "validation"])
+    hand = (pc.sel(pattern=["directive", "feedback loop"]).sum("pattern") / classified.sum("pattern")).values
+    np.testing.assert_allclose(rows["automation"], hand, rtol=1e-5)
+    assert "GLOBAL" in {p["key"] for p in d["profiles"].values() if p.get("level") == "global"}
+
+
 # ------------------------------------------------------------------ the page
 HOSTILE = "</script><script>window.pwned=1</script>\u2028<b>&amp;"
 
@@ -203,7 +254,7 @@ def test_labels_cannot_break_out_of_the_script_element() -> None:
     assert page.count("</script>") == 2  # the data element's and the script's own
     assert "\u2028" not in page and "window.pwned=1</script>" not in page
     m = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', page, re.S)
-    assert m is not None
+    assert m is not None  # the data element ends at the first closing tag: all of the JSON is inside
     assert json.loads(m.group(1))["profiles"]["geo:XSS"]["name"] == HOSTILE
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "https://" not in page
 
@@ -241,11 +292,6 @@ def browser():  # type: ignore[no-untyped-def]
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
-
-
-@pytest.fixture(scope="module")
-def page_file(embedded: dict[str, xr.Dataset], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_explorer(embedded, tmp_path_factory.mktemp("explore") / "explore.html")
 
 
 def _open(browser, url: str):  # type: ignore[no-untyped-def]
@@ -295,6 +341,20 @@ def test_browser_search_finds_hawaii(browser, page_file: Path) -> None:  # type:
     assert "Computer and Mathematical" in page.locator("#results").inner_text()
     page.locator("#search").fill("travel arr")
     assert TRAVEL in page.locator("#results").inner_text()
+    page.close()
+    assert problems == []
+
+
+@pytest.mark.slow
+def test_browser_trend_of_a_simulated_panel(browser, panel_file: Path) -> None:  # type: ignore[no-untyped-def]
+    path = panel_file
+    page, problems = _open(browser, path.as_uri() + "#geo=USA")
+    card = page.locator("section.card", has_text="Usage index across periods")
+    assert card.locator("tr").count() == 4 and "automation share" in card.inner_text()
+    assert card.locator("svg.spark circle").count() == 3
+    page.goto(path.as_uri() + "#geo=GLOBAL")
+    page.wait_for_function("document.querySelector('#profile h2') !== null")
+    assert "Collaboration mix" in page.locator("#profile").inner_text()
     page.close()
     assert problems == []
 

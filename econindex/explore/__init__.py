@@ -35,6 +35,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -64,8 +65,9 @@ __all__ = [
     "write_explorer",
 ]
 
-_LEVELS = ("country", "state_us")
-_LEVEL_NAMES = {"country": "countries", "state_us": "US states"}
+_INDEX_LEVELS = ("country", "state_us")  # levels with a usage index and specializations
+_LEVELS = (*_INDEX_LEVELS, "global")
+_LEVEL_NAMES = {"country": "countries", "state_us": "US states", "global": "global"}
 Datasets = xr.Dataset | Sequence[xr.Dataset] | Mapping[str, xr.Dataset]
 
 
@@ -265,7 +267,7 @@ def _pooled(ds: xr.Dataset, var: str, geos: list[str]) -> xr.Dataset:
 
 
 def _reference_geo(ds: xr.Dataset, level: str) -> str | None:
-    parent = {"country": "GLOBAL", "state_us": "USA"}[level]
+    parent = {"country": "GLOBAL", "state_us": "USA"}.get(level)
     return parent if parent in set(_labels(ds[GEO].values)) else None
 
 
@@ -336,10 +338,11 @@ class _Builder:
         )
         for level in _levels(cur):
             self._geos(cur, level)
-            self._usage(cur, level, src, notes)
             self._automation(cur, level, src)
             self._mix(cur, level, src)
-            self._specializations(cur, level, src)
+            if level in _INDEX_LEVELS:
+                self._usage(cur, level, src, notes)
+                self._specializations(cur, level, src)
             if PERIOD in full.dims and full.sizes[PERIOD] > 1:
                 self._trends(full, level, src, notes)
 
@@ -393,7 +396,7 @@ class _Builder:
         if ref_geo is not None and var is not None:
             ref_value = _num(automation_share(ds.sel({GEO: [ref_geo]}))[0])
             ref_label = f"{ref_geo} (the dataset's own aggregate)"
-        elif var == "pattern_count":
+        elif var == "pattern_count" and level in _INDEX_LEVELS:
             ref_value = _num(automation_share(_pooled(ds, var, _level_geos(ds, level)))[0])
             ref_label = f"all {_LEVEL_NAMES[level]} in the dataset, pooled"
         s = pd.Series(np.asarray(auto.values, dtype=float), index=_labels(auto[GEO].values))
@@ -423,15 +426,16 @@ class _Builder:
         geos = _level_geos(ds, level)
         share = pattern_share(ds, level=level)
         ref_geo = _reference_geo(ds, level)
-        if ref_geo is not None:
-            ref = pattern_share(ds.sel({GEO: [ref_geo]}))[0]
-            ref_label = f"{ref_geo} (the dataset's own aggregate)"
-        else:
-            ref = pattern_share(_pooled(ds, var, geos))[0]
-            ref_label = f"all {_LEVEL_NAMES[level]} in the dataset, pooled"
         pats = _labels(share[PATTERN].values)
+        refv = np.full(len(pats), np.nan)
+        ref_label = ""
+        if ref_geo is not None:
+            refv = np.asarray(pattern_share(ds.sel({GEO: [ref_geo]}))[0].sel({PATTERN: pats}).values, float)
+            ref_label = f"{ref_geo} (the dataset's own aggregate)"
+        elif level in _INDEX_LEVELS:
+            refv = np.asarray(pattern_share(_pooled(ds, var, geos))[0].sel({PATTERN: pats}).values, float)
+            ref_label = f"all {_LEVEL_NAMES[level]} in the dataset, pooled"
         vals = np.asarray(share.transpose(GEO, PATTERN).values, dtype=float)
-        refv = np.asarray(ref.sel({PATTERN: pats}).values, dtype=float)
         counts = (
             np.asarray(ds["pattern_count"].sel({GEO: geos, PATTERN: pats}).transpose(GEO, PATTERN).values)
             if var == "pattern_count"
@@ -469,8 +473,10 @@ class _Builder:
             geos = _labels(lq[GEO].values)
             L = np.asarray(lq.values, dtype=float)
             C = np.asarray(counts.values, dtype=float)
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)  # a category no geo has
                 share = C / np.nansum(C, axis=1, keepdims=True)
+                # the reference share each quotient was divided by (the same for every geo)
                 ref = np.nanmax(np.where(np.isfinite(L) & (L > 0), share / L, np.nan), axis=0)
             pooled = np.nansum(C, axis=0)
             kind = {"soc_major": "soc", "task": "task", "request": "request"}[over]
@@ -565,41 +571,53 @@ class _Builder:
             self.section(prof, "tasks", src, {"rows": rows, "n_tasks": len(idx)})
 
     def _trends(self, ds: xr.Dataset, level: str, src: int, notes: list[str]) -> None:
-        try:
-            got = _usage(ds, level)
-        except EconIndexError as exc:
-            notes.append(f"usage index trend for {_LEVEL_NAMES[level]} not computed: {exc}")
-            return
-        if got is None:
-            return
-        aui, eligible, how = got
+        """Per period: the usage index (rank, tier) and the automation share, where the data have them."""
         periods = _labels(ds[PERIOD].values)
-        aui = aui.transpose(GEO, PERIOD)
-        eligible = eligible.transpose(GEO, PERIOD)
-        tiers = usage_tiers(aui, eligible=eligible).transpose(GEO, PERIOD)
-        V = np.asarray(aui.values, dtype=float)
-        E = np.asarray(eligible.values, dtype=bool)
-        T = np.asarray(tiers.values, dtype=object)
-        R = pd.DataFrame(np.where(E, V, np.nan)).rank(ascending=False, method="min").to_numpy()
-        n = E.sum(axis=0)
-        flags = (
-            np.asarray(ds["abuse_flagged"].transpose(GEO, PERIOD).values, dtype=bool)
-            if "abuse_flagged" in ds.coords and ds["abuse_flagged"].dims == (GEO, PERIOD)
-            else np.zeros(V.shape, dtype=bool)
+        cols: dict[str, np.ndarray] = {}
+        how: list[str] = []
+        geos: list[str] = []
+        got = None
+        if level in _INDEX_LEVELS:
+            try:
+                got = _usage(ds, level)
+            except EconIndexError as exc:
+                notes.append(f"usage index trend for {_LEVEL_NAMES[level]} not computed: {exc}")
+        if got is not None:
+            aui, eligible, how_u = got
+            aui, eligible = aui.transpose(GEO, PERIOD), eligible.transpose(GEO, PERIOD)
+            tiers = usage_tiers(aui, eligible=eligible).transpose(GEO, PERIOD)
+            V = np.asarray(aui.values, dtype=float)
+            E = np.asarray(eligible.values, dtype=bool)
+            cols["value"] = V
+            cols["rank"] = pd.DataFrame(np.where(E, V, np.nan)).rank(ascending=False, method="min").to_numpy()
+            cols["of"] = np.broadcast_to(E.sum(axis=0), V.shape)
+            cols["tier"] = np.asarray(tiers.values, dtype=object)
+            geos = _labels(aui[GEO].values)
+            how.append(how_u)
+        if {"pattern_count", "automation_share", "pattern_share_published"} & set(ds.data_vars):
+            auto = automation_share(ds, level=level).transpose(GEO, PERIOD)
+            a_geos = _labels(auto[GEO].values)
+            geos = geos or a_geos
+            A = np.asarray(auto.reindex({GEO: geos}).values, dtype=float)
+            if np.isfinite(A).any():
+                cols["automation"] = A
+                how.append(f"automation share: {auto.attrs.get('source', '')}")
+        if not cols:
+            return
+        flag = ds["abuse_flagged"] if "abuse_flagged" in ds.coords else None
+        F = (
+            np.asarray(flag.reindex({GEO: geos}).transpose(GEO, PERIOD).values, dtype=bool)
+            if flag is not None and set(flag.dims) == {GEO, PERIOD}
+            else np.zeros((len(geos), len(periods)), dtype=bool)
         )
-        for i, g in enumerate(_labels(aui[GEO].values)):
-            rows = [
-                {
-                    "period": p,
-                    "value": _num(V[i, k]),
-                    "rank": _num(R[i, k]),
-                    "of": int(n[k]),
-                    "tier": str(T[i, k]),
-                    "flagged": bool(flags[i, k]),
-                }
-                for k, p in enumerate(periods)
-            ]
-            self.section(self.profiles[f"geo:{g}"], "trend", src, {"rows": rows, "how": how})
+        for i, g in enumerate(geos):
+            rows = []
+            for k, p in enumerate(periods):
+                row: dict[str, Any] = {"period": p, "flagged": bool(F[i, k])}
+                for c, M in cols.items():
+                    row[c] = str(M[i, k]) if c == "tier" else int(M[i, k]) if c == "of" else _num(M[i, k])
+                rows.append(row)
+            self.section(self.profiles[f"geo:{g}"], "trend", src, {"rows": rows, "how": "; ".join(how)})
 
 
 # --------------------------------------------------------------------------- payload and page

@@ -117,7 +117,7 @@
   function automation(sec) {
     var box = section("Automation share", sec);
     add(box, el("p", "big", pct(sec.value)));
-    var line = "rank " + sec.rank + " of " + sec.of + " (1 = most automated)";
+    var line = sec.of > 1 ? "rank " + sec.rank + " of " + sec.of + " (1 = most automated)" : "";
     if (sec.reference !== null) { line += " \u00b7 reference " + pct(sec.reference) + ": " + sec.reference_label; }
     add(box, el("p", null, line), el("p", "note", "Directive + feedback loop, share of " + sec.base + " conversations."));
     return add(box, source(sec));
@@ -133,7 +133,7 @@
       add(t, add(el("tr", r.mode), el("td", null, r.pattern + " (" + r.mode + ")"), el("td", "num", pct(r.share)),
         el("td", "num", pct(r.reference)), bars, el("td", "num", count(r.count))));
     });
-    add(box, t, el("p", "note", "Reference: " + sec.reference_label + "."));
+    add(box, t, el("p", "note", sec.reference_label ? "Reference: " + sec.reference_label + "." : "No reference mix in these data."));
     return add(box, source(sec));
   }
   function specTable(sec, rows, firstHeader) {
@@ -208,14 +208,23 @@
     return svg;
   }
   function trend(sec) {
-    var box = section("Usage index across periods", sec);
-    add(box, sparkline(sec.rows));
+    var hasIndex = sec.rows.some(function (r) { return r.value !== undefined; });
+    var hasAuto = sec.rows.some(function (r) { return r.automation !== undefined && r.automation !== null; });
+    var box = section(hasIndex ? "Usage index across periods" : "Across periods", sec);
+    if (hasIndex) { add(box, sparkline(sec.rows)); }
     var t = el("table", "trend");
-    add(t, add(el("tr"), el("th", null, "period start"), el("th", "num", "index"), el("th", "num", "rank"), el("th", null, "tier")));
+    var head = add(el("tr"), el("th", null, "period start"));
+    if (hasIndex) { add(head, el("th", "num", "index"), el("th", "num", "rank"), el("th", null, "tier")); }
+    if (hasAuto) { add(head, el("th", "num", "automation share")); }
+    add(t, head);
     sec.rows.forEach(function (r) {
-      add(t, add(el("tr", r.flagged ? "flagged" : null), el("td", null, r.period + (r.flagged ? " (abuse-flagged)" : "")),
-        el("td", "num", num(r.value, 2)), el("td", "num", r.rank === null ? "n/a" : r.rank + " of " + r.of),
-        el("td", null, r.tier)));
+      var tr = add(el("tr", r.flagged ? "flagged" : null), el("td", null, r.period + (r.flagged ? " (abuse-flagged)" : "")));
+      if (hasIndex) {
+        add(tr, el("td", "num", num(r.value, 2)), el("td", "num", r.rank === null ? "n/a" : r.rank + " of " + r.of),
+          el("td", null, r.tier));
+      }
+      if (hasAuto) { add(tr, el("td", "num", pct(r.automation))); }
+      t.appendChild(tr);
     });
     return add(box, t, source(sec));
   }
