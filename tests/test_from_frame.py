@@ -214,3 +214,21 @@ def test_state_table_gives_the_state_elasticity_and_utahs_flag() -> None:
     # no abuse_flagged column: robustness matches the shipped list on the window (Utah, Aug 2025)
     assert "abuse_flagged" not in ds.coords and robustness.flagged_geos(ds) == ["UT"]
     assert ds.attrs["date_start"] == "2025-08-04"
+
+
+def test_fit_periods_picks_a_platform() -> None:
+    import xarray as xr
+
+    one = _countries_frame()
+    waves = pd.concat([one.assign(wave="2025-08-04"), one.assign(wave="2026-02-05")], ignore_index=True)
+    claude = from_frame(waves, geo="iso3", level="country", period="wave")
+    api = claude.assign(usage_count=claude["usage_count"] * (1.0 + claude["gdp"] / claude["gdp"].max()))
+    both = xr.concat([claude, api], dim="platform").assign_coords(platform=["claude_ai", "api"])
+    got = ei.IncomeElasticity().fit_periods(both, level="country", platform="claude_ai")
+    assert [round(r.slope, 4) for r in got.values()] == [0.6895, 0.6895]
+    other = ei.IncomeElasticity().fit_periods(both, level="country", platform="api")
+    assert all(r.slope > 0.6895 for r in other.values())  # usage tilted towards rich countries
+    with pytest.raises(OptionError, match="platform='web'"):
+        ei.IncomeElasticity().fit_periods(both, level="country", platform="web")
+    with pytest.raises(OptionError, match="no 'platform' dimension"):
+        ei.IncomeElasticity().fit_periods(claude, level="country", platform="api")
