@@ -87,11 +87,14 @@ def check_out(out: Path) -> None:
 
 
 def _candidates(folder: Path) -> list[Path]:
-    return sorted(
-        q
-        for q in folder.rglob("*")
-        if q.is_file() and not q.is_symlink() and q.name.endswith((".csv", ".csv.gz", ".json"))
-    )
+    """The files of a release folder read_aei could take: CSVs and request-hierarchy JSON (no symlinks)."""
+    from econindex.io.hierarchy import is_hierarchy_file
+
+    files = [q for q in sorted(folder.rglob("*")) if q.is_file() and not q.is_symlink()]
+    csvs = [q for q in files if q.name.endswith((".csv", ".csv.gz"))]
+    named = [q for q in csvs if q.name.startswith("aei_")]  # read_aei's folder rule: aei_* files if any
+    trees = [q for q in files if q.suffix == ".json" and is_hierarchy_file(q)]
+    return (named or csvs) + trees
 
 
 def read_release(paths: tuple[Path, ...]) -> tuple[xr.Dataset, list[tuple[str, str]]]:
