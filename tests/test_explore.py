@@ -177,6 +177,9 @@ def test_countries_and_trends(data: dict) -> None:
     assert wy.loc["2025-11-13", "value"] == pytest.approx(2.07, abs=0.005)  # the published spike
     assert bool(wy.loc["2025-11-13", "flagged"]) and not bool(wy.loc["2025-08-04", "flagged"])
     assert len(wy) == 4
+    flags = data["profiles"]["geo:UT"]["flags"]
+    assert len(flags) == 1 and "2025-08-04" in flags[0] and "coordinated abusive traffic" in flags[0]
+    assert "flags" not in data["profiles"]["geo:HI"]
 
 
 def test_soc_and_task_profiles(data: dict) -> None:
@@ -325,6 +328,9 @@ def test_browser_deep_link_opens_hawaii(browser, page_file: Path) -> None:  # ty
     page.goto(page_file.as_uri() + "#request=" + quote(TRAVEL))
     page.wait_for_function("document.querySelector('#profile h2').textContent.includes('travel')")
     assert "Request level 2" in page.locator("#profile").inner_text()
+    page.goto(page_file.as_uri() + "#geo=UT")
+    page.wait_for_function("document.querySelector('#profile h2').textContent === 'Utah'")
+    assert "Abuse-flagged (window starting 2025-08-04)" in page.locator("#profile .flag").inner_text()
     page.close()
     assert problems == []
 

@@ -656,6 +656,13 @@ def explorer_data(data: Datasets | None = None, *, top: int = 8) -> dict[str, An
     b = _Builder(top)
     for name, ds in _as_mapping(data).items():
         b.add(name, ds)
+    from econindex.datasets import ABUSE_EXCLUSIONS
+
+    for a in ABUSE_EXCLUSIONS:  # what the reports say about a place's traffic, on its profile
+        prof = b.profiles.get(f"geo:{a.geo}")
+        if prof is not None and prof.get("level") == a.level:
+            when = f"window starting {a.period_start}" if a.period_start else "release not specified"
+            prof.setdefault("flags", []).append(f"Abuse-flagged ({when}): {a.note} Source: {a.source}.")
     return {"sources": b.sources, "tables": b.tables, "profiles": b.profiles}
 
 

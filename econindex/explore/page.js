@@ -250,6 +250,7 @@
         add(head, el("p", null, "Clusters under it:"), ul);
       }
     }
+    (p.flags || []).forEach(function (f) { add(head, el("p", "flag", f)); });
     profile.appendChild(head);
     var s = p.sections;
     if (s.usage) { profile.appendChild(usage(s.usage)); }
