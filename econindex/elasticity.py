@@ -265,10 +265,13 @@ class ElasticityResult(CoefficientResult):
         )
         return out
 
-    def plot(self, ax: Any = None, *, n_labels: int = 6, level: float | None = None) -> Any:
-        """Log-log scatter with the fitted line, its confidence band and labels for the extremes.
+    def plot(
+        self, ax: Any = None, *, n_labels: int = 6, alpha: float | None = None, level: float | None = None
+    ) -> Any:
+        """Log-log scatter with the fitted line, its ``1 - alpha`` band and labels for the extremes.
 
-        Needs matplotlib (extra ``plot``); returns the Axes.
+        Needs matplotlib (extra ``plot``); returns the Axes. ``level=`` (the band's
+        coverage) is the deprecated spelling of ``1 - alpha``.
 
         Examples
         --------
@@ -281,7 +284,14 @@ class ElasticityResult(CoefficientResult):
         """
         from econindex.plots._elasticity import plot_elasticity
 
-        return plot_elasticity(self, ax=ax, n_labels=n_labels, level=level)
+        if level is not None:
+            warnings.warn(
+                "plot(level=) is deprecated (level= means the geographic level); use alpha=1 - level",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        cover = level if alpha is None else 1.0 - alpha
+        return plot_elasticity(self, ax=ax, n_labels=n_labels, level=cover)
 
 
 @dataclass(frozen=True)

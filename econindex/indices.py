@@ -41,6 +41,7 @@ from econindex.schema import (
     check_option,
     first_bad_cell,
     geos_at_level,
+    validate,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1282,6 +1283,8 @@ def convergence(
     *,
     exclude: Sequence[str] | str | None = None,
     min_count: float | None = None,
+    cluster: str | None = None,
+    cluster_correction: str = "CR1",
 ) -> ConvergenceResult:
     """Beta convergence: regress ln AUI(end) on ln AUI(start) across geos present in both periods.
 
@@ -1300,8 +1303,11 @@ def convergence(
     weights : None or str
         ``None``: OLS; a variable name such as ``"working_age_pop"``: WLS with
         that variable (its value in the start period if it has one).
-    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
-        Covariance of the estimates.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}
+        Covariance of the estimates (``cluster=`` with the default means ``"cluster"``).
+    cluster : str, optional
+        Geo coordinate (e.g. ``"census_division"``) whose values are the clusters.
+    cluster_correction : {"CR1", "CR2", "CR3"}
     exclude : sequence of geo labels or "abuse_flagged", optional
         Geos to leave out (``"abuse_flagged"`` drops geos flagged in the start
         or end period, e.g. Wyoming's November 2025 spike).
@@ -1330,6 +1336,7 @@ def convergence(
     >>> res.nobs, round(res.beta, 3), sorted(res.dropped)
     (50, 0.815, ['UT'])
     """
+    validate(ds, check_values=False)  # types, duplicate labels, dtypes: before any arithmetic
     check_option("level", level, _INDEX_LEVELS)
     check_option("cov_type", cov_type, ("nonrobust", "HC0", "HC1", "HC2", "HC3"))
     if PERIOD not in ds.dims:
@@ -1412,9 +1419,17 @@ def convergence(
     y = np.log(vals[keep, 1])
     X = np.column_stack([np.ones(n), x])
     kept = [g for g, k in zip(geos, keep, strict=True) if k]
-    reg = OLS(cov_type=cov_type).fit(
+    if cluster is not None and cov_type == "HC1":
+        cov_type = "cluster"
+    clusters = None
+    if cov_type == "cluster":
+        if cluster is None or cluster not in ds.coords or ds[cluster].dims != (GEO,):
+            raise OptionError(f"cov_type='cluster' needs cluster= (a coordinate on 'geo'); got {cluster!r}")
+        clusters = np.asarray(ds[cluster].sel({GEO: kept}).values).astype(str)
+    reg = OLS(cov_type=cov_type, cluster_correction=cluster_correction).fit(
         y,
         X,
+        clusters=clusters,
         weights=None if w_v is None else w_v[keep],
         names=("const", "ln_aui_start"),
         obs_names=kept,

@@ -136,3 +136,17 @@ def test_task_mix_automation_fixed_effects_equal_statsmodels(states):
     np.testing.assert_allclose(res.se, ref.bse["usage_index"], rtol=1e-10)
     with pytest.raises(ei.errors.OptionError, match="period"):
         ei.TaskMixAutomation(fixed_effects=("period",))
+
+
+def test_convergence_clustered_equals_statsmodels():
+    import statsmodels.api as sm
+
+    panel = ei.datasets.load_us_state_panel()
+    res = convergence(panel, level="state_us", cluster="census_division")
+    X = res.regression.X
+    groups = np.asarray(panel["census_division"].sel(geo=list(res.geos)).values)
+    ref = sm.OLS(res.regression.y, X).fit(
+        cov_type="cluster", cov_kwds={"groups": np.unique(groups, return_inverse=True)[1]}, use_t=True
+    )
+    np.testing.assert_allclose(res.bse.to_numpy(), ref.bse, rtol=1e-10)
+    assert res.cov_label == "cluster (CR1, 9 clusters)"
