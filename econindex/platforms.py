@@ -40,7 +40,17 @@ from econindex.errors import (
 )
 from econindex.regression import OLS, RegressionResult
 from econindex.results import CoefficientResult, inference_fields
-from econindex.schema import GEO, PATTERN, PERIOD, PLATFORM, REQUEST, SPECIAL_CLUSTERS, TASK, check_option
+from econindex.schema import (
+    GEO,
+    PATTERN,
+    PERIOD,
+    PLATFORM,
+    REQUEST,
+    SPECIAL_CLUSTERS,
+    TASK,
+    check_option,
+    validate,
+)
 
 __all__ = [
     "compare_shares",
@@ -1129,8 +1139,7 @@ class CostUsage:
         -------
         CostUsageResult
         """
-        if not isinstance(ds, xr.Dataset):
-            raise SchemaError(f"expected an xarray.Dataset, got {type(ds).__name__}")
+        validate(ds, check_values=False)  # types, duplicate labels, dtypes: before any arithmetic
         if "task_count" not in ds.data_vars:
             raise SchemaError("CostUsage needs 'task_count' in the dataset")
         needed = list(self.regressors) + list(self.controls)

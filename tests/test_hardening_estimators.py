@@ -41,6 +41,16 @@ def test_fit_refuses_string_gdp_and_duplicate_geos(estimator, states) -> None:
         estimator.fit(states.isel(geo=[0, 0, *range(1, 51)]), level="state_us")
 
 
+def test_convergence_and_cost_usage_validate_first() -> None:
+    panel = ei.datasets.load_us_state_panel()
+    with pytest.raises(SchemaError, match=r"expected an xarray.Dataset, got DataArray"):
+        ei.convergence(panel["usage_index"])
+    with pytest.raises(SchemaError, match=r"duplicate geo labels: \['AK'\]"):
+        ei.convergence(panel.isel(geo=[0, 0, *range(1, panel.sizes["geo"])]))
+    with pytest.raises(SchemaError, match=r"expected an xarray.Dataset, got NoneType"):
+        ei.CostUsage().fit(None)
+
+
 # --- helpers -----------------------------------------------------------------------------------------------
 def test_attach_covariates_with_string_values(states) -> None:
     base = states.drop_vars(["working_age_pop", "gdp"])

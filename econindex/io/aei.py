@@ -961,12 +961,20 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
     ReadError
         Empty, truncated or malformed file; missing required column; unknown
         ``geography``; the wide count-less schema; duplicate rows that
-        disagree (e.g. two releases mixed without distinct date windows).
+        disagree (e.g. two releases mixed without distinct date windows); a
+        path that is not a path; a symbolic link out of a release folder
+        (never followed); a ``level`` that is not a non-negative integer.
     UnknownLayoutError
         A file matching no known AEI layout (the message names the file).
+    TooLargeError
+        The dense arrays would exceed :data:`MEMORY_FACTOR` times the files'
+        size (at least 64 MB); the message gives the sizes.
     DataValueError
-        Non-numeric or negative value; unknown ISO or state code; a
-        percentage facet summing to more than 100 within a geo.
+        Non-numeric, negative or fractional count; unknown ISO or state code;
+        a percentage facet summing to more than 100 within a geo; a date
+        window that is not ``YYYY-MM-DD`` or ends before it starts; a geo
+        other than ``GLOBAL`` under ``geography = global``; a request with
+        two parents; counts whose sum overflows.
 
     Notes
     -----
