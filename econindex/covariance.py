@@ -53,6 +53,8 @@ CovType = Literal["nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"]
 ClusterCorrection = Literal["CR1", "CR2", "CR3"]
 COV_TYPES: tuple[str, ...] = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
 CLUSTER_CORRECTIONS: tuple[str, ...] = ("CR1", "CR2", "CR3")
+CONVENTIONS: tuple[str, ...] = ("statsmodels", "clubSandwich")
+"""``convention="clubSandwich"`` makes CR3 clubSandwich's: no ``(G-1)/G`` factor and Satterthwaite dof."""
 
 
 @dataclass(frozen=True)
@@ -181,9 +183,15 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
             )
         except np.linalg.LinAlgError as exc:
             raise EstimationError(f"{correction} is undefined: {exc}") from exc
-        factor = 1.0 if correction == "CR2" else (g - 1.0) / g
+        conv = check_option("convention", opts.get("convention") or "statsmodels", CONVENTIONS)
+        club = conv == "clubSandwich"
+        if club:
+            label = f"cluster ({correction}, {g} clusters, clubSandwich)"
+        factor = 1.0 if correction == "CR2" or club else (g - 1.0) / g
         cov = factor * _sandwich(fit, scores.T @ scores)
-        if correction == "CR2":
+        if correction == "CR2" or club:
+            # Satterthwaite (Bell-McCaffrey) dof with this estimator's adjustment matrices, as
+            # clubSandwich's coef_test(test="Satterthwaite")
             df = sandwich.bell_mccaffrey_dof(fit.wX, fit.bread, A, idx, mask) if use_t else None
         else:
             df = _df(g - 1, k, use_t)
@@ -196,7 +204,7 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
         df,
         float(g - 1) if use_t else None,
         g,
-        {"cluster_correction": correction},
+        {"cluster_correction": correction, "convention": opts.get("convention") or "statsmodels"},
     )
 
 
@@ -219,7 +227,10 @@ REGISTRY: dict[str, _Entry] = {
     "HC2": _Entry("HC2", _DESCRIPTIONS["HC2"], (), _hc("HC2")),
     "HC3": _Entry("HC3", _DESCRIPTIONS["HC3"], (), _hc("HC3")),
     "cluster": _Entry(
-        "cluster", "cluster-robust; see cluster_correction", ("clusters", "cluster_correction"), _cluster
+        "cluster",
+        "cluster-robust; see cluster_correction",
+        ("clusters", "cluster_correction", "convention"),
+        _cluster,
     ),
 }
 """Canonical name -> entry (description, accepted options, compute function)."""

@@ -183,6 +183,7 @@ class RegressionResult(CoefficientResult):
         cluster_correction: str | None = None,
         use_t: bool | None = None,
         clusters: Sequence[Any] | np.ndarray | None = None,
+        convention: str | None = None,
     ) -> RegressionResult:
         """A new result with another covariance type (the estimates are unchanged).
 
@@ -193,6 +194,7 @@ class RegressionResult(CoefficientResult):
         cluster_correction : ``"CR1"``, ``"CR2"`` or ``"CR3"``
         use_t : t (default: as the fit) or normal reference distribution
         clusters : deprecated spelling of ``cluster``
+        convention : ``"clubSandwich"`` makes CR3 R clubSandwich's (no ``(G-1)/G``, Satterthwaite dof)
 
         Examples
         --------
@@ -218,6 +220,7 @@ class RegressionResult(CoefficientResult):
             cluster_correction=cluster_correction,
             obs_names=self.obs_names,
             scale=self.fixed_scale,
+            convention=convention,
         )
         return replace(
             self,
@@ -360,10 +363,11 @@ def _compute_cov(
     cluster_correction: str | None,
     obs_names: np.ndarray | None,
     scale: float | None = None,
+    convention: str | None = None,
 ) -> covariance.CovEstimate:
     opts: dict[str, Any] = {"obs_names": obs_names}
     if cov_type == "cluster":
-        opts.update(clusters=clusters, cluster_correction=cluster_correction or "CR1")
+        opts.update(clusters=clusters, cluster_correction=cluster_correction or "CR1", convention=convention)
     else:
         if clusters is not None:
             raise OptionError(f"cluster= was given but cov_type={cov_type!r}; use cov_type='cluster'")

@@ -86,3 +86,15 @@ def test_ppml_equals_r_glm_sandwich(kind):
     np.testing.assert_allclose(res.bse, ref[key], rtol=1e-7)
     if kind == "HC1":
         assert round(float(res.bse.iloc[1]), 6) == 0.023157
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_convention_clubsandwich_reproduces_its_cr3_and_dof(case):
+    y, X, w, cl = _design(case)
+    res = OLS().fit(y, X, weights=w).with_cov(
+        "cluster", cluster=cl, cluster_correction="CR3", convention="clubSandwich"
+    )
+    np.testing.assert_allclose(res.bse, R[case]["se_CR3"], rtol=1e-8)
+    if w is None:  # with weights clubSandwich's dof use its working-model target (docs/regression.md)
+        np.testing.assert_allclose(res.df, R[case]["df_CR3_satterthwaite"], rtol=1e-6)
+    assert res.cov_label.endswith("clubSandwich)")

@@ -12,6 +12,7 @@ ols_block <- function(fit, cl) {
   out$se_CR1 <- se(vcovCL(fit, cluster = cl, type = "HC1"))
   out$se_CR2 <- se(vcovCR(fit, cluster = cl, type = "CR2"))
   out$se_CR3 <- se(vcovCR(fit, cluster = cl, type = "CR3"))
+  out$df_CR3_satterthwaite <- unname(coef_test(fit, vcov = "CR3", cluster = cl, test = "Satterthwaite")$df_Satt)
   ct <- coef_test(fit, vcov = "CR2", cluster = cl, test = "Satterthwaite")
   out$df_CR2_satterthwaite <- unname(ct$df_Satt)
   # clubSandwich's default working model for WLS is not inverse-variance; with inverse_var = TRUE
