@@ -61,7 +61,9 @@ def write_release_1(
     return out
 
 
-def write_release_2(folder: Path, *, n_tasks: int = 60, seed: int = 2) -> dict[str, pd.DataFrame]:
+def write_release_2(
+    folder: Path, *, n_tasks: int = 60, v1_tasks: int | None = None, seed: int = 2
+) -> dict[str, pd.DataFrame]:
     """Release 2 (``release_2025_03_27``): the ``_v1`` copies of release 1, ``_v2`` files, by-task ratios.
 
     ``automation_vs_augmentation_v2.csv`` (``interaction_type,pct``),
@@ -71,7 +73,8 @@ def write_release_2(folder: Path, *, n_tasks: int = 60, seed: int = 2) -> dict[s
     ``task_pct_v2``, as in the release's 3,364 rows).
     """
     rng = np.random.default_rng(seed)
-    out = write_release_1(folder, n_tasks=max(n_tasks // 2, 2), seed=1, suffix="_v1")
+    v1 = max(n_tasks // 2, 2) if v1_tasks is None else v1_tasks  # = write_release_1(n_tasks=v1)
+    out = write_release_1(folder, n_tasks=v1, seed=1, suffix="_v1")
     pat = pd.DataFrame({"interaction_type": PATTERNS_R1, "pct": _shares(rng, 6, 91.7)})
     tasks = [*statements(n_tasks - 1, offset=20), "none"]
     task = pd.DataFrame({"task_name": tasks, "pct": _shares(rng, n_tasks, 100.0)})
@@ -125,7 +128,8 @@ def _r6_geos(n_countries: int, n_states: int, n_other: int) -> list[tuple[str, s
     iso = iso_table()["iso_alpha_3"].tolist()
     countries = ["USA", *[c for c in iso if c != "USA"][: n_countries - 1]]
     states = [f"US-{s}" for s in sorted(US_STATES)][:n_states]
-    other = [*R6_SUBREGIONS, *[f"FR-{k:02d}" for k in range(1, 96)]][:n_other]
+    more = (f"{cc}-{k:02d}" for cc in ("FR", "IT", "ES", "MX", "JP", "CN", "PL") for k in range(1, 100))
+    other = [*R6_SUBREGIONS, *more][:n_other]
     return [("GLOBAL", "global"), *((c, "country") for c in countries),
             *((s, "subregion") for s in [*states, *other])]  # fmt: skip
 
@@ -314,7 +318,8 @@ def write_release_45(
 
         geos = [("GLOBAL", "global", "global"), *((c, "country", "country") for c in countries),
                 *((s, "country-state", "country-state") for s in subs)]  # fmt: skip
-        usage = rng.integers(5_000, 50_000, size=len(geos)).astype(float)  # above every facet total
+        bound = 400 * (len(tasks) + n_requests + 10)  # above every facet's total
+        usage = (bound + rng.integers(5_000, 50_000, size=len(geos))).astype(float)
         for (geo, geography, facet), u in zip(geos, usage, strict=True):
             put(geo, geography, facet, "usage_count", geo, u)
             put(geo, geography, facet, "usage_pct", geo, rng.uniform(0, 10))

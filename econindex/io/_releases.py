@@ -13,6 +13,7 @@ period. Two releases whose windows overlap are refused.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
@@ -22,6 +23,7 @@ import pandas as pd
 import xarray as xr
 
 from econindex.errors import ReadError
+from econindex.schema import PATTERNS
 
 __all__ = ["combine", "check_windows", "periodic"]
 
@@ -162,15 +164,22 @@ def combine(parts: Sequence[xr.Dataset], extra_entries: Sequence[dict] = ()) -> 
             )
             drop.append(name)
         stripped.append(p.drop_vars(drop))
-    ds = xr.merge(stripped, join="outer", compat="no_conflicts", combine_attrs="drop")
+    labels = _union_labels(stripped, coord_values)
+    coords: dict[str, Any] = {d: v for d, v in labels.items()}
     for name, (dim, series) in coord_values.items():
-        values = _first_non_empty(series).reindex(pd.Index(ds[dim].values))
+        values = _first_non_empty(series).reindex(pd.Index(labels[dim], dtype=object))
         fill: Any = False if values.dtype == bool or name == "located" else ""
         arr = values.where(values.notna(), fill).to_numpy()
-        ds = ds.assign_coords({name: (dim, arr.astype(bool) if name == "located" else arr)})
-    if "geo" in ds.dims:
-        ds = ds.isel(geo=_geo_order(ds))
-    ds = ds.sortby("period")
+        coords[name] = (dim, arr.astype(bool) if name == "located" else arr)
+    per = pd.concat(
+        [
+            pd.DataFrame({c: np.asarray(p[c].values) for c in _PERIOD_COORDS}, index=p["period"].values)
+            for p in stripped
+        ]
+    ).reindex(labels["period"])
+    for c in _PERIOD_COORDS:
+        coords[c] = ("period", per[c].to_numpy(dtype=bool if c == "date_end_exclusive" else object))
+    ds = xr.Dataset(_scatter(stripped, labels), coords=coords)
     attrs: dict[str, Any] = {
         "source": "Anthropic Economic Index release files (CC-BY), read by econindex.read_aei",
         "files": ", ".join(n for n in names if n),
@@ -194,15 +203,69 @@ def combine(parts: Sequence[xr.Dataset], extra_entries: Sequence[dict] = ()) -> 
     return ds
 
 
+def bin_start(label: str) -> float:
+    """Lower bound of a histogram bin label such as ``[1.0, 2.0)`` (``inf`` if there is none).
+
+    Examples
+    --------
+    >>> sorted(["[10.0, 20.0)", "[2.0, 5.0)"], key=bin_start)
+    ['[2.0, 5.0)', '[10.0, 20.0)']
+    """
+    m = re.search(r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?", str(label))
+    return float(m.group()) if m else float("inf")
+
+
+def _union_labels(
+    parts: Sequence[xr.Dataset], coord_values: dict[str, tuple[str, list[pd.Series]]]
+) -> dict[str, np.ndarray]:
+    """Union of every dimension's labels across the parts, in canonical order."""
+    dims = list(dict.fromkeys(d for p in parts for d in p.dims))
+    out: dict[str, np.ndarray] = {}
+    for d in dims:
+        labs = pd.unique(
+            np.concatenate([np.asarray(p[d].values, dtype=object) for p in parts if d in p.dims])
+        )
+        if d == "pattern":
+            present = set(map(str, labs))
+            labs = np.array([p for p in PATTERNS if p in present], dtype=object)
+        elif str(d).endswith("_bin"):
+            labs = np.array(sorted(labs, key=bin_start), dtype=object)
+        elif d == "geo":
+            level = _first_non_empty(coord_values["geo_level"][1]).reindex(pd.Index(labs, dtype=object))
+            located = (
+                _first_non_empty(coord_values["located"][1]).reindex(pd.Index(labs, dtype=object))
+                if "located" in coord_values
+                else pd.Series(True, index=labs)
+            )
+            rank = np.array([_LEVEL_RANK.get(str(v), 9) for v in level.to_numpy()])
+            labs = labs[np.lexsort((labs.astype(str), ~located.fillna(True).to_numpy(dtype=bool), rank))]
+        else:
+            labs = np.sort(labs.astype(str)).astype(object)
+        out[str(d)] = np.asarray(labs, dtype=object)
+    return out
+
+
+def _scatter(parts: Sequence[xr.Dataset], labels: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Each variable on the union labels: NaN, then each part's block written at its labels' positions."""
+    index = {d: pd.Index(v, dtype=object) for d, v in labels.items()}
+    out: dict[str, Any] = {}
+    for name in dict.fromkeys(str(v) for p in parts for v in p.data_vars):
+        holders = [p for p in parts if name in p.data_vars]
+        dims = holders[0][name].dims
+        for p in holders[1:]:
+            if set(p[name].dims) != set(dims):
+                raise ReadError(
+                    f"variable {name!r} has dims {dims} in one release and {p[name].dims} in another"
+                )
+        arr = np.full(tuple(len(labels[str(d)]) for d in dims), np.nan)
+        for p in holders:
+            da = p[name].transpose(*dims)
+            at = np.ix_(
+                *(index[str(d)].get_indexer(pd.Index(np.asarray(p[d].values), dtype=object)) for d in dims)
+            )
+            arr[at] = da.values
+        out[name] = xr.Variable(dims, arr, attrs=dict(holders[0][name].attrs))
+    return out
+
+
 _LEVEL_RANK = {"global": 0, "country": 1, "state_us": 2, "subdivision": 3}
-
-
-def _geo_order(ds: xr.Dataset) -> np.ndarray:
-    """Canonical geo order: by level, located before unlocated, then by label."""
-    level = np.asarray(ds["geo_level"].values).astype(str)
-    rank = np.array([_LEVEL_RANK.get(v, 9) for v in level])
-    located = (
-        np.asarray(ds["located"].values).astype(bool) if "located" in ds.coords else np.ones(level.size, bool)
-    )
-    label = np.asarray(ds["geo"].values).astype(str)
-    return np.lexsort((label, ~located, rank))

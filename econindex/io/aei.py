@@ -19,7 +19,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from econindex.io._cadence import is_cadence, read_cadence
 from econindex.io._early import REFERENCE_HEADERS, early_role, read_early
 from econindex.io._layouts import REQUIRED_COLUMNS, Layout, check_header, detect_layout
 from econindex.io._onet import task_ids, task_soc_major
-from econindex.io._releases import check_windows, combine
+from econindex.io._releases import bin_start, check_windows, combine
 from econindex.io.hierarchy import is_hierarchy_file, parents_for, read_request_hierarchy
 from econindex.schema import (
     AUTOMATION_PATTERNS,
@@ -871,10 +870,11 @@ def _union(tables: Sequence[np.ndarray]) -> np.ndarray:
 
 def _positions(target: pd.Index | np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Positions of ``labels`` in ``target`` (identity when they are the same table)."""
-    target = target if isinstance(target, pd.Index) else pd.Index(target)
+    # object indexes: pandas 3 would infer (and convert to) its string dtype, 3 ms a call
+    target = target if isinstance(target, pd.Index) else pd.Index(target, dtype=object)
     if len(labels) == len(target) and (target.to_numpy() == labels).all():
         return np.arange(len(labels))
-    return target.get_indexer(pd.Index(labels))
+    return target.get_indexer(pd.Index(labels, dtype=object))
 
 
 def _expand_paths(path_or_paths: Any) -> tuple[list[Path], list[Path]]:
@@ -1142,7 +1142,7 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
         if tabs:
             dim_labels[dim] = _union(tabs)
             if dim.endswith("_bin"):  # histogram bins '[1.0, 2.0)' in numeric order
-                dim_labels[dim] = np.array(sorted(dim_labels[dim], key=_bin_start), dtype=object)
+                dim_labels[dim] = np.array(sorted(dim_labels[dim], key=bin_start), dtype=object)
     if "pattern" in dim_labels:
         present = set(map(str, dim_labels["pattern"]))
         dim_labels["pattern"] = np.array([p for p in PATTERNS if p in present], dtype=object)
@@ -1159,10 +1159,12 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
     data_vars: dict[str, Any] = {}
     row_cells: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     # hash each label table once, not once per variable
-    dim_index = {d: pd.Index(labels) for d, labels in dim_labels.items()}
+    dim_index = {d: pd.Index(labels, dtype=object) for d, labels in dim_labels.items()}
     period_index = pd.Index(all_periods, dtype=object)
     platform_index = pd.Index(all_platforms, dtype=object)
-    geo_of_file = [_positions(pd.Index(geo_labels), f.geo_labels) for f in files]
+    geo_of_file = [_positions(pd.Index(geo_labels, dtype=object), f.geo_labels) for f in files]
+    period_of_file = [_positions(period_index, f.periods) for f in files]
+    platform_of_file = [_positions(platform_index, f.platforms) for f in files]
     file_no = {id(f): k for k, f in enumerate(files)}
     file_bytes = sum(f.n_bytes for f in files)
     budget, dense_bytes = max(MEMORY_FACTOR * file_bytes, _MEMORY_FLOOR), 0
@@ -1197,9 +1199,9 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
                     tab, i = c.labels[d]
                     idx_parts[d].append(_positions(dim_index[d], tab)[i])
             if has_period:
-                idx_parts["period"].append(_positions(period_index, f.periods)[c.period])
+                idx_parts["period"].append(period_of_file[file_no[id(f)]][c.period])
             if has_platform:
-                idx_parts["platform"].append(_positions(platform_index, f.platforms)[c.platform])
+                idx_parts["platform"].append(platform_of_file[file_no[id(f)]][c.platform])
             vals.append(c.values)
             rows.append(c.rows)
         v = np.concatenate(vals)
@@ -1345,12 +1347,6 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
 
 
 _LABEL_DIMS = ("task", "request", "pattern")
-
-
-def _bin_start(label: str) -> float:
-    """Lower bound of a histogram bin label such as ``[1.0, 2.0)`` (``inf`` if there is none)."""
-    m = re.search(r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?", str(label))
-    return float(m.group()) if m else float("inf")
 
 
 def _geo_table(files: list[_FileRows]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
