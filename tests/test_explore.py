@@ -233,6 +233,19 @@ def test_trends_of_a_multi_period_release(panel: xr.Dataset, panel_file: Path) -
     assert "GLOBAL" in {p["key"] for p in d["profiles"].values() if p.get("level") == "global"}
 
 
+def test_a_global_release_with_published_shares_only() -> None:
+    """Release 1: GLOBAL only, published pattern percentages (filtered traffic not among them)."""
+    path = Path(str(ei.datasets.data_path("release_2025_02_10/automation_vs_augmentation.csv")))
+    pct = pd.read_csv(path).set_index("interaction_type")["pct"]
+    classified = pct.drop("none")
+    g = explorer_data(ei.datasets.load_release_2025_02())["profiles"]["geo:GLOBAL"]["sections"]
+    hand = (pct["directive"] + pct["feedback loop"]) / classified.sum()
+    assert g["automation"]["value"] == pytest.approx(hand, rel=1e-5)
+    mix = pd.DataFrame(g["mix"]["rows"]).set_index("pattern")["share"]
+    np.testing.assert_allclose(mix, (classified / classified.sum()).reindex(mix.index), rtol=1e-5)
+    assert g["mix"]["reference_label"] == ""  # the world has no reference mix
+
+
 # ------------------------------------------------------------------ the page
 HOSTILE = "</script><script>window.pwned=1</script>\u2028<b>&amp;"
 

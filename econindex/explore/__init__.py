@@ -259,6 +259,28 @@ def _usage_rows(aui: xr.DataArray, eligible: xr.DataArray, counts: xr.DataArray 
     return df
 
 
+def _automation_of(ds: xr.Dataset, level: str | None = None) -> xr.DataArray:
+    """``automation_share``; where a geo (or period) has no pattern counts, from its published shares."""
+    auto = automation_share(ds, level=level)
+    if "pattern_count" in ds.data_vars and "pattern_share_published" in ds.data_vars:
+        published = automation_share(ds.drop_vars("pattern_count"), level=level)
+        auto = auto.fillna(published).assign_attrs(
+            auto.attrs, source=f"{auto.attrs['source']}; published pattern shares where there are no counts"
+        )
+    return auto
+
+
+def _mix_of(ds: xr.Dataset, level: str | None = None) -> xr.DataArray:
+    """``pattern_share``; a geo (or period) without pattern counts gets its published shares, whole."""
+    share = pattern_share(ds, level=level)
+    if "pattern_count" in ds.data_vars and "pattern_share_published" in ds.data_vars:
+        published = pattern_share(ds.drop_vars("pattern_count"), level=level)
+        share = share.where(share.notnull().any(PATTERN), published).assign_attrs(
+            share.attrs, source=f"{share.attrs['source']}; published pattern shares where there are no counts"
+        )
+    return share
+
+
 def _pooled(ds: xr.Dataset, var: str, geos: list[str]) -> xr.Dataset:
     """A one-geo dataset holding ``var`` summed over ``geos`` (the reference mix of a level)."""
     pooled = ds[var].sel({GEO: geos}).sum(GEO, min_count=1).expand_dims({GEO: ["pooled"]})
@@ -388,13 +410,13 @@ class _Builder:
     def _automation(self, ds: xr.Dataset, level: str, src: int) -> None:
         if not ({"pattern_count", "automation_share", "pattern_share_published"} & set(ds.data_vars)):
             return
-        auto = automation_share(ds, level=level)
+        auto = _automation_of(ds, level)
         ref_value: float | None = None
         ref_label = ""
         var = _mix_source(ds)
         ref_geo = _reference_geo(ds, level)
         if ref_geo is not None and var is not None:
-            ref_value = _num(automation_share(ds.sel({GEO: [ref_geo]}))[0])
+            ref_value = _num(_automation_of(ds.sel({GEO: [ref_geo]}))[0])
             ref_label = f"{ref_geo} (the dataset's own aggregate)"
         elif var == "pattern_count" and level in _INDEX_LEVELS:
             ref_value = _num(automation_share(_pooled(ds, var, _level_geos(ds, level)))[0])
@@ -424,13 +446,13 @@ class _Builder:
         if var is None:
             return
         geos = _level_geos(ds, level)
-        share = pattern_share(ds, level=level)
+        share = _mix_of(ds, level)
         ref_geo = _reference_geo(ds, level)
         pats = _labels(share[PATTERN].values)
         refv = np.full(len(pats), np.nan)
         ref_label = ""
         if ref_geo is not None:
-            refv = np.asarray(pattern_share(ds.sel({GEO: [ref_geo]}))[0].sel({PATTERN: pats}).values, float)
+            refv = np.asarray(_mix_of(ds.sel({GEO: [ref_geo]}))[0].sel({PATTERN: pats}).values, float)
             ref_label = f"{ref_geo} (the dataset's own aggregate)"
         elif level in _INDEX_LEVELS:
             refv = np.asarray(pattern_share(_pooled(ds, var, geos))[0].sel({PATTERN: pats}).values, float)
@@ -595,7 +617,7 @@ class _Builder:
             geos = _labels(aui[GEO].values)
             how.append(how_u)
         if {"pattern_count", "automation_share", "pattern_share_published"} & set(ds.data_vars):
-            auto = automation_share(ds, level=level).transpose(GEO, PERIOD)
+            auto = _automation_of(ds, level).transpose(GEO, PERIOD)
             a_geos = _labels(auto[GEO].values)
             geos = geos or a_geos
             A = np.asarray(auto.reindex({GEO: geos}).values, dtype=float)
