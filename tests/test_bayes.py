@@ -66,6 +66,7 @@ def _quiet_fit(model, ds, **kw):
 # --- packaging ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_package_imports_without_pymc() -> None:
     code = (
         "import sys; sys.modules['pymc'] = None; sys.modules['nutpie'] = None\n"
@@ -123,6 +124,53 @@ def test_too_few_states(states, demo) -> None:
         StateAutomationModel().build(demo.isel(geo=[3, 4]))
 
 
+def test_single_state_named(states) -> None:
+    with pytest.raises(EstimationError, match=r"got 1: \['AL'\]"):
+        StateUsageModel().build(states.sel(geo=["AL"]))
+
+
+def test_all_zero_counts_refused(demo) -> None:
+    ds = demo.copy()
+    ds["usage_count"] = ds["usage_count"] * 0.0
+    with pytest.raises(DataValueError, match="usage_count.*zero for every state"):
+        StateUsageModel().build(ds)
+    ds["task_count"] = ds["task_count"] * 0.0
+    with pytest.raises(DataValueError, match="task_count.*zero for every state"):
+        StateTaskMixModel().build(ds)
+    ds["pattern_count"] = ds["pattern_count"] * 0.0
+    with pytest.raises(DataValueError, match="pattern_count.*zero for every state"):
+        StateAutomationModel().build(ds)
+
+
+def test_groupings_need_divisions_named(states) -> None:
+    ds = states.drop_vars("census_division")
+    for grouping in ("region_division", "division"):
+        with pytest.raises(SchemaError, match=rf"grouping='{grouping}'.*census_division"):
+            StateUsageModel(grouping=grouping).build(ds)
+    divisions = np.where(states["geo"] == "OH", "", states["census_division"])
+    blank = states.assign_coords(census_division=("geo", divisions))
+    with pytest.raises(SchemaError, match=r"\['OH'\]"):
+        StateUsageModel(grouping="division").build(blank)
+    # no group effects: no divisions needed
+    model = StateUsageModel(grouping="none").build(ds)
+    assert {v.name for v in model.free_RVs} == {"a", "b_std", "dispersion"}
+    with pytest.raises(OptionError, match="grouping"):
+        StateUsageModel(grouping="state")
+
+
+def test_diagnostics_line_names_failures() -> None:
+    from econindex.bayes._base import diagnostics_line
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(4, 500)) + np.array([0.0, 0.0, 0.0, 3.0])[:, None]
+    table = diagnose(az.from_dict(posterior={"x": x}, sample_stats={"diverging": np.zeros((4, 500), bool)}))
+    line = diagnostics_line(table, 4, 500)
+    assert line.startswith("MCMC DIAGNOSTICS FAILED (4x500 draws): r_hat = ") and "\n" not in line
+    good = diagnose(az.from_dict(posterior={"x": rng.normal(size=(4, 500))}))
+    assert diagnostics_line(good, 4, 500).startswith("MCMC diagnostics passed (4x500 draws): R-hat 1.0")
+
+
+@pytest.mark.slow
 def test_zero_conversations_is_valid(demo) -> None:
     ds = demo.copy()
     ds["usage_count"] = ds["usage_count"].where(ds["geo"] != "WY", 0.0)
@@ -173,26 +221,40 @@ def test_soc_group_counts_against_pandas(demo) -> None:
     assert any("none" in n for n in notes)
 
 
-def test_expected_automation_from_tasks_by_hand() -> None:
-    from econindex.bayes.automation import _expected_from_tasks
+def test_expected_automation_is_the_package_function_by_hand() -> None:
+    """The automation model's E_s is econindex.automation.expected_automation: the none task is left out."""
+    from econindex.automation import expected_automation
+    from econindex.schema import pattern_coords
 
+    pats = ["directive", "feedback loop", "learning", "task iteration", "validation", "none"]
+    tps = np.array(
+        [[0.3, 0.1, 0.4, 0.0, 0.0, 0.2], [0.1, 0.1, 0.2, 0.0, 0.0, 0.6], [0.5, 0.0, 0.0, 0.0, 0.0, 0.5]]
+    )
+    geos = ["AL", "AK", "AZ", "AR"]
     ds = xr.Dataset(
         {
-            "task_count": (("geo", "task"), np.array([[10.0, 30.0], [5.0, 0.0]])),
-            "task_pattern_share": (
-                ("task", "pattern"),
-                np.array([[0.3, 0.1, 0.4, 0.2], [0.1, 0.1, 0.2, 0.6]]),
+            "task_count": (
+                ("geo", "task"),
+                np.array([[10.0, 30.0, 60.0], [5.0, 0.0, 5.0], [1, 1, 1], [2, 2, 0]]),
             ),
+            "task_pattern_share": (("task", "pattern"), tps),
+            "pattern_count": (("geo", "pattern"), np.full((4, 6), 10.0)),
+            "usage_count": ("geo", [100.0, 10.0, 3.0, 4.0]),
+            "working_age_pop": ("geo", [1e6, 2e5, 1e5, 1e5]),
         },
         coords={
-            "geo": ["A", "B"],
-            "task": ["t1", "t2"],
-            "pattern": ["directive", "feedback loop", "learning", "none"],
+            **ei.geography.geo_coords(geos, ["state_us"] * 4),
+            "task": ["t1", "t2", "none"],
+            "soc_major": ("task", ["11", "13", "none"]),
+            **pattern_coords(pats),
         },
     )
-    e = _expected_from_tasks(ds).values
-    r1, r2 = 0.4 / 0.8, 0.2 / 0.4  # automation / classified within each task
-    np.testing.assert_allclose(e, [(10 * r1 + 30 * r2) / 40, r1])
+    data, notes, _ = StateAutomationModel()._inputs(ds, None)
+    r1, r2 = 0.4 / 0.8, 0.2 / 0.4  # automation / classified within each task; the none task has no rate
+    by_hand = [(10 * r1 + 30 * r2) / 40, r1, (r1 + r2) / 2, (r1 + r2) / 2]
+    np.testing.assert_allclose(data["expected_automation"].values, by_hand)
+    np.testing.assert_allclose(data["expected_automation"].values, expected_automation(ds).values)
+    assert any("task_count" in n for n in notes)
 
 
 def test_prior_predictive_shapes(demo) -> None:
@@ -263,7 +325,13 @@ def test_usage_fit_outputs_and_predictive(demo) -> None:
     truth = json.loads(demo.attrs["truth"])
     lo, hi = res.elasticity_interval(0.95)
     assert lo < truth["state_elasticity"] < hi
-    assert set(res.summary().index) >= {"a", "b", "dispersion"}
+    assert set(res.to_frame().index) >= {"a", "b", "dispersion"}
+    text = res.summary()
+    assert isinstance(text, str) and "MCMC diagnostics" in text and res.diagnostics_text in text
+    first = "MCMC diagnostics passed" if res.converged else "MCMC DIAGNOSTICS FAILED"
+    assert res.diagnostics_text.startswith(first)
+    assert list(res.diagnostics.index)[:2] == ["r_hat", "ess_bulk"]
+    assert repr(res).startswith("<UsagePosterior StateUsageModel: b = ") and "\n" not in repr(res)
     # labeled with the dataset's coordinates
     assert list(res.idata.posterior["mu"]["geo"].values) == list(demo["geo"].values)
     aui = res.aui(0.9)
@@ -340,8 +408,8 @@ def test_taskmix_recovers_global_mix(demo) -> None:
     np.testing.assert_allclose(share.sum("soc_major"), 1.0, atol=1e-9)
     err = np.abs(share - observed).max("soc_major")
     assert float(err.max()) < 0.08
-    thin = counts.sum("soc_major") < StateTaskMixModel().centered_min
-    assert thin.any() and (~thin).any()  # the demo exercises both forms
+    centered, _ = res.model._econindex_forms
+    assert centered.any() and (~centered).any()  # the demo exercises both forms
 
 
 @pytest.mark.slow
@@ -409,7 +477,7 @@ def test_real_taskmix_truncation_stated() -> None:
     from econindex.datasets import data_path
 
     ds = ei.read_aei(str(data_path("us_state_tasks_collaboration_2025-08.csv.gz")))
-    res, _ = _quiet_fit(StateTaskMixModel(centered_min=1000), ds, seed=0, truncation=15, **SHORT)
+    res, _ = _quiet_fit(StateTaskMixModel(), ds, seed=0, truncation=15, **SHORT)
     assert any("TRUNCATED" in n and "15" in n for n in res.notes)
     spec = res.specializations(0.9)
     assert {"geo", "soc_major", "raw", "mean", "lower", "upper", "survives"} <= set(spec.columns)
@@ -418,15 +486,44 @@ def test_real_taskmix_truncation_stated() -> None:
     assert (np.abs(np.log(top["mean"])) <= np.abs(np.log(top["raw"])) + 1e-9).mean() >= 0.8
 
 
-def test_taskmix_auto_parameterization() -> None:
-    m = StateTaskMixModel()
-    counts = np.array([[500, 10], [5, 5], [300, 300], [0, 0], [250, 0]])
-    np.testing.assert_array_equal(m._centered_mask(counts), [True, False, True, False, True])
-    assert m._region_form(counts) == "noncentered"  # 60% centered < 80%
-    assert StateTaskMixModel(parameterization="noncentered")._centered_mask(counts).sum() == 0
-    model = StateTaskMixModel().build(demo_states(1))
-    names = {v.name for v in model.free_RVs}
-    assert {"state_logmix_centered", "state_logmix_z"} <= names
+def test_taskmix_forms_chosen_from_the_data() -> None:
+    """Region deviations: centered where regions differ (demo truth sd 0.25), non-centered where not."""
+    rng = np.random.default_rng(3)
+    regions = np.repeat(np.arange(4), 12)
+    base = rng.normal(0, 1, 8)
+    for reg_sd, expected in ((0.0, "noncentered"), (0.5, "centered")):
+        reg = rng.normal(0, reg_sd, (4, 8))
+        eta = base + reg[regions] + rng.normal(0, 0.2, (48, 8))
+        p = np.exp(eta) / np.exp(eta).sum(1, keepdims=True)
+        counts = np.array([rng.multinomial(5000, q) for q in p]).astype(float)
+        counts[0] = 0.0  # a state without task conversations: never centered
+        mask, form = StateTaskMixModel().forms(counts, regions)
+        assert form == expected
+        assert not mask[0].any()
+        # a cell is centered when its count pins its log-rate (1/(n+0.5) < sd^2): big cells yes, tiny no
+        assert mask[counts > 2000].all() and not mask[(counts < 5) & (counts.sum(1, keepdims=True) > 0)].any()
+    forced, _ = StateTaskMixModel(parameterization="centered").forms(counts, regions)
+    assert forced[1:].all() and not forced[0].any()
+
+
+def test_poisson_form_equals_the_multinomial() -> None:
+    """Integrating the flat state level out of the Poisson form gives the multinomial (Baker 1994)."""
+    from scipy import integrate, stats
+
+    y = np.array([7.0, 1.0, 0.0, 12.0])
+    n = int(y.sum())
+
+    def log_marginal(eta: np.ndarray) -> float:
+        def f(level: float) -> float:
+            theta = level + eta
+            return float(np.exp(np.sum(y * theta - np.exp(theta)) - 20.0))
+
+        return float(np.log(integrate.quad(f, -20, 20, points=[np.log(n)], limit=200)[0]) + 20.0)
+
+    eta1, eta2 = np.array([0.1, -1.0, 0.3, 0.9]), np.array([-0.5, 0.2, 0.0, 0.4])
+    p1, p2 = np.exp(eta1) / np.exp(eta1).sum(), np.exp(eta2) / np.exp(eta2).sum()
+    ref = stats.multinomial.logpmf(y, n, p1) - stats.multinomial.logpmf(y, n, p2)
+    assert abs((log_marginal(eta1) - log_marginal(eta2)) - ref) < 1e-6
 
 
 def test_automation_expected_covariate(demo) -> None:

@@ -38,6 +38,7 @@ __all__ = [
     "resolve_sampler",
     "sample",
     "clear_compiled_cache",
+    "diagnostics_line",
 ]
 
 Parameterization = Literal["noncentered", "centered"]
@@ -406,7 +407,7 @@ class BayesResult:
         return float(values[check])
 
     def diagnose(self) -> pd.DataFrame:
-        """The diagnostics table (see :func:`diagnose`) over the model's free parameters."""
+        """The diagnostics table (same as :attr:`diagnostics`)."""
         return self._diagnostics.copy()
 
     @property
@@ -434,14 +435,47 @@ class BayesResult:
         """True when every diagnostic check passed."""
         return bool(self._diagnostics["passed"].all())
 
+    @property
+    def diagnostics(self) -> pd.DataFrame:
+        """The diagnostics table (see :func:`diagnose`): one row per check, with ``passed`` and ``hint``."""
+        return self._diagnostics.copy()
+
+    @property
+    def diagnostics_text(self) -> str:
+        """One line to print beside any estimate of this posterior: passed, or which checks failed."""
+        post = self.posterior
+        return diagnostics_line(self._diagnostics, post.sizes["chain"], post.sizes["draw"])
+
     # --- exports ------------------------------------------------------------
-    def summary(self, var_names: Sequence[str] | None = None, *, hdi_prob: float = 0.9) -> pd.DataFrame:
-        """ArviZ summary table (mean, sd, HDI, MCSE, ESS, R-hat) of ``var_names`` (default: main ones)."""
+    def to_frame(self, var_names: Sequence[str] | None = None, *, hdi_prob: float = 0.9) -> pd.DataFrame:
+        """ArviZ summary table (mean, sd, HDI, MCSE, ESS, R-hat) of ``var_names`` (default: main ones).
+
+        ``attrs`` carry ``converged`` and ``diagnostics`` (the one-line text).
+        """
         names = list(var_names) if var_names is not None else list(self.var_names)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            table: Any = az.summary(self.idata, var_names=names, hdi_prob=hdi_prob)
-            return pd.DataFrame(table)
+            summ: Any = az.summary(self.idata, var_names=names, hdi_prob=hdi_prob)
+            table = pd.DataFrame(summ)
+        table.attrs = {
+            "model": self.model_name,
+            "converged": self.converged,
+            "diagnostics": self.diagnostics_text,
+        }
+        return table
+
+    def summary(self, var_names: Sequence[str] | None = None, *, hdi_prob: float = 0.9) -> str:
+        """Text summary: the posterior table, the diagnostics line and table, and the notes."""
+        post = self.posterior
+        lines = [
+            f"{self.model_name} ({post.sizes['chain']} chains x {post.sizes['draw']} draws, sampler "
+            f"{post.attrs.get('sampler', '?')})",
+            self.to_frame(var_names, hdi_prob=hdi_prob).to_string(),
+            self.diagnostics_text,
+            self._diagnostics[["value", "threshold", "rule", "passed"]].to_string(),
+        ]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
 
     def to_xarray(self) -> xr.Dataset:
         """Posterior draws of the main parameters as an :class:`xarray.Dataset` (attrs: model, notes)."""
@@ -450,6 +484,8 @@ class BayesResult:
             "model": self.model_name,
             "sampler": str(self.posterior.attrs.get("sampler", "")),
             "notes": " | ".join(self.notes),
+            "converged": int(self.converged),
+            "diagnostics": self.diagnostics_text,
         }
         return out
 
@@ -472,15 +508,48 @@ class BayesResult:
         names = list(var_names) if var_names is not None else list(self.var_names)
         return plot_forest(self.idata, names, hdi_prob=hdi_prob, ax=ax, title=self.model_name)
 
+    def _headline(self) -> str:
+        """``name = mean [2.5%, 97.5%]`` of the first main parameter (for ``repr``)."""
+        name = self.var_names[0]
+        da = self.posterior[name]
+        if set(da.dims) != {"chain", "draw"}:
+            return f"{name}: {dict(da.sizes)}"
+        lo, hi = np.quantile(np.asarray(da.values).ravel(), [0.025, 0.975])
+        return f"{name} = {float(da.mean()):.3f} [{lo:.3f}, {hi:.3f}]"
+
+    def __repr__(self) -> str:
+        post = self.posterior
+        state = "converged" if self.converged else "NOT CONVERGED"
+        return (
+            f"<{type(self).__name__} {self.model_name}: {self._headline()}, "
+            f"{post.sizes['chain']}x{post.sizes['draw']} draws, {state}>"
+        )
+
     def __str__(self) -> str:
-        diag = self._diagnostics
-        lines = [
-            f"{self.model_name} ({self.posterior.sizes['chain']} chains x "
-            f"{self.posterior.sizes['draw']} draws, sampler "
-            f"{self.posterior.attrs.get('sampler', '?')})",
-            self.summary().to_string(),
-            "diagnostics: "
-            + ", ".join(f"{c}={r.value:.4g}{'' if r.passed else ' FAIL'}" for c, r in diag.iterrows()),
-        ]
-        lines += [f"note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        return self.summary()
+
+
+def diagnostics_line(table: pd.DataFrame, chains: int, draws: int) -> str:
+    """One line from a :func:`diagnose` table: "MCMC diagnostics passed (...)" or what failed.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"value": [1.02, 900.0, 1100.0, 0.0, 0.0, 0.9],
+    ...                   "threshold": [1.01, 400.0, 400.0, 0.0, 40.0, 0.3],
+    ...                   "rule": ["<=", ">=", ">=", "<=", "<=", ">="],
+    ...                   "passed": [False, True, True, True, True, True]},
+    ...                  index=["r_hat", "ess_bulk", "ess_tail", "divergences", "tree_depth_hits", "e_bfmi"])
+    >>> diagnostics_line(t, 4, 1000)
+    'MCMC DIAGNOSTICS FAILED (4x1000 draws): r_hat = 1.02 (needs <= 1.01); do not trust this posterior yet'
+    """
+    val = table["value"]
+    failed = table[~table["passed"].astype(bool)]
+    if failed.empty:
+        return (
+            f"MCMC diagnostics passed ({chains}x{draws} draws): R-hat {val['r_hat']:.3f}, "
+            f"ESS bulk {val['ess_bulk']:.0f} / tail {val['ess_tail']:.0f}, "
+            f"{val['divergences']:.0f} divergences, {val['tree_depth_hits']:.0f} at max tree depth"
+        )
+    parts = [f"{c} = {r.value:.4g} (needs {r.rule} {r.threshold:g})" for c, r in failed.iterrows()]
+    head = f"MCMC DIAGNOSTICS FAILED ({chains}x{draws} draws): "
+    return head + "; ".join(parts) + "; do not trust this posterior yet"

@@ -47,7 +47,8 @@ def select_states(ds: xr.Dataset, exclude: Exclude = None) -> tuple[xr.Dataset, 
             notes.append(f"excluded before fitting: {', '.join(drop)}")
     if len(geos) < MIN_STATES:
         raise EstimationError(
-            f"at least {MIN_STATES} US states are needed for a hierarchical state model; got {len(geos)}"
+            f"at least {MIN_STATES} located US states (geo_level 'state_us') are needed for a hierarchical "
+            f"state model; got {len(geos)}: {list(geos)}"
         )
     return ds.sel(geo=geos), notes
 
@@ -72,13 +73,25 @@ def require(sub: xr.Dataset, names: Sequence[str], *, covariate: bool) -> None:
                 raise DataValueError(f"{name!r} must be positive; it is zero for states {states}")
 
 
-def _labels(sub: xr.Dataset, coord: str) -> np.ndarray:
+def require_some_counts(values: np.ndarray, name: str) -> None:
+    """Raise :class:`DataValueError` when every state's count of ``name`` is zero (nothing to model)."""
+    if not (np.asarray(values, float) > 0).any():
+        raise DataValueError(f"{name!r} is zero for every state: there are no conversations to model")
+
+
+def _labels(sub: xr.Dataset, coord: str, needed_by: str) -> np.ndarray:
     if coord not in sub.coords:
-        raise SchemaError(f"the state models need the {coord!r} coordinate on 'geo'")
+        raise SchemaError(
+            f"{needed_by} needs the {coord!r} coordinate on 'geo' (Census regions and divisions of the "
+            "states; econindex.geography.geo_coords adds them)"
+        )
     vals = np.asarray(sub[coord].values).astype(str)
-    empty = vals == ""
+    empty = (vals == "") | (vals == "nan") | (vals == "None")
     if empty.any():
-        raise SchemaError(f"{coord!r} is empty for states {[str(g) for g in sub['geo'].values[empty]]}")
+        raise SchemaError(
+            f"{coord!r} is empty for states {[str(g) for g in sub['geo'].values[empty]]}, "
+            f"which {needed_by} needs"
+        )
     return vals
 
 
@@ -93,10 +106,17 @@ class Hierarchy:
     region_of_division: np.ndarray
 
 
-def hierarchy(sub: xr.Dataset) -> Hierarchy:
-    """Census regions and divisions of the states of ``sub`` as integer codes."""
-    reg = _labels(sub, "census_region")
-    div = _labels(sub, "census_division")
+def hierarchy(sub: xr.Dataset, *, needed_by: str = "the state models", required: bool = True) -> Hierarchy:
+    """Census regions and divisions of the states of ``sub`` as integer codes.
+
+    With ``required=False`` (a model without group effects) missing labels
+    give an empty hierarchy instead of an error.
+    """
+    if not required and not {"census_region", "census_division"} <= set(sub.coords):
+        n = sub.sizes["geo"]
+        return Hierarchy([], [], np.zeros(n, int), np.zeros(n, int), np.zeros(0, int))
+    reg = _labels(sub, "census_region", needed_by)
+    div = _labels(sub, "census_division", needed_by)
     regions, ri = np.unique(reg, return_inverse=True)
     divisions, di = np.unique(div, return_inverse=True)
     rod = np.zeros(len(divisions), dtype=int)

@@ -9,8 +9,9 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from econindex.automation import expected_automation
 from econindex.bayes._base import PARAMETERIZATIONS, BayesResult, group_effect, sample, warn_if_failed
-from econindex.bayes._data import MIN_STATES, Exclude, require, select_states
+from econindex.bayes._data import MIN_STATES, Exclude, require, require_some_counts, select_states
 from econindex.errors import DataValueError, MissingCovariateError, OptionError, SchemaError
 from econindex.schema import AUTOMATION_PATTERNS, CLASSIFIED_PATTERNS, check_option
 
@@ -19,7 +20,7 @@ __all__ = ["AutomationPosterior", "StateAutomationModel"]
 LIKELIHOODS = ("auto", "binomial", "beta", "logitnormal")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class AutomationPosterior(BayesResult):
     """Posterior of :class:`StateAutomationModel`; ``c`` is the task-mix controlled usage effect."""
 
@@ -51,16 +52,6 @@ class AutomationPosterior(BayesResult):
             },
             attrs={"prob": prob},
         )
-
-
-def _expected_from_tasks(sub: xr.Dataset) -> xr.DataArray:
-    """Expected automation share of each state from its task mix and the global pattern mix per task."""
-    tps = sub["task_pattern_share"]
-    auto = tps.sel(pattern=[p for p in AUTOMATION_PATTERNS if p in tps["pattern"].values]).sum("pattern")
-    cls = tps.sel(pattern=[p for p in CLASSIFIED_PATTERNS if p in tps["pattern"].values]).sum("pattern")
-    rate = auto / cls.where(cls > 0)
-    tc = sub["task_count"].where(rate.notnull())
-    return (tc * rate).sum("task") / tc.sum("task").where(tc.sum("task") > 0)
 
 
 @dataclass(frozen=True)
@@ -153,6 +144,7 @@ class StateAutomationModel:
             bad = [str(g) for g in sub["geo"].values[~np.isfinite(cls.values)]]
             if bad:
                 raise DataValueError(f"pattern_count is missing for states {bad}; pass exclude={bad!r}")
+            require_some_counts(cls.values, "pattern_count (classified patterns)")
             out["automation_count"] = auto.drop_vars([c for c in auto.coords if c != "geo"])
             out["classified_count"] = cls.drop_vars([c for c in cls.coords if c != "geo"])
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -186,7 +178,8 @@ class StateAutomationModel:
                 raise MissingCovariateError(f"'expected_automation' is missing for states {missing}")
             notes.append("expected automation: the dataset's expected_automation")
         elif "task_count" in sub.data_vars and "task_pattern_share" in sub.data_vars:
-            exp_ = _expected_from_tasks(sub)
+            # the one implementation (none/not_classified tasks excluded); rates from the whole dataset
+            exp_ = expected_automation(ds).sel(geo=sub["geo"].values)
             missing = [str(g) for g in sub["geo"].values[~np.isfinite(exp_.values)]]
             if missing:
                 raise MissingCovariateError(

@@ -12,7 +12,14 @@ import pytensor.tensor as pt
 import xarray as xr
 
 from econindex.bayes._base import PARAMETERIZATIONS, BayesResult, group_effect, sample, warn_if_failed
-from econindex.bayes._data import Exclude, Hierarchy, hierarchy, select_states, soc_group_counts
+from econindex.bayes._data import (
+    Exclude,
+    Hierarchy,
+    hierarchy,
+    require_some_counts,
+    select_states,
+    soc_group_counts,
+)
 from econindex.errors import EstimationError, OptionError
 from econindex.schema import check_option
 
@@ -25,18 +32,22 @@ def _lq(share: xr.DataArray, weight: xr.DataArray) -> xr.DataArray:
     return share / national
 
 
-def _derived(idata: az.InferenceData, hier: Hierarchy, geos: np.ndarray) -> None:
-    """Add each state's log-mix, ``share`` (its softmax) and zero-sum ``state_deviation`` to the posterior."""
+def _derived(idata: az.InferenceData, hier: Hierarchy, geos: np.ndarray, centered: np.ndarray,
+             has_data: np.ndarray) -> None:
+    """Add each state's log-mix, ``share`` (its softmax) and zero-sum ``state_deviation`` to the posterior.
+
+    Rebuilds the sampled log-rates from their centered and non-centered
+    pieces exactly as the model does (numpy, after sampling: keeping these
+    deterministics out of the graph shortens nutpie's numba compilation).
+    """
     post: xr.Dataset = idata["posterior"]
     region = post["region_deviation"].isel(region=xr.DataArray(hier.region_of_state, dims="geo"))
     center = (post["mix"] + region.drop_vars("region")).assign_coords(geo=geos)
-    parts = []
-    if "state_logmix_centered" in post:
-        parts.append(post["state_logmix_centered"].rename(geo_centered="geo"))
-    if "state_logmix_z" in post:
-        z = post["state_logmix_z"].rename(geo_noncentered="geo")
-        parts.append(center.sel(geo=z["geo"]) + post["sigma_state"] * z)
-    eta = xr.concat(parts, dim="geo").sel(geo=geos).transpose("chain", "draw", "geo", "soc_major")
+    level = (post["level"] * xr.DataArray(has_data.astype(float), dims="geo")).assign_coords(geo=geos)
+    noncentered = level + center + post["sigma_state"] * post["state_z"].assign_coords(geo=geos)
+    mask = xr.DataArray(centered, dims=("geo", "soc_major"))
+    theta = xr.where(mask, post["state_lograte"].assign_coords(geo=geos), noncentered)
+    eta = (theta - level).transpose("chain", "draw", "geo", "soc_major")
     post["state_logmix"] = eta
     e = xr.apply_ufunc(np.exp, eta - eta.max("soc_major"))
     post["share"] = e / e.sum("soc_major")
@@ -44,7 +55,49 @@ def _derived(idata: az.InferenceData, hier: Hierarchy, geos: np.ndarray) -> None
     post["state_deviation"] = dev - dev.mean("soc_major")
 
 
-@dataclass(frozen=True)
+def empirical_scales(counts: np.ndarray, region_of_state: np.ndarray) -> tuple[float, float, float]:
+    """Moment estimates of the state and region sds of the log-mix and the sampling variance.
+
+    With ``L[s, k] = log(n[s, k] + 0.5)`` centered within each state (the
+    empirical log-mix), its sampling variance about ``1 / (n + 0.5)``, the
+    group means ``g`` and region means ``R`` of ``L``: the state sd is the
+    residual sd of ``L - g - R`` net of sampling noise, the region sd the sd
+    of ``R`` net of what the states' spread puts into a region mean.
+    Returns ``(sigma_state, sigma_region, sampling variance)``; used only to
+    choose the parameterization.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> eta = rng.normal(0, 0.3, (40, 6))
+    >>> p = np.exp(eta) / np.exp(eta).sum(1, keepdims=True)
+    >>> counts = np.array([rng.multinomial(20000, q) for q in p])
+    >>> s, r, v = empirical_scales(counts, np.repeat([0, 1], 20))
+    >>> 0.24 < s < 0.36, r < 0.1
+    (True, True)
+    """
+    rows = counts.sum(axis=1) > 0
+    n = counts[rows].astype(float) + 0.5
+    reg = region_of_state[rows]
+    lv = np.log(n)
+    lv -= lv.mean(axis=1, keepdims=True)
+    var = 1.0 / n
+    g = lv.mean(axis=0)
+    regions = np.unique(reg)
+    rmean = np.vstack([lv[reg == r].mean(axis=0) for r in regions]) - g
+    resid = lv - g - rmean[np.searchsorted(regions, reg)]
+    # the delta-method variance 1/(n + 0.5) holds for cells of ten conversations or more
+    ok = n >= 10.5
+    if not ok.any():
+        return 1.0, 0.0, 1.0
+    v = float(np.mean(var[ok]))
+    s2 = max(float(np.mean(resid[ok] ** 2) - v), 1e-4)
+    n_r = np.array([(reg == r).sum() for r in regions], float)
+    r2 = max(float(np.mean(rmean**2) - np.mean((s2 + v) / n_r)), 0.0)
+    return float(np.sqrt(s2)), float(np.sqrt(r2)), v
+
+
+@dataclass(frozen=True, repr=False)
 class TaskMixPosterior(BayesResult):
     """Posterior of :class:`StateTaskMixModel`: shares and location quotients per state and SOC group."""
 
@@ -92,7 +145,7 @@ class TaskMixPosterior(BayesResult):
 
 @dataclass(frozen=True)
 class StateTaskMixModel:
-    r"""Multinomial model of each state's conversations over SOC major groups.
+    r"""Multinomial-logit model of each state's conversations over SOC major groups.
 
     .. math::
 
@@ -100,26 +153,30 @@ class StateTaskMixModel:
         \eta_{sk} = m_k + \rho_{r(s)k} + \epsilon_{sk} \\
         m &\sim \mathrm{ZeroSumNormal}(2), \quad
         \rho \sim \mathrm{ZeroSumNormal}(\sigma_r) \text{ over regions and groups}, \quad
-        \epsilon_{s\cdot} \sim \mathrm{ZeroSumNormal}(\sigma_s) \text{ over groups}
+        \epsilon_{sk} \sim N(0, \sigma_s)
 
-    Zero-sum deviations identify the softmax (adding a constant to every
-    group of a state changes nothing) and separate the global mix from the
-    regional deviations. Thinly measured states are shrunk towards their
-    region's mix.
+    sampled through its Poisson form (Baker 1994): ``n[s, k] ~ Poisson(exp(
+    theta[s, k]))`` with ``theta = level_s + eta`` and a (nearly) flat
+    ``level_s ~ N(log(N_s / K), 10)`` per state gives the same posterior of
+    the shares, and every sampled quantity is identified by construction:
+    each cell's log-rate by its own count, each state's level by its
+    cells, the global and regional mixes by the zero-sum constraints. (In
+    the softmax form a state's common shift is invisible to the likelihood
+    and lies, for states pinned by thousands of conversations, along a
+    direction a diagonal mass matrix cannot scale.) Reported state
+    deviations are projected to sum to zero over groups.
 
     Parameters
     ----------
     parameterization : {"auto", "centered", "noncentered"}
-        Form of the state log-mixes and region deviations. Centered suits states measured by hundreds of
-        conversations, whose counts pin their mix; non-centered suits thin
-        states (a centered thin state makes a funnel). "auto" (default) uses
-        the centered form for states with at least ``centered_min`` task
-        conversations and the non-centered form for the others, and centers
-        the region deviations when at least 80% of the states are centered.
-    centered_min : int
-        Threshold of "auto".
-    prior_sigma_state, prior_sigma_region : float
-        Half-normal prior scales of the deviation sds (log-share scale).
+        Form of the cell log-rates and region deviations. "auto" (default)
+        chooses from the data (:func:`empirical_scales`): a cell is centered
+        when its count pins its log-rate more tightly than the spread of
+        state deviations (``1 / (n + 0.5) < sigma_state_hat^2``), else
+        non-centered; the region deviations are centered when their moment
+        estimate exceeds what the states' spread puts into a region mean.
+    prior_sigma_state : float
+        Half-normal prior scale of the state sd (log-share scale).
     target_accept : float
         NUTS target acceptance rate.
 
@@ -127,23 +184,18 @@ class StateTaskMixModel:
     --------
     >>> from econindex.bayes._demo import demo_states
     >>> model = StateTaskMixModel().build(demo_states(0))
-    >>> len(model.coords["soc_major"]), len(model.coords["geo_noncentered"])  # 2 thin states
-    (22, 2)
+    >>> len(model.coords["soc_major"]), sorted(v.name for v in model.free_RVs)
+    (22, ['level', 'mix', 'region_z', 'sigma_region', 'sigma_state', 'state_lograte', 'state_z'])
     """
 
     parameterization: str = "auto"
-    centered_min: int = 200
     prior_sigma_state: float = 0.5
-    prior_sigma_region: float = 0.5
     target_accept: float = 0.9
 
     def __post_init__(self) -> None:
         check_option("parameterization", self.parameterization, (*PARAMETERIZATIONS, "auto"))
-        if not self.centered_min >= 0:
-            raise OptionError(f"centered_min={self.centered_min!r} must be non-negative")
-        for name in ("prior_sigma_state", "prior_sigma_region"):
-            if not getattr(self, name) > 0:
-                raise OptionError(f"{name}={getattr(self, name)!r} must be positive")
+        if not self.prior_sigma_state > 0:
+            raise OptionError(f"prior_sigma_state={self.prior_sigma_state!r} must be positive")
 
     def _inputs(
         self, ds: xr.Dataset, exclude: Exclude, truncation: int | None
@@ -162,6 +214,7 @@ class StateTaskMixModel:
                 "conversations up, so small states' mixes omit their rarer tasks and shares and "
                 "location quotients describe the reported cells only"
             )
+        require_some_counts(counts.values, "task_count")
         empty = [str(g) for g in counts["geo"].values[counts.sum("soc_major").values == 0]]
         if empty:
             notes.append(
@@ -177,63 +230,54 @@ class StateTaskMixModel:
         data, _, hier = self._inputs(ds, exclude, None)
         return self._model(data, hier)
 
-    def _centered_mask(self, counts: np.ndarray) -> np.ndarray:
-        """States whose log-mix is sampled in centered form."""
-        n = counts.sum(axis=1)
-        if self.parameterization == "auto":
-            return np.asarray(n >= self.centered_min)
-        return np.full(n.shape, self.parameterization == "centered")
-
-    def _region_form(self, counts: np.ndarray) -> str:
-        """Form of the region deviations: with "auto", centered when most states (80%) are."""
+    def forms(self, counts: np.ndarray, region_of_state: np.ndarray) -> tuple[np.ndarray, str]:
+        """Cells sampled centered (a (state, group) mask) and the form of the region deviations."""
+        empty = counts.sum(axis=1) == 0
         if self.parameterization != "auto":
-            return self.parameterization
-        return "centered" if self._centered_mask(counts).mean() >= 0.8 else "noncentered"
+            mask = np.full(counts.shape, self.parameterization == "centered")
+            mask[empty] = False  # a state without counts has only its prior: always non-centered
+            return mask, self.parameterization
+        s, r, v = empirical_scales(counts, region_of_state)
+        mask = (1.0 / (counts + 0.5) < s**2) & ~empty[:, None]
+        n_r = np.bincount(region_of_state[~empty]) if (~empty).any() else np.array([1])
+        region = "centered" if r**2 > (s**2 + v) / float(np.median(n_r[n_r > 0])) else "noncentered"
+        return mask, region
 
     def _model(self, data: xr.Dataset, hier: Hierarchy) -> pm.Model:
-        counts = data["task_count"].values
+        counts = np.asarray(data["task_count"].values, float)
+        k = counts.shape[1]
         coords = {"geo": data["geo"].values, "region": hier.regions, "soc_major": data["soc_major"].values}
-        centered = self._centered_mask(counts)
-        geos = data["geo"].values
-        if centered.any():
-            coords["geo_centered"] = geos[centered]
-        if (~centered).any():
-            coords["geo_noncentered"] = geos[~centered]
+        centered, region_form = self.forms(counts, hier.region_of_state)
+        total = counts.sum(axis=1)
+        has_data = (total > 0).astype(float)
         with pm.Model(coords=coords) as model:
-            # every input is a pm.Data container, so a compiled model is reused for new data
+            # every input is a pm.Data container (the centered-cell mask too), so a compiled model of the
+            # same size is reused for new data
             obs = pm.Data("task_count_observed", counts, dims=("geo", "soc_major"))
-            total = pm.Data("conversations", counts.sum(axis=1), dims="geo")
+            w = pm.Data("has_data", has_data, dims="geo")
+            cmask = pm.Data("centered_cell", centered.astype(float), dims=("geo", "soc_major"))
             reg_of_state = pm.Data("region_of_state", hier.region_of_state, dims="geo")
+            level_mu = pm.Data("level_prior_mean", np.log((total + 1.0) / k), dims="geo")
+            level_sd = pm.Data("level_prior_sd", np.where(total > 0, 10.0, 1.0), dims="geo")
             mix = pm.ZeroSumNormal("mix", sigma=2.0, dims="soc_major")
-            sigma_r = pm.HalfNormal("sigma_region", self.prior_sigma_region)
+            # boundary-avoiding Gamma(2, 10) (mean 0.2) on the sd of 4 regions: as in StateUsageModel
+            sigma_r = pm.Gamma("sigma_region", alpha=2.0, beta=10.0)
             sigma_s = pm.HalfNormal("sigma_state", self.prior_sigma_state)
-            region_form = self._region_form(counts)
             region = group_effect(
                 "region_deviation", sigma_r, ("region", "soc_major"), region_form, zerosum_axes=2
             )
-            center = mix[None, :] + region[reg_of_state]
-            # Each state's log-mix is centered on its region's mix (not a deviation added to it), so
-            # the global and regional mixes are not tied to the state deviations along a ridge; iid
-            # normal deviations give the same shares as zero-sum ones (softmax ignores a common
-            # shift). Centered for states whose counts pin their mix, non-centered for thin ones.
-            centered = self._centered_mask(counts)
-            pieces, order = [], []
-            if centered.any():
-                ic = np.flatnonzero(centered)
-                pieces.append(pm.Normal("state_logmix_centered", mu=center[ic], sigma=sigma_s,
-                                        dims=("geo_centered", "soc_major")))
-                order.append(ic)
-            if (~centered).any():
-                inc = np.flatnonzero(~centered)
-                z = pm.Normal("state_logmix_z", 0.0, 1.0, dims=("geo_noncentered", "soc_major"))
-                pieces.append(center[inc] + sigma_s * z)
-                order.append(inc)
-            perm = np.argsort(np.concatenate(order))
-            eta = pt.concatenate(pieces, axis=0)[perm] if len(pieces) > 1 else pieces[0]
-            # shares and zero-sum state deviations are derived after sampling (_derived): keeping
-            # deterministics out of the graph shortens nutpie's numba compilation
-            pm.Multinomial("task_count", n=total, p=pm.math.softmax(eta, axis=-1), observed=obs,
-                           dims=("geo", "soc_major"))
+            # a state's level (its log conversations per group); a state without counts has no
+            # likelihood, its level is unused (multiplied by 0) and its cells are its region's mix
+            level = pm.Normal("level", level_mu, level_sd, dims="geo")
+            mean = (level * w)[:, None] + mix[None, :] + region[reg_of_state]
+            # both forms of every cell are free parameters; the mask picks the one in the likelihood and
+            # the other is a prior-only draw that integrates to one (it does not change the posterior)
+            theta_c = pm.Normal("state_lograte", mean, sigma_s, dims=("geo", "soc_major"))
+            z = pm.Normal("state_z", 0.0, 1.0, dims=("geo", "soc_major"))
+            theta = cmask * theta_c + (1.0 - cmask) * (mean + sigma_s * z)
+            # Poisson log-likelihood of the cells (constant lgamma(n + 1) dropped)
+            pm.Potential("task_count_loglik", (w[:, None] * (obs * theta - pt.exp(theta))).sum())
+        model._econindex_forms = (centered, region_form)  # type: ignore[attr-defined]
         return model
 
     def fit(
@@ -270,8 +314,9 @@ class StateTaskMixModel:
         """
         data, notes, hier = self._inputs(ds, exclude, truncation)
         model = self._model(data, hier)
-        key = (type(self).__name__, self, data.sizes["soc_major"], len(hier.regions),
-               tuple(self._centered_mask(data["task_count"].values)))
+        centered, region_form = model._econindex_forms  # type: ignore[attr-defined]
+        key = (type(self).__name__, self, data.sizes["geo"], data.sizes["soc_major"], len(hier.regions),
+               region_form)
         idata = sample(
             model,
             draws=draws,
@@ -283,7 +328,12 @@ class StateTaskMixModel:
             progressbar=progressbar,
             cache_key=key,
         )
-        _derived(idata, hier, data["geo"].values)
+        has_data = data["task_count"].sum("soc_major").values > 0
+        _derived(idata, hier, data["geo"].values, centered, has_data)
+        notes.append(
+            f"parameterization: {int(centered.sum())} of {centered.size} (state, group) cells centered, "
+            f"region deviations {region_form}"
+        )
         res = TaskMixPosterior(
             idata=idata,
             model_name=type(self).__name__,
@@ -292,10 +342,9 @@ class StateTaskMixModel:
             var_names=("mix", "sigma_region", "sigma_state"),
             notes=tuple(notes),
             model=model,
-            # the mean over groups of each state's log-mix is not identified (softmax ignores it) and
-            # mixes slowly along that direction; diagnostics cover the identified quantities
+            # diagnostics cover the identified quantities (the prior-only twin of each cell is left out)
             diagnostic_names=("mix", "sigma_region", "sigma_state", "region_deviation", "state_deviation",
-                              "share"),
+                              "share", "level"),
         )
         warn_if_failed(res.diagnose(), res.model_name)
         return res

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import arviz as az
 import numpy as np
@@ -10,16 +11,17 @@ import pymc as pm
 import xarray as xr
 
 from econindex.bayes._base import PARAMETERIZATIONS, BayesResult, group_effect, sample, warn_if_failed
-from econindex.bayes._data import Exclude, Hierarchy, hierarchy, require, select_states
+from econindex.bayes._data import Exclude, Hierarchy, hierarchy, require, require_some_counts, select_states
 from econindex.errors import DataValueError, OptionError
 from econindex.schema import check_option
 
 __all__ = ["StateUsageModel", "UsagePosterior"]
 
 STATE_EFFECTS = ("gamma", "lognormal")
+GROUPINGS = ("region_division", "division", "none")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class UsagePosterior(BayesResult):
     """Posterior of :class:`StateUsageModel`: elasticity ``b``, per-state AUI, predictions for new states."""
 
@@ -107,7 +109,17 @@ class UsagePosterior(BayesResult):
         rng = np.random.default_rng(seed)
         shape = (post.sizes["chain"], post.sizes["draw"])
         x = np.log(gdp / working_age_pop) - self.x_mean
-        if division is not None:
+        if "division_effect" not in post:  # grouping="none"
+            d_eff = np.zeros(shape)
+        elif "region_effect" not in post:  # grouping="division"
+            if division is not None:
+                if division not in post["division"].values:
+                    known = list(post["division"].values)
+                    raise OptionError(f"division={division!r} is not in the fit: {known}")
+                d_eff = post["division_effect"].sel(division=division).values
+            else:
+                d_eff = post["sigma_division"].values * rng.standard_normal(shape)
+        elif division is not None:
             if division not in post["division"].values:
                 raise OptionError(f"division={division!r} is not in the fit: {list(post['division'].values)}")
             d_eff = post["division_effect"].sel(division=division).values
@@ -160,9 +172,15 @@ class StateUsageModel:
 
     Parameters
     ----------
-    parameterization : {"noncentered", "centered"}
-        Form of the division (and log-normal state) effects. Non-centered
-        suits the few, weakly identified divisions.
+    grouping : {"region_division", "division", "none"}
+        Group effects: divisions nested in regions (default), Census
+        divisions only (zero-sum), or none (the negative binomial's state
+        factor only).
+    parameterization : {"auto", "noncentered", "centered"}
+        Form of the division (and log-normal state) effects. "auto" (default)
+        decides from the data: centered when a division's states pin its
+        effect more tightly than the prior spread of division effects (see
+        :meth:`division_form`), non-centered otherwise.
     state_effect : {"gamma", "lognormal"}
         See above.
     prior_b_sd : float
@@ -187,14 +205,16 @@ class StateUsageModel:
     >>> lo, hi = res.elasticity_interval(0.9)  # doctest: +SKIP
     """
 
-    parameterization: str = "noncentered"
+    grouping: str = "region_division"
+    parameterization: str = "auto"
     state_effect: str = "gamma"
     prior_b_sd: float = 2.0
     prior_a: tuple[float, float] | None = None
     target_accept: float = 0.9
 
     def __post_init__(self) -> None:
-        check_option("parameterization", self.parameterization, PARAMETERIZATIONS)
+        check_option("grouping", self.grouping, GROUPINGS)
+        check_option("parameterization", self.parameterization, (*PARAMETERIZATIONS, "auto"))
         check_option("state_effect", self.state_effect, STATE_EFFECTS)
         if not self.prior_b_sd > 0:
             raise OptionError(f"prior_b_sd={self.prior_b_sd!r} must be positive")
@@ -209,18 +229,45 @@ class StateUsageModel:
         y = np.asarray(sub["usage_count"].values, float)
         if (np.abs(y - np.round(y)) > 1e-9).any():
             raise DataValueError("usage_count must hold whole conversation counts for StateUsageModel")
+        require_some_counts(y, "usage_count")
         zero = [str(g) for g in sub["geo"].values[y == 0]]
         if zero:
             notes.append(f"states with zero conversations (kept, valid data): {zero}")
         keep = ("geo_name", "census_region", "census_division", "abuse_flagged")
         data = sub[["usage_count", "working_age_pop", "gdp"]]
         data = data.drop_vars([c for c in data.coords if c not in (*keep, "geo")])
-        return data, notes, hierarchy(sub)
+        return data, notes, hierarchy(sub, needed_by=f"StateUsageModel(grouping={self.grouping!r})",
+                                      required=self.grouping != "none")
 
     def build(self, ds: xr.Dataset, *, exclude: Exclude = None) -> pm.Model:
         """The PyMC model for ``ds`` (US states, minus ``exclude``)."""
         data, _, hier = self._inputs(ds, exclude)
         return self._model(data, hier)
+
+    def division_form(self, data: xr.Dataset, hier: Hierarchy) -> str:
+        """Centered or non-centered division effects, as set or (``"auto"``) decided from the data.
+
+        The data pin a division's effect to about ``s / sqrt(n_d)``, with
+        ``s`` the residual sd of the OLS of log usage per person on the
+        predictor (a moment estimate of the state-level noise) and ``n_d``
+        the division's states; the prior spread of division effects is the
+        prior mean of ``sigma_division`` (0.2). Centered when the median
+        division is pinned more tightly than that (Betancourt and Girolami
+        2015), non-centered otherwise.
+        """
+        if self.parameterization != "auto":
+            return self.parameterization
+        if self.grouping == "none":
+            return "noncentered"
+        y = np.maximum(np.asarray(data["usage_count"].values, float), 0.5)
+        pop = np.asarray(data["working_age_pop"].values, float)
+        x = np.log(np.asarray(data["gdp"].values, float) / pop)
+        ly = np.log(y / pop)
+        design = np.column_stack([np.ones_like(x), x])
+        resid = ly - design @ np.linalg.lstsq(design, ly, rcond=None)[0]
+        s = float(np.sqrt(resid @ resid / max(len(ly) - 2, 1)))
+        n_d = np.bincount(hier.division_of_state, minlength=len(hier.divisions))
+        return "centered" if s / np.sqrt(np.median(n_d)) < 0.2 else "noncentered"
 
     def _model(self, data: xr.Dataset, hier: Hierarchy) -> pm.Model:
         y = data["usage_count"].values
@@ -231,27 +278,41 @@ class StateUsageModel:
             a_mu, a_sd = self.prior_a
         else:
             a_mu, a_sd = float(np.log(max(y.sum(), 1.0) / pop.sum())), 1.5
-        coords = {"geo": data["geo"].values, "region": hier.regions, "division": hier.divisions}
+        x_sd = float(x.std()) if x.std() > 0 else 1.0
+        form = self.division_form(data, hier)
+        coords: dict[str, Any] = {"geo": data["geo"].values}
+        if self.grouping != "none":
+            coords["division"] = hier.divisions
+        if self.grouping == "region_division":
+            coords["region"] = hier.regions
         with pm.Model(coords=coords) as model:
             # every input is a pm.Data container, so a compiled model is reused for new data
             log_pop = pm.Data("log_pop", np.log(pop), dims="geo")
-            xc = pm.Data("ln_gdp_pc_centered", x - x_mean, dims="geo")
+            # the one predictor is standardized (centered and scaled: with one regressor this is its
+            # QR decomposition); b on the log-GDP scale is a deterministic function of b_std
+            xs = pm.Data("ln_gdp_pc_standardized", (x - x_mean) / x_sd, dims="geo")
             y_obs = pm.Data("usage_count_observed", y, dims="geo")
-            div_of_state = pm.Data("division_of_state", hier.division_of_state, dims="geo")
-            reg_of_div = pm.Data("region_of_division", hier.region_of_division, dims="division")
             a_loc = pm.Data("a_prior_mean", a_mu)
             a = pm.Normal("a", a_loc, a_sd)
-            b = pm.Normal("b", 0.0, self.prior_b_sd)
-            # boundary-avoiding Gamma(2, 10) priors (mean 0.2, mode 0.1) on the sds of the 4 region
-            # and 9 division effects: with so few groups a half-normal puts mass at 0, where the
-            # funnel causes divergences and slow mixing of the sds
-            sigma_r = pm.Gamma("sigma_region", alpha=2.0, beta=10.0)
-            sigma_d = pm.Gamma("sigma_division", alpha=2.0, beta=10.0)
-            region = group_effect("region_effect", sigma_r, "region", "noncentered", zerosum_axes=1)
-            division = group_effect(
-                "division_effect", sigma_d, "division", self.parameterization, mu=region[reg_of_div]
-            )
-            eta = log_pop + a + b * xc + division[div_of_state]
+            b_std = pm.Normal("b_std", 0.0, self.prior_b_sd * x_sd)
+            pm.Deterministic("b", b_std / x_sd)
+            eta = log_pop + a + b_std * xs
+            if self.grouping != "none":
+                div_of_state = pm.Data("division_of_state", hier.division_of_state, dims="geo")
+                # boundary-avoiding Gamma(2, 10) priors (mean 0.2, mode 0.1) on the sds of the 4 region
+                # and 9 division effects: with so few groups a half-normal puts mass at 0, where the
+                # funnel causes divergences and slow mixing of the sds
+                sigma_d = pm.Gamma("sigma_division", alpha=2.0, beta=10.0)
+                if self.grouping == "region_division":
+                    reg_of_div = pm.Data("region_of_division", hier.region_of_division, dims="division")
+                    sigma_r = pm.Gamma("sigma_region", alpha=2.0, beta=10.0)
+                    region = group_effect("region_effect", sigma_r, "region", "noncentered", zerosum_axes=1)
+                    division = group_effect(
+                        "division_effect", sigma_d, "division", form, mu=region[reg_of_div]
+                    )
+                else:
+                    division = group_effect("division_effect", sigma_d, "division", form, zerosum_axes=1)
+                eta = eta + division[div_of_state]
             if self.state_effect == "gamma":
                 dispersion = pm.HalfNormal("dispersion", 1.0)
                 mu = pm.Deterministic("mu", pm.math.exp(eta), dims="geo")
@@ -260,7 +321,8 @@ class StateUsageModel:
                 )
             else:
                 sigma_s = pm.HalfNormal("sigma_state", 1.0)
-                log_rate = group_effect("log_rate", sigma_s, "geo", self.parameterization, mu=eta)
+                state_form = "noncentered" if self.parameterization == "noncentered" else "centered"
+                log_rate = group_effect("log_rate", sigma_s, "geo", state_form, mu=eta)
                 pm.Deterministic("state_effect", log_rate - eta, dims="geo")
                 rate = pm.Deterministic("rate", pm.math.exp(log_rate), dims="geo")
                 pm.Poisson("usage_count", mu=rate, observed=y_obs, dims="geo")
@@ -313,7 +375,8 @@ class StateUsageModel:
         """
         data, notes, hier = self._inputs(ds, exclude)
         model = self._model(data, hier)
-        key = (type(self).__name__, self, data.sizes["geo"], len(hier.regions), len(hier.divisions))
+        key = (type(self).__name__, self, data.sizes["geo"], len(hier.regions), len(hier.divisions),
+               self.division_form(data, hier))
         idata = sample(
             model,
             draws=draws,
@@ -331,13 +394,9 @@ class StateUsageModel:
             notes.append("AUI reference: usage per working-age person of the fitted states")
         else:
             notes.append(f"AUI reference ratio from the dataset: {float(ref):.7g}")
-        names: tuple[str, ...] = (
-            "a",
-            "b",
-            "sigma_region",
-            "sigma_division",
-            "dispersion" if self.state_effect == "gamma" else "sigma_state",
-        )
+        sds = {"region_division": ("sigma_region", "sigma_division"), "division": ("sigma_division",),
+               "none": ()}[self.grouping]
+        names = ("b", "a", *sds, "dispersion" if self.state_effect == "gamma" else "sigma_state")
         res = UsagePosterior(
             idata=idata,
             model_name=type(self).__name__,
