@@ -54,6 +54,7 @@ __all__ = [
     "TIER_LABELS",
     "ConvergenceResult",
     "automation_share",
+    "cluster_identity",
     "convergence",
     "gini",
     "lorenz_curve",
@@ -403,10 +404,22 @@ def _identity(counts: xr.DataArray, dim: str) -> list[str]:
     labels = _labels(counts[dim].values)
     if dim != REQUEST or "request_level" not in counts.coords:
         return labels
-    levels = _labels(counts["request_level"].values)
+    return cluster_identity(labels, counts["request_level"].values)
+
+
+def cluster_identity(labels: Sequence[str], levels: Any) -> list[str]:
+    """Request cluster names of ``read_aei`` labels: ``"<name> [level N]"`` is ``<name>`` at level N.
+
+    The suffix is removed only where ``N`` equals the label's own level.
+
+    Examples
+    --------
+    >>> cluster_identity(["not_classified [level 2]", "a [level 1]"], [2, 2])
+    ['not_classified', 'a [level 1]']
+    """
     return [
         lab.removesuffix(f" [level {lv}]") if lab.endswith(f" [level {lv}]") else lab
-        for lab, lv in zip(labels, levels, strict=True)
+        for lab, lv in zip(map(str, labels), _labels(levels), strict=True)
     ]  # one pass over the (few hundred) cluster labels
 
 

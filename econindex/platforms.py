@@ -38,6 +38,7 @@ from econindex.errors import (
     OptionError,
     SchemaError,
 )
+from econindex.indices import cluster_identity
 from econindex.regression import OLS, RegressionResult
 from econindex.results import CoefficientResult, inference_fields
 from econindex.schema import (
@@ -379,10 +380,17 @@ def _extract(
     if exclude:
         # the special clusters may be absent (some releases remove them upstream); other
         # unknown labels are likely typos
-        unknown = [e for e in exclude if e not in cats and e not in SPECIAL_CLUSTERS]
+        # a request cluster is excluded by its name at every level ('none [level 2]' is none)
+        names = (
+            cluster_identity(cats, da["request_level"].values)
+            if over == "request" and "request_level" in da.coords
+            else cats
+        )
+        unknown = [e for e in exclude if e not in cats and e not in names and e not in SPECIAL_CLUSTERS]
         if unknown:
             raise OptionError(f"exclude names categories not in {over!r}: {unknown}")
-        keep = np.array([c not in set(exclude) for c in cats])
+        drop = set(exclude)
+        keep = np.array([c not in drop and m not in drop for c, m in zip(cats, names, strict=True)])
         vals = vals[keep]
         cats = [c for c, k in zip(cats, keep, strict=True) if k]
         notes.append(f"excluded {list(exclude)}")

@@ -206,3 +206,28 @@ def test_identity_strips_only_the_labels_own_level() -> None:
     np.testing.assert_allclose(
         lq.sel(geo="CA").values, [(5 / 90) / (15 / 170)] * 2 + [(80 / 90) / (140 / 170)]
     )
+
+
+def test_compare_shares_excludes_special_request_clusters_at_every_level() -> None:
+    counts = np.array([[[10.0, 30.0], [5.0, 5.0], [85.0, 65.0]]])  # geo x request x period
+    ds = xr.Dataset(
+        {
+            "request_count": (("geo", "request", "period"), counts),
+            "usage_count": (("geo", "period"), [[100.0, 100]]),
+        },
+        coords={
+            "geo": ["GLOBAL"],
+            "geo_level": ("geo", ["global"]),
+            "geo_name": ("geo", ["Global"]),
+            "request": ["none [level 1]", "Plan trips", "Write code"],
+            "request_level": ("request", [1, 1, 1]),
+            "period": ["2025-08-04", "2025-11-13"],
+        },
+    )
+    res = ei.compare_shares(
+        ds, dim="period", over="request", request_level=1, exclude=("none", "not_classified")
+    )
+    table = res.table.set_index("category")
+    assert list(table.index) == ["Plan trips", "Write code"]
+    # hand computation: Plan trips 5/90 then 5/70 of the clusters that are not 'none'
+    assert table.loc["Plan trips", "diff"] == pytest.approx(5 / 70 - 5 / 90, rel=1e-12)
