@@ -356,6 +356,13 @@ def test_browser_search_finds_hawaii(browser, page_file: Path) -> None:  # type:
     page.locator("#search").press("Enter")
     page.wait_for_function("location.hash === '#geo=HI'")
     assert page.locator("#profile h2").inner_text() == "Hawaii"
+    page.locator("#search").fill("new")  # arrow keys walk the results; Enter on one opens it
+    page.locator("#search").press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    second = page.locator("#results li a").nth(1)
+    assert page.evaluate("document.activeElement.textContent") == second.inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#profile h2').textContent.startsWith('New')")
     page.locator("#search").fill("COMPUTER AND")
     assert "Computer and Mathematical" in page.locator("#results").inner_text()
     page.locator("#search").fill("travel arr")

@@ -96,10 +96,16 @@
   }
   input.addEventListener("input", showResults);
   input.addEventListener("keydown", function (ev) {
-    if (ev.key === "Enter") {
-      var first = results.querySelector("a");
-      if (first) { location.hash = first.getAttribute("href"); }
-    }
+    var first = results.querySelector("a");
+    if (ev.key === "Enter" && first) { location.hash = first.getAttribute("href"); }
+    if (ev.key === "ArrowDown" && first) { ev.preventDefault(); first.focus(); }
+  });
+  results.addEventListener("keydown", function (ev) {  // arrow keys walk the result list
+    var links = Array.prototype.slice.call(results.querySelectorAll("a"));
+    var i = links.indexOf(document.activeElement);
+    if (i < 0) { return; }
+    if (ev.key === "ArrowDown" && i + 1 < links.length) { ev.preventDefault(); links[i + 1].focus(); }
+    if (ev.key === "ArrowUp") { ev.preventDefault(); (i > 0 ? links[i - 1] : input).focus(); }
   });
 
   // ------------------------------------------------------------------ sections
