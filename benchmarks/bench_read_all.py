@@ -31,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
-from _common import Record, best_times_interleaved, main
+from _common import Record, best_times_interleaved, main  # noqa: E402
 
 _MEMORY_CHILD = r"""
 import json, sys
@@ -58,9 +58,10 @@ print(json.dumps({"before": before, "peak": status("VmHWM")}))
 
 def make_releases(root: Path, quick: bool) -> list[Path]:
     """Write the six release folders under ``root``; return the CSV files written."""
+    from release_files import write_release_1, write_release_2, write_release_6, write_release_45
+
     import econindex as ei
     from econindex.io.aei import write_aei
-    from release_files import write_release_1, write_release_2, write_release_6, write_release_45
 
     n1 = 300 if quick else 2500
     write_release_1(root / "release_2025_02_10", n_tasks=n1)
@@ -76,7 +77,7 @@ def make_releases(root: Path, quick: bool) -> list[Path]:
             n_countries=20 if quick else 110,
             n_states=51,
             n_other=6,
-            n_tasks=100 if quick else 1700,
+            n_tasks=100 if quick else 1100,
             n_requests=30 if quick else 300,
         )
     write_release_6(

@@ -80,12 +80,17 @@ def check_windows(starts: Sequence[str], ends: Sequence[str], exclusive: Sequenc
 
 
 def _first_non_empty(series: list[pd.Series]) -> pd.Series:
-    out = series[0]
-    for s in series[1:]:
-        if out.dtype == object:
-            out = out.where(out.notna() & (out.astype(str) != ""), np.nan)
-        out = out.combine_first(s)
-    return out
+    """Per label, the first value that is not empty ("" or NaN) across ``series`` (labels unique in each)."""
+    labels = pd.unique(np.concatenate([np.asarray(s.index, dtype=object) for s in series]))
+    index = pd.Index(labels, dtype=object)
+    out = np.full(len(labels), None, dtype=object)
+    for s in reversed(series):  # earlier series overwrite later ones
+        values = np.asarray(s.to_numpy(), dtype=object)
+        keep = np.array([v is not None and v == v and v != "" for v in values], dtype=bool)
+        out[index.get_indexer(pd.Index(np.asarray(s.index, dtype=object), dtype=object))[keep]] = values[keep]
+    kind = series[0].dtype
+    result = pd.Series(out, index=index, dtype=object)
+    return result.astype(bool) if pd.api.types.is_bool_dtype(kind) and not result.isna().any() else result
 
 
 def _merge_reports(parts: Sequence[xr.Dataset], ds: xr.Dataset, extra: Sequence[dict]) -> str:
@@ -171,14 +176,14 @@ def combine(parts: Sequence[xr.Dataset], extra_entries: Sequence[dict] = ()) -> 
         fill: Any = False if values.dtype == bool or name == "located" else ""
         arr = values.where(values.notna(), fill).to_numpy()
         coords[name] = (dim, arr.astype(bool) if name == "located" else arr)
-    per = pd.concat(
+    windows = pd.concat(
         [
             pd.DataFrame({c: np.asarray(p[c].values) for c in _PERIOD_COORDS}, index=p["period"].values)
             for p in stripped
         ]
     ).reindex(labels["period"])
     for c in _PERIOD_COORDS:
-        coords[c] = ("period", per[c].to_numpy(dtype=bool if c == "date_end_exclusive" else object))
+        coords[c] = ("period", windows[c].to_numpy(dtype=bool if c == "date_end_exclusive" else object))
     ds = xr.Dataset(_scatter(stripped, labels), coords=coords)
     attrs: dict[str, Any] = {
         "source": "Anthropic Economic Index release files (CC-BY), read by econindex.read_aei",

@@ -1043,7 +1043,7 @@ def _read_releases(groups: dict[str, list[Path]], trees: Sequence[Path]) -> xr.D
     parts: list[xr.Dataset] = []
     extra: list[dict[str, Any]] = []
     if "long" in groups:
-        parts.append(_read_long(groups["long"], trees))
+        parts.append(_read_long(groups["long"], trees, check=False))  # validated once, combined
     if "early" in groups:
         early, entries = read_early(groups["early"], reference)
         early.attrs["ingest_report"] = json.dumps({"files": entries})
@@ -1075,7 +1075,7 @@ def _count_rows(path: Path) -> int:
     return int(pacsv.read_csv(path, convert_options=opts).num_rows)
 
 
-def _read_long(paths: Sequence[Path], trees: Sequence[Path]) -> xr.Dataset:
+def _read_long(paths: Sequence[Path], trees: Sequence[Path], *, check: bool = True) -> xr.Dataset:
     """The long format of releases 3-5 (raw or enriched), every file at once."""
     statuses: list[_Status] = []
     files: list[_FileRows] = []
@@ -1093,14 +1093,16 @@ def _read_long(paths: Sequence[Path], trees: Sequence[Path]) -> xr.Dataset:
         remap = np.array([reasons.index(r) for r in st.reasons], dtype=np.int16)
         status.code[fr.offset : fr.offset + fr.n_rows] = remap[st.code]
     status.reasons = reasons
-    ds = _assemble(files, status, trees)
+    ds = _assemble(files, status, trees, check=check)
     if "period" in ds.dims:  # releases 3-5 give inclusive windows
         starts, ends = list(ds["date_start"].values), list(ds["date_end"].values)
         check_windows(starts, ends, [False] * len(starts), ", ".join(f.name for f in files))
     return ds
 
 
-def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = ()) -> xr.Dataset:
+def _assemble(
+    files: list[_FileRows], status: _Status, trees: Sequence[Path] = (), *, check: bool = True
+) -> xr.Dataset:
     names = [f.name for f in files]
     # periods
     used_periods = [
@@ -1343,7 +1345,7 @@ def _assemble(files: list[_FileRows], status: _Status, trees: Sequence[Path] = (
             "are truncated"
         )
     ds.attrs["ingest_report"] = _report(files, status, ds, n_unknown_soc, hierarchy_report)
-    return validate(ds)
+    return validate(ds) if check else ds
 
 
 _LABEL_DIMS = ("task", "request", "pattern")
