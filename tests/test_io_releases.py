@@ -181,7 +181,7 @@ def _cells(ds: xr.Dataset, var: str, **labels: list) -> np.ndarray:
 
 
 def test_release_6_round_trips_cell_by_cell(tmp_path: Path) -> None:
-    written = write_release_6(tmp_path / "release_2026_06_26")
+    written = write_release_6(tmp_path / "release_2026_06_26", n_countries=5, n_states=4, n_tasks=6)
     ds = read_aei(tmp_path / "release_2026_06_26")
     assert_accounted(ds, {k: len(v) for k, v in written.items()})
     assert list(ds["period"].values) == ["2026-04-01", "2026-05-01"]
@@ -532,6 +532,7 @@ def test_real_api_slice_has_the_reports_automation_and_augmentation(shared_aei: 
     )
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_real_releases_folder_every_row_of_every_file(shared_aei: Path) -> None:
     root = shared_aei / "releases"

@@ -1,7 +1,8 @@
 """Reading and writing AEI releases and attaching covariates.
 
-:func:`read_aei` turns one CSV, several, or a release folder (raw or
-enriched, Claude.ai or the 1P API) into the canonical dataset;
+:func:`read_aei` turns one CSV, several, a release folder or a folder of
+release folders (any of releases 1 to 6, Claude.ai or the 1P API) into the
+canonical dataset, several releases into one panel with a ``period`` dimension;
 :func:`write_aei` writes the enriched long format back;
 :func:`read_request_hierarchy` flattens a release's request tree;
 :func:`attach_covariates` adds working-age population and GDP; and
