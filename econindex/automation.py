@@ -966,7 +966,7 @@ class TaskMixAutomation:
 
         for c in (*self.controls, *self.fixed_effects):
             if c not in sub.data_vars and c not in sub.coords:
-                raise SchemaError(f"control or fixed effect {c!r} is not in the dataset")
+                raise SchemaError(f"control {c!r} is not a variable or coordinate of the dataset")
             if sub[c].dims != (GEO,):
                 raise SchemaError(f"control {c!r} must have dims ('geo',); it has {sub[c].dims}")
             if c in self.fixed_effects or sub[c].dtype.kind in "OUS":

@@ -35,9 +35,10 @@ def _compare_sm(ours: RegressionResult, sm_res, *, rtol=1e-10, p_rtol=1e-8):
     _close(ours.tvalues, sm_res.tvalues, rtol)
     # p-values near 0 lose relative precision in the tails of t; compare with a floor
     np.testing.assert_allclose(ours.pvalues, sm_res.pvalues, rtol=p_rtol, atol=1e-300)
-    _close(ours.rsquared, sm_res.rsquared, rtol)
-    _close(ours.rsquared_adj, sm_res.rsquared_adj, rtol)
-    _close(ours.fvalue, np.squeeze(sm_res.fvalue), rtol)
+    # R-squared is 1 - SSR/TSS: near 0 its relative error is one ulp of 1.0 over R-squared
+    np.testing.assert_allclose(ours.rsquared, sm_res.rsquared, rtol=rtol, atol=1e-14)
+    np.testing.assert_allclose(ours.rsquared_adj, sm_res.rsquared_adj, rtol=rtol, atol=1e-14)
+    np.testing.assert_allclose(ours.fvalue, np.squeeze(sm_res.fvalue), rtol=rtol, atol=1e-12)
     np.testing.assert_allclose(ours.f_pvalue, np.squeeze(sm_res.f_pvalue), rtol=p_rtol, atol=1e-300)
     _close(ours.conf_int().to_numpy(), np.asarray(sm_res.conf_int()), rtol)
     _close(ours.resid, sm_res.resid, 1e-8)

@@ -172,7 +172,9 @@ def wls(
     return WLSArrays(params, fitted, resid, wX, resid * sqrt_w, bread, hat, sqrt_w)
 
 
-def batched_wls(y: np.ndarray, X: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def batched_wls(
+    y: np.ndarray, X: np.ndarray, W: np.ndarray, *, det_tol: float = 1e-10
+) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``B`` weighted least-squares problems sharing ``X`` at once.
 
     Parameters
@@ -222,7 +224,7 @@ def batched_wls(y: np.ndarray, X: np.ndarray, W: np.ndarray) -> tuple[np.ndarray
         xtwy = W @ (Xc * y[:, None])
     else:
         xtwy = np.einsum("bn,ni,bn->bi", W, Xc, y, optimize=True)
-    inv = _batched_inv(xtwx)
+    inv = _batched_inv(xtwx, det_tol)
     bc = np.einsum("bij,bj->bi", inv, xtwy)
     # undo the centring: X b = Xc bc  =>  b_j = bc_j (non-constant), b_c = bc_c - sum mu_j bc_j
     b = bc.copy()
@@ -237,13 +239,14 @@ def batched_wls(y: np.ndarray, X: np.ndarray, W: np.ndarray) -> tuple[np.ndarray
     return b, inv
 
 
-def _batched_inv(A: np.ndarray) -> np.ndarray:
-    """Inverses of a batch of symmetric PSD matrices; NaN where a matrix is (near) singular."""
+def _batched_inv(A: np.ndarray, det_tol: float = 1e-10) -> np.ndarray:
+    """Inverses of a batch of symmetric PSD matrices; NaN where a matrix is (near) singular
+    (determinant of its unit-diagonal scaling at most ``det_tol``)."""
     scale = np.sqrt(np.einsum("bii->bi", A))
     ok = (scale > 0).all(axis=1)
     s = np.where(ok[:, None], scale, 1.0)
     R = A / (s[:, :, None] * s[:, None, :])  # unit diagonal: conditioning is judged scale-free
-    ok &= np.linalg.det(R) > 1e-10
+    ok &= np.linalg.det(R) > det_tol
     out = np.full_like(A, np.nan)
     if ok.any():
         out[ok] = np.linalg.inv(R[ok]) / (s[ok][:, :, None] * s[ok][:, None, :])

@@ -112,10 +112,13 @@ def batch_wls(
     if (nobs <= k).any():
         bad = int(np.argmax(nobs <= k))
         raise EstimationError(f"spec {bad} has {int(nobs[bad])} observations for {k} parameters")
-    params, Ainv = batched_wls(Yz, X, Mw)
-    singular = ~np.isfinite(params).all(axis=1)
+    params, Ainv = batched_wls(Yz, X, Mw, det_tol=0.0)
+    with np.errstate(invalid="ignore"):
+        cond = np.where(np.isfinite(Ainv).all(axis=(1, 2)), np.linalg.cond(np.nan_to_num(Ainv)), np.inf)
+    singular = ~np.isfinite(params).all(axis=1) | ~np.isfinite(cond) | (cond > 1e14)
     if singular.any():
-        raise EstimationError(f"spec {int(np.argmax(singular))} has a singular design")
+        bad = int(np.argmax(singular))
+        raise EstimationError(f"spec {bad} has a singular design (condition number {cond[bad]:.3g})")
     resid = np.where(M, Yz - params @ X.T, 0.0)  # (S, n)
     t_arr = np.array(types)
     cov = np.empty((S, k, k))
