@@ -7,6 +7,7 @@ next to it, data included); statsmodels runs here (no fixed effects).
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -36,9 +37,13 @@ def _kw(case: dict) -> dict:
     return kw
 
 
+@functools.cache
+def _panel_cached() -> pd.DataFrame:
+    return model_frame(ei.datasets.load_us_state_panel(), level="state_us").reset_index(drop=True)
+
+
 def _panel() -> pd.DataFrame:
-    mf = model_frame(ei.datasets.load_us_state_panel(), level="state_us")
-    return mf.reset_index(drop=True)
+    return _panel_cached().copy()
 
 
 @pytest.mark.parametrize("key", [k for k in REF["cases"] if k.startswith("sim/") and "/ppml/" not in k])
@@ -185,6 +190,13 @@ def test_predict_with_one_fixed_effect_reproduces_fitted_values():
     np.testing.assert_allclose(res.predict(SIM), SIM["y"] - res.resid, atol=1e-9)
     pres = ppml("count ~ x1 | f1", SIM)
     np.testing.assert_allclose(pres.predict(SIM.loc[pres.row_index]), pres.fittedvalues, rtol=1e-8)
+
+
+def test_robustness_tools_refuse_absorbed_fits():
+    from econindex.robustness import influence
+
+    with pytest.raises(OptionError, match="fixed effects"):
+        influence(ols("y ~ x1 | f1", SIM))
 
 
 def test_repr_is_short():

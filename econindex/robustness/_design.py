@@ -157,6 +157,11 @@ def design_of(result: Any) -> Design:
     (('const', 'x1'), 'HC1', 6)
     """
     obj = _unwrap(result)
+    if int(getattr(obj, "absorbed_df", 0) or 0) > 0:
+        raise OptionError(
+            "the robustness refits do not re-absorb fixed effects; refit with the effects as dummies "
+            "(C(name) in the formula) to use them"
+        )
     if str(getattr(obj, "model", "")).startswith("PPML"):
         raise OptionError(
             "the least-squares robustness tools (refits, influence) do not apply to a PPML fit; "
