@@ -206,6 +206,18 @@ class ElasticityResult(CoefficientResult):
         ci = self._intervals(1.0 - alpha, None)
         return pd.DataFrame({"lower": ci[:, 0], "upper": ci[:, 1]}, index=list(self.names))
 
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values of ``coef = 0``: bootstrap-t (symmetric, the share of
+        ``|t*| >= |t|``) when bootstrapped, so they come from the same inference as
+        :meth:`conf_int`; else from the stored covariance."""
+        if self.boot_params is None or self.boot_se is None:
+            return super().pvalues
+        t = self.coef / self.bse.to_numpy()
+        tstar = (self.boot_params - self.coef[None, :]) / self.boot_se
+        p = (np.abs(tstar) >= np.abs(t)[None, :]).mean(axis=0)
+        return pd.Series(p, index=list(self.names), name="pvalues")
+
     def _extra_stats(self) -> dict[str, Any]:
         out = super()._extra_stats()
         if self.method == "ppml":
@@ -217,7 +229,7 @@ class ElasticityResult(CoefficientResult):
         if self.bootstrap:
             kind = self.bootstrap + (f", {self.wild_weights}" if self.bootstrap == "wild" else "")
             failed = f", {self.boot_failed} singular replicates dropped" if self.boot_failed else ""
-            out["Bootstrap"] = f"{kind}, B={self.n_boot}, studentized intervals{failed}"
+            out["Bootstrap"] = f"{kind}, B={self.n_boot}, studentized intervals and p-values{failed}"
         return out
 
     def with_cov(self, cov_type: str, **kwargs: Any) -> ElasticityResult:

@@ -150,3 +150,15 @@ def test_convergence_clustered_equals_statsmodels():
     )
     np.testing.assert_allclose(res.bse.to_numpy(), ref.bse, rtol=1e-10)
     assert res.cov_label == "cluster (CR1, 9 clusters)"
+
+
+def test_bootstrapped_p_values_come_from_the_bootstrap_like_the_intervals():
+    ds = ei.datasets.load_countries_2025_08()
+    res = ei.IncomeElasticity(bootstrap="wild", n_boot=999, seed=4).fit(ds, level="country")
+    t = res.coef / res.bse.to_numpy()
+    tstar = (res.boot_params - res.coef) / res.boot_se
+    np.testing.assert_allclose(res.pvalues, (np.abs(tstar) >= np.abs(t)).mean(axis=0))
+    assert "studentized intervals and p-values" in res.summary()
+    # a hypothesis value outside the bootstrap-t interval is rejected by the bootstrap-t distribution
+    lo, hi = res.ci(0.95)
+    assert lo < res.slope < hi and res.pvalue < 0.05
