@@ -147,12 +147,11 @@ def _user_report(config: ReportConfig, ctx: Context, progress: Progress) -> list
             ds = _attach_embedded_covariates(ds)
     ctx.data = ds
     body = user_sections(ctx, ds)
-    if "period" in ds.dims and ds.sizes["period"] > 1:
-        body.append(trends_section(ctx, ds, "the releases given with --data", published=False))
+    shares = ("pattern_count", "pattern_share_published", "task_count", "task_share_published")
+    if any(v in ds for v in shares):
+        body.append(trends_section(ctx, ds, "the release(s) given with --data", published=False))
     else:
-        ctx.cannot.append(
-            "Trends across releases: the data hold one period; give several releases to --data."
-        )
+        ctx.cannot.append("Trends across releases: the data have no pattern or task shares.")
     scope = "your release" if len(paths) == 1 else f"{len(paths)} releases"
     return [
         headline_section(ctx, title_scope=scope),

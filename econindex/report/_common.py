@@ -33,7 +33,7 @@ def headline_section(ctx: Context, *, title_scope: str) -> Section:
                 "figure": r.figure,
                 "estimate": r.estimate,
                 "se_type": r.se_type,
-                "interval": r.interval,
+                "interval": r.interval if r.ci else "",
                 "ci_lower": r.ci[0] if r.ci else float("nan"),
                 "ci_upper": r.ci[1] if r.ci else float("nan"),
                 "p_value": r.p_value if r.p_value is not None else float("nan"),

@@ -16,7 +16,7 @@ import xarray as xr
 
 from econindex._report_render import Section
 from econindex.errors import EconIndexError
-from econindex.report._context import Context, fig, soc_label
+from econindex.report._context import Context, HeadlineRow, fig, soc_label
 
 __all__ = ["trends_section", "PUBLISHED_LATER", "load_trend_data"]
 
@@ -57,6 +57,29 @@ def _pivot(table: pd.DataFrame, over: str) -> pd.DataFrame:
     return wide.sort_values(wide.columns[-1], ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _directive_row(ctx: Context, table: pd.DataFrame) -> None:
+    """The latest period's directive share as a headline row (interval and N where counts allow)."""
+    rows = table[table["category"] == "directive"]
+    if rows.empty:
+        return
+    last = rows.sort_values("period").iloc[-1]
+    lo, hi = float(last.get("ci_lower", float("nan"))), float(last.get("ci_upper", float("nan")))
+    counts = pd.notna(lo) and pd.notna(hi)
+    n = last.get("n")
+    ctx.add(
+        HeadlineRow(
+            "directive_share_global",
+            f"Directive share of conversations, GLOBAL, period {last['period']}",
+            float(last["share"]),
+            "Wilson interval from the counts" if counts else "published share (the release has no counts)",
+            (lo, hi) if counts else None,
+            int(n) if counts and pd.notna(n) else None,
+            "27% (Dec 2024 - Jan 2025), 39% (Aug 2025)",
+            note="" if counts else "no interval: the release publishes shares, not the counts behind them",
+        )
+    )
+
+
 def trends_section(ctx: Context, ds: xr.Dataset | None, source: str, *, published: bool) -> Section:
     """Pattern and SOC shares by period; with ``published`` the later published figures beside them."""
     sec = Section(
@@ -76,6 +99,10 @@ def trends_section(ctx: Context, ds: xr.Dataset | None, source: str, *, publishe
             plats = [str(p) for p in ds["platform"].values]
             platform = "claude_ai" if "claude_ai" in plats else plats[0]
             source = f"{source}, platform {platform}"
+        if len(periods) < 2:
+            msg = "the data hold one period, so these are that period's shares, not a trend"
+            sec.paragraphs.append(f"Trends across releases: {msg}; give several releases to --data.")
+            ctx.cannot.append(f"Trends across releases: {msg}; give several releases to --data.")
         sec.paragraphs.append(
             f"Computed from {source}"
             + (f" over {len(periods)} periods ({', '.join(periods)})" if periods else "")
@@ -108,6 +135,8 @@ def trends_section(ctx: Context, ds: xr.Dataset | None, source: str, *, publishe
             for _, row in wide.iterrows():
                 key = f"trend_{over}_{row['category']}"
                 ctx.headline[key] = float(row[wide.columns[-1]])
+            if over == "pattern" and not published:
+                _directive_row(ctx, table)
             if table["period"].nunique() > 1:
                 from econindex.plots._trends import plot_trend_table
 
