@@ -1524,7 +1524,7 @@ class _Writer:
         level = _label(ds["geo_level"].values)
         out_id = np.where(np.isin(geo, UNLOCATED_LABELS), "not_classified", geo)
         self.geo_id = out_id
-        self.geography = level
+        self.geography = np.where(level == "subdivision", "country-state", level)  # BR-SP etc.
         self.geo_name = _label(ds["geo_name"].values) if "geo_name" in ds.coords else geo
         if "period" in ds.dims:
             self.starts = _label(
@@ -1806,8 +1806,9 @@ def write_aei(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
 
     def per_level(da: xr.DataArray, variable: str, scale: float = 1.0) -> None:
         # the facet of a geo row is its geography; three levels, not a loop over geos
-        for lv in ("global", "country", "state_us"):
-            w.emit(da.where(level == lv), lv, variable, "geo", scale)
+        for lv in ("global", "country", "state_us", "subdivision"):
+            facet = "country-state" if lv == "subdivision" else lv
+            w.emit(da.where(level == lv), facet, variable, "geo", scale)
 
     if has("usage_count"):
         u = ds["usage_count"]
