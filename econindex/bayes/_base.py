@@ -151,6 +151,7 @@ def sample(
     target_accept: float = 0.9,
     progressbar: bool = False,
     cache_key: Hashable | None = None,
+    low_rank: bool = False,
 ) -> az.InferenceData:
     """Run NUTS on ``model`` and return ArviZ ``InferenceData`` (posterior + sample stats).
 
@@ -183,6 +184,8 @@ def sample(
             save_warmup=False,
             progress_bar=progressbar,
             target_accept=target_accept,
+            # nutpie's low-rank modified mass matrix (Seyboldt 2024) for correlated posteriors
+            low_rank_modified_mass_matrix=low_rank,
         )
         labels = {d: np.asarray(v) for d, v in model.coords.items() if d in idata.posterior.dims}
         idata.posterior = idata.posterior.assign_coords(labels)

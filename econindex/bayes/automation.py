@@ -228,8 +228,10 @@ class StateAutomationModel:
                 g = pm.Normal("g", 1.0, 1.0)
                 eta = a + g * offset + c * zz
             if like == "binomial":
-                n = pm.Data("classified_count", data["classified_count"].values, dims="geo")
-                obs = pm.Data("automation_count_observed", data["automation_count"].values, dims="geo")
+                n = pm.Data("classified_count", data["classified_count"].values.astype("int64"), dims="geo")
+                obs = pm.Data(
+                    "automation_count_observed", data["automation_count"].values.astype("int64"), dims="geo"
+                )
                 sigma_s = pm.HalfNormal("sigma_state", 0.5)
                 # the state's logit is centered on its whole linear predictor (not a zero-mean effect
                 # added to it), so a and c are not tied to the state effects along a ridge
