@@ -64,6 +64,10 @@ def test_ppml_equals_pyfixest_fepois(key):
     np.testing.assert_allclose(res.params, case["params"], rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(res.bse, case["bse"], rtol=1e-7)  # pyfixest's bread is one IRLS step behind
     assert res.nobs == case["nobs"]
+    if "separated" in key:
+        n_sep = int(SIM["f1"].isin([3, 7]).sum())
+        assert res.dropped_rows == {"fixed-effect group with zero outcome throughout": n_sep}
+        assert res.nobs == 300 - n_sep
 
 
 @pytest.mark.parametrize("key", [k for k in REF["cases"] if k.startswith("real/")])

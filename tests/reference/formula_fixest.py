@@ -52,6 +52,8 @@ def simulated() -> pd.DataFrame:
             "cl": rng.integers(0, 12, n),  # not nested
             "w": w,
             "count": count.astype(float),
+            # zero throughout in two f1 groups: PPML drops them (separated), pyfixest too
+            "count_sep": np.where(np.isin(f1, [3, 7]), 0.0, count.astype(float)),
         }
     )
 
@@ -65,7 +67,9 @@ def real() -> pd.DataFrame:
     df["log_gdp_pc"] = np.log(df["geo"].map(gdp))
     df["log_usage_index"] = np.log(df["usage_index"])
     df["census_division"] = df["geo"].map(ds["census_division"].to_series())
-    return df.dropna(subset=["log_usage_index"])[["geo", "period", "census_division", "log_gdp_pc", "log_usage_index"]]
+    return df.dropna(subset=["log_usage_index"])[
+        ["geo", "period", "census_division", "log_gdp_pc", "log_usage_index"]
+    ]
 
 
 def rec(fit) -> dict:
@@ -99,6 +103,7 @@ def main() -> None:
         "sim/ppml/twoway/cluster": ("count ~ x1 + log(x2) | f1 + f2", {"CRV1": "cl"}),
         "sim/ppml/interacted/cluster": ("count ~ x1:C(g) + C(g) | f1", {"CRV1": "f1"}),
         "sim/ppml/nofe/hetero": ("count ~ x1 + log(x2)", "hetero"),
+        "sim/ppml/separated/hetero": ("count_sep ~ x1 + log(x2) | f1", "hetero"),
     }
     for key, (fml, vcov) in fepois.items():
         fit = pf.fepois(fml, sim, vcov=vcov, fixef_tol=1e-14, iwls_tol=1e-14, iwls_maxiter=200)
@@ -109,7 +114,9 @@ def main() -> None:
         cases[key] = {"formula": "log_usage_index ~ log_gdp_pc | period", "vcov": vcov, **rec(fit)}
     # log_gdp_pc does not vary within a state (state effects absorb it); division and period effects:
     fit = pf.feols(
-        "log_usage_index ~ log_gdp_pc | census_division + period", panel, vcov={"CRV1": "census_division"},
+        "log_usage_index ~ log_gdp_pc | census_division + period",
+        panel,
+        vcov={"CRV1": "census_division"},
         fixef_tol=1e-14,
     )
     cases["real/state_panel/division_period_cluster_division"] = {
