@@ -421,13 +421,13 @@ def test_pymc_sampler_fallback(demo) -> None:
 
 @pytest.mark.slow
 def test_sbc_reduced() -> None:
-    """Reduced simulation-based calibration of StateUsageModel (benchmarks/sbc.py runs >= 100)."""
+    """Reduced simulation-based calibration of StateUsageModel (benchmarks/sbc.py runs 100 per model)."""
     from scipy import stats
 
     sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "benchmarks"))
     import sbc
 
-    ranks, n_ranks = sbc.run_sbc(n_sims=20, seed=11, draws=150, tune=200, thin=2)
+    ranks, n_ranks, _ = sbc.run_sbc("usage", 20, seed=11, draws=150, tune=200, thin=2)
     for name, r in ranks.items():
         assert r.shape == (20,) and r.min() >= 0 and r.max() <= n_ranks
         counts = np.histogram(r, bins=4, range=(0, n_ranks + 1))[0]
