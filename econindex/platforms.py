@@ -30,6 +30,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from econindex._kernels.proportions import wilson_interval
 from econindex.covariance import COV_TYPES
 from econindex.errors import (
     DataValueError,
@@ -108,15 +109,6 @@ _TABLE_COLUMNS = [
 # ---------------------------------------------------------------------------
 # NumPy kernels (no labels)
 # ---------------------------------------------------------------------------
-def _wilson(count: np.ndarray, n: float, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of ``count / n`` (vectorized over categories)."""
-    p = count / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2.0 * n)) / denom
-    half = z * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
-
-
 def _delta_diff(ca: np.ndarray, na: float, cb: np.ndarray, nb: float, z: float) -> tuple[np.ndarray, ...]:
     """Difference ``pb - pa`` and its Wald (delta-method) interval.
 
@@ -774,8 +766,8 @@ def compare_shares(
     with np.errstate(invalid="ignore", divide="ignore"):
         pa, pb = ca / na, cb / nb
     if can_infer:
-        sa_lo, sa_hi = _wilson(ca, na, z)
-        sb_lo, sb_hi = _wilson(cb, nb, z)
+        sa_lo, sa_hi = wilson_interval(ca, na, z)
+        sb_lo, sb_hi = wilson_interval(cb, nb, z)
         diff, d_lo, d_hi = _delta_diff(ca, na, cb, nb, z)
         ratio, r_lo, r_hi = _delta_ratio(ca, na, cb, nb, z)
         if method == "bootstrap":
@@ -878,7 +870,7 @@ def _trend(cnt: _Counts, dim: str, z: float, can_infer: bool) -> tuple[pd.DataFr
     ok = tot > 0
     if can_infer and ok.all():
         # each level's shares, and each consecutive change, vectorized over categories
-        lo, hi = _wilson(vals, tot[None, :], z)
+        lo, hi = wilson_interval(vals, tot[None, :], z)
         _, dl, dh = _delta_diff(vals[:, :-1], tot[None, :-1], vals[:, 1:], tot[None, 1:], z)
         ch_lo[:, 1:], ch_hi[:, 1:] = dl, dh
         _, ch_p[:, 1:] = _ztest(vals[:, :-1], tot[None, :-1], vals[:, 1:], tot[None, 1:])

@@ -18,6 +18,7 @@ import pandas as pd
 import xarray as xr
 from scipy.stats import norm
 
+from econindex._kernels.proportions import wilson_interval
 from econindex.errors import DataValueError, OptionError, SchemaError
 from econindex.schema import (
     GEO,
@@ -272,7 +273,8 @@ def trend_table(
 
     Intervals (counts only): Wilson score intervals for each share, each share
     treated as marginally binomial with ``n`` = the period's base total
-    (``statsmodels.stats.proportion.proportion_confint(method="wilson")``).
+    (:func:`econindex._kernels.proportions.wilson_interval`, equal to
+    statsmodels' ``proportion_confint(method="wilson")``).
     They capture sampling error of the conversations only, not classifier
     error or suppressed cells, and are pointwise, not simultaneous.
 
@@ -341,9 +343,8 @@ def trend_table(
         share = values / total
         lo = hi = np.full(share.shape, np.nan)
         if src.counts:
-            from statsmodels.stats.proportion import proportion_confint  # imported on use: 2 s
-
-            lo, hi = proportion_confint(values, total, alpha=1.0 - float(ci_level), method="wilson")
+            z = float(norm.ppf(0.5 + float(ci_level) / 2.0))
+            lo, hi = wilson_interval(values, total, z)
         sources[label] = src.variable + (f" summed by {src.group}" if src.group else "")
         frame = pd.DataFrame(
             {
