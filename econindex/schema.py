@@ -389,25 +389,30 @@ def validate(ds: xr.Dataset, *, check_values: bool = True) -> xr.Dataset:
         if not check_values:
             continue
         values = np.asarray(var.values)
-        if np.isinf(values).any():
+        # NaN-ignoring min and max in two passes without a temporary (datasets of several releases
+        # hold hundreds of MB of mostly-NaN cells); the offending cell is located only on error
+        flat = values.reshape(-1)
+        lo = float(np.fmin.reduce(flat)) if flat.size else np.nan
+        hi = float(np.fmax.reduce(flat)) if flat.size else np.nan
+        if np.isinf(lo) or np.isinf(hi):
             raise DataValueError(f"variable {name!r} is infinite at {first_bad_cell(var, np.isinf(values))}")
-        with np.errstate(invalid="ignore"):
-            neg = values < 0
-        if neg.any():
+        if lo < 0:
+            with np.errstate(invalid="ignore"):
+                neg = values < 0
             raise DataValueError(f"variable {name!r} is negative at {first_bad_cell(var, neg)}")
-        if name in COUNT_VARIABLES or name in COVARIATES:
+        may_overflow = hi > np.finfo(np.float64).max / max(flat.size, 1)  # else the sum is finite
+        if (name in COUNT_VARIABLES or name in COVARIATES) and may_overflow:
             with np.errstate(over="ignore"):
                 grand = float(np.nansum(values, dtype=np.float64))
             if not np.isfinite(grand):  # e.g. two counts of 1e308: every share and index would be 0
                 raise DataValueError(
-                    f"variable {name!r} sums to infinity (largest value {float(np.nanmax(values)):.3g}); "
+                    f"variable {name!r} sums to infinity (largest value {hi:.3g}); "
                     "counts this large overflow float64"
                 )
-        if name in SHARE_VARIABLES or name in ("automation_share", "expected_automation"):
+        if (name in SHARE_VARIABLES or name in ("automation_share", "expected_automation")) and hi > 1 + 1e-9:
             with np.errstate(invalid="ignore"):
                 big = values > 1 + 1e-9
-            if big.any():
-                raise DataValueError(f"share {name!r} exceeds 1 at {first_bad_cell(var, big)}")
+            raise DataValueError(f"share {name!r} exceeds 1 at {first_bad_cell(var, big)}")
 
     if check_values and "usage_count" in ds.data_vars:
         usage = ds["usage_count"]
@@ -421,8 +426,10 @@ def validate(ds: xr.Dataset, *, check_values: bool = True) -> xr.Dataset:
             # on the NumPy arrays: xarray's min_count sums and aligned subtraction cost 3x as much
             values = np.asarray(var.transpose(*summed, *usage.dims).values, dtype=float)
             values = values.reshape(-1, *np.shape(usage.values))
+            nan = np.isnan(values)  # a boolean mask, not a float copy as nansum makes
             with np.errstate(invalid="ignore"):
-                total = np.where(np.isnan(values).all(axis=0), np.nan, np.nansum(values, axis=0))
+                total = np.add.reduce(values, axis=0, where=~nan, initial=0.0)
+                total[nan.all(axis=0)] = np.nan
                 excess = total - usage.values > 1e-6 * np.maximum(1.0, np.asarray(usage.values))
             if excess.any():
                 where = first_bad_cell(usage.copy(data=total - usage.values), excess)
