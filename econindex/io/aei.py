@@ -937,13 +937,18 @@ def _expand_paths(path_or_paths: Any) -> tuple[list[Path], list[Path]]:
 
 
 def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> xr.Dataset:
-    """Read AEI long-format files (raw or enriched, Claude.ai or 1P API) into a validated dataset.
+    """Read AEI release files (releases 1 to 6, Claude.ai or 1P API) into a validated dataset.
 
     Parameters
     ----------
     path_or_paths : path, sequence of paths, or folder
-        One CSV (``.csv`` or ``.csv.gz``), several, or a release folder (its
-        ``aei_*.csv`` files, searched recursively; every CSV if none is so named).
+        One CSV (``.csv`` or ``.csv.gz``), several, a release folder (its
+        ``aei_*.csv`` files, searched recursively; every CSV of a folder that
+        has none, as releases 1-2), or a folder of release folders. Each
+        file's layout is detected from its header (releases 1-2: the wide
+        global CSVs, ``econindex.io._early``; 3-5: the long format; 6:
+        ``econindex.io._cadence``); several releases give one dataset with a
+        ``period`` dimension, equal to the releases read one by one.
 
     Returns
     -------
@@ -959,7 +964,9 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
         ``GLOBAL`` intersection percentages; API cost and token indices become
         ``cost_index``, ``prompt_tokens_index``, ``completion_tokens_index``.
         ``attrs["ingest_report"]`` (JSON) accounts for every row read: kept,
-        or dropped with a reason; kept + dropped == read, per file.
+        or dropped with a reason; kept + dropped == read, per file. Later
+        releases add the economic primitives and release 6's published
+        shares (``docs/io.md`` has the table of releases and variables).
 
     Raises
     ------
