@@ -69,6 +69,8 @@ _API: dict[str, str] = {
     "CostUsageResult": "econindex.platforms",
     "periods_frame": "econindex.automation",
     "trend_table": "econindex.trends",
+    "TaskMixIncome": "econindex.taskmix_income",
+    "TaskMixIncomeResult": "econindex.taskmix_income",
     "RegressionResult": "econindex.regression",
     "ols": "econindex.regression",
     "ppml": "econindex.regression",

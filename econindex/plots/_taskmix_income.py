@@ -33,7 +33,8 @@ def plot_taskmix_income(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import econindex as ei
-    >>> res = ei.TaskMixIncome().fit(ei.simulate(seed=1, n_tasks=300, abuse_state=None))
+    >>> ds = ei.simulate(seed=1, n_countries=40, n_tasks=100, n_requests=24, abuse_state=None)
+    >>> res = ei.TaskMixIncome().fit(ds)
     >>> fig = plot_taskmix_income(res, ["15"])
     >>> fig.axes[0].get_xlabel()
     'ln GDP per working-age capita (USD)'
