@@ -99,7 +99,7 @@ def trends_section(ctx: Context, ds: xr.Dataset | None, source: str, *, publishe
             plats = [str(p) for p in ds["platform"].values]
             platform = "claude_ai" if "claude_ai" in plats else plats[0]
             source = f"{source}, platform {platform}"
-        if len(periods) < 2:
+        if len(periods) < 2 and not published:
             msg = "the data hold one period, so these are that period's shares, not a trend"
             sec.paragraphs.append(f"Trends across releases: {msg}; give several releases to --data.")
             ctx.cannot.append(f"Trends across releases: {msg}; give several releases to --data.")
