@@ -250,6 +250,8 @@ def test_headline_has_n_interval_se_type_and_published_figure_on_every_row(embed
     head = json.loads((embedded_report / "headline.json").read_text())
     est = head["estimates"]["automation_slope_states"]
     assert est["nobs"] == 43 and est["ci"][0] < 0 < est["ci"][1] and est["se_type"] == "HC1"
+    # the embedded data compute every headline row; only the skipped Bayesian model is "not computed"
+    assert head.get("not_computed", []) == ["Bayesian state elasticity: skipped (--no-bayes)."]
 
 
 @pytest.mark.slow

@@ -49,6 +49,15 @@ def test_inert_switch_dropped_and_distinct_samples_counted(curve):
         assert row["estimate"] == pytest.approx(ref.params[1], rel=1e-9)
         assert row["std_error"] == pytest.approx(ref.bse[1], rel=1e-9)
     assert "dropped as changing nothing on these data: flagged" in curve.summary()
+    # thresholds that select the same countries are named as giving the same estimate
+    for _, row in distinct.iterrows():
+        same = [
+            m
+            for m in (50, 100, 200, 450)
+            if tuple(sorted(usage.index[usage >= m])) == tuple(sorted(usage.index[usage >= row["min_count"]]))
+        ]
+        expected = f"min_count: {', '.join(map(str, same))}" if len(same) > 1 else ""
+        assert row["same_estimate_for"] == expected
 
 
 def test_share_with_the_baseline_sign_and_significance(curve):

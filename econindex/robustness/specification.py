@@ -118,14 +118,29 @@ class SpecificationCurve:
     def distinct(self) -> pd.DataFrame:
         """One row per distinct (estimate, SE) pair, inert switches fixed at their first value.
 
-        ``n_specs`` counts the rows of the full grid that give the pair.
+        ``n_specs`` counts the rows of the full grid that give the pair;
+        ``same_estimate_for`` lists the other choice values that give it
+        (e.g. ``min_count: 50, 100, 150, 200`` where no geo lies between).
         """
         t = self.table.assign(_pair=self._pair())
         counts = t["_pair"].value_counts()
-        for c in self.inert_choices():
+        inert = self.inert_choices()
+        for c in inert:
             t = t[t[c] == sorted_values(t[c])[0]]
+        varying = [c for c in self.choices if c in t.columns and c not in inert and t[c].nunique() > 1]
+        same: dict[str, str] = {}
+        for pair, group in t.groupby("_pair", sort=False):
+            parts = [
+                f"{c}: {', '.join(map(str, sorted_values(group[c])))}"
+                for c in varying
+                if group[c].nunique() > 1
+            ]
+            same[str(pair)] = "; ".join(parts)
         t = t.drop_duplicates("_pair", keep="first")
-        t = t.assign(n_specs=t["_pair"].map(counts).to_numpy()).drop(columns="_pair")
+        t = t.assign(
+            n_specs=t["_pair"].map(counts).to_numpy(),
+            same_estimate_for=t["_pair"].map(same).fillna("").to_numpy(),
+        ).drop(columns="_pair")
         return t.reset_index(drop=True)
 
     def distinct_curve(self) -> SpecificationCurve:
