@@ -215,3 +215,23 @@ def test_real_state_slice_computer_math_share_falls() -> None:
     ols = TaskMixIncome(level="state_us", method="ols").fit(ds)
     assert ols.conf_int().loc["soc_15", "upper"] < 0
     assert len(res.geos) == ols.nobs_group["15"]
+
+
+@pytest.mark.slow
+def test_report_section_labels_simulated_countries_and_real_states() -> None:
+    pytest.importorskip("matplotlib")
+    from econindex._report_render import Progress
+    from econindex.report._context import Context, ReportConfig
+    from econindex.report._taskmix_income import taskmix_income_section
+
+    ctx = Context(config=ReportConfig(out=Path("unused"), bayes=False), progress=Progress(quiet=True))
+    sec = taskmix_income_section(ctx)
+    assert "SIMULATED" in sec.paragraphs[0] and "REAL DATA" in sec.paragraphs[1]
+    assert any("15 conversations" in w for w in sec.warnings)  # the small-cell caveat
+    assert len(sec.figures) == 2
+    row = ctx.rows[0]
+    assert row.ci is not None and row.ci[0] <= row.estimate <= row.ci[1] and row.nobs == 26
+    table = sec.tables["taskmix_income_countries_simulated"]
+    # simulated: every shown group's interval against the truth at the pooled shares
+    inside = (table["ci_lower"] <= table.iloc[:, -1]) & (table.iloc[:, -1] <= table["ci_upper"])
+    assert inside.sum() >= 3

@@ -50,6 +50,7 @@ from econindex.report._embedded import (
     simulated_section,
     usage_index_section,
 )
+from econindex.report._taskmix_income import taskmix_income_section
 from econindex.report._trends import load_trend_data, trends_section
 from econindex.report._user import user_sections
 
@@ -196,6 +197,7 @@ def _build(config: ReportConfig, progress: Progress) -> tuple[list[Section], Con
         ("convergence", lambda: convergence_section(ctx, panel)),
         ("trends across releases", lambda: trends_section(ctx, release1, release1_source, published=True)),
         ("robustness", lambda: robustness_section(ctx, countries, states_all)),
+        ("task mix and income", lambda: taskmix_income_section(ctx)),
     ]
     if config.bayes:
         steps.append(("Bayesian state model", lambda: bayes_section(ctx, states)))
