@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import arviz as az
 import numpy as np
@@ -277,7 +277,7 @@ class StateAutomationModel:
         """
         data, notes, like = self._inputs(ds, exclude)
         model = self._model(data, like)
-        key = (type(self).__name__, self, like, data.sizes["geo"])
+        key = (type(self).__name__, replace(self, target_accept=0.9), like, data.sizes["geo"])
         idata = sample(
             model,
             draws=draws,
@@ -290,7 +290,7 @@ class StateAutomationModel:
             cache_key=key,
         )
         extra = {"binomial": "sigma_state", "beta": "dispersion", "logitnormal": "sigma"}[like]
-        main = ("a", "c", "g", extra) if self.expected == "covariate" else ("a", "c", extra)
+        main = ("c", "a", "g", extra) if self.expected == "covariate" else ("c", "a", extra)
         notes.append(
             f"likelihood: {like}; c is per one sd of the usage index (sd = {data.attrs['usage_sd']:.4g})"
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import arviz as az
 import numpy as np
@@ -315,7 +315,9 @@ class StateTaskMixModel:
         data, notes, hier = self._inputs(ds, exclude, truncation)
         model = self._model(data, hier)
         centered, region_form = model._econindex_forms  # type: ignore[attr-defined]
-        key = (type(self).__name__, self, data.sizes["geo"], data.sizes["soc_major"], len(hier.regions),
+        # target_accept is a sampler setting, not part of the compiled model
+        structure = replace(self, target_accept=0.9)
+        key = (type(self).__name__, structure, data.sizes["geo"], data.sizes["soc_major"], len(hier.regions),
                region_form)
         idata = sample(
             model,

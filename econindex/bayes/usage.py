@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import arviz as az
@@ -375,7 +375,9 @@ class StateUsageModel:
         """
         data, notes, hier = self._inputs(ds, exclude)
         model = self._model(data, hier)
-        key = (type(self).__name__, self, data.sizes["geo"], len(hier.regions), len(hier.divisions),
+        # target_accept is a sampler setting, not part of the compiled model
+        structure = replace(self, target_accept=0.9)
+        key = (type(self).__name__, structure, data.sizes["geo"], len(hier.regions), len(hier.divisions),
                self.division_form(data, hier))
         idata = sample(
             model,
