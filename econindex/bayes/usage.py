@@ -247,13 +247,13 @@ class StateUsageModel:
     def division_form(self, data: xr.Dataset, hier: Hierarchy) -> str:
         """Centered or non-centered division effects, as set or (``"auto"``) decided from the data.
 
-        The data pin a division's effect to about ``s / sqrt(n_d)``, with
-        ``s`` the residual sd of the OLS of log usage per person on the
-        predictor (a moment estimate of the state-level noise) and ``n_d``
-        the division's states; the prior spread of division effects is the
-        prior mean of ``sigma_division`` (0.2). Centered when the median
-        division is pinned more tightly than that (Betancourt and Girolami
-        2015), non-centered otherwise.
+        From the residuals of the OLS of log usage per person on the
+        predictor: ``s^2``, their variance within divisions (the state-level
+        noise), and ``tau^2``, the variance of the division means net of
+        ``s^2 / n_d`` (a moment estimate of the division effects' variance).
+        The data pin a division's effect to about ``s / sqrt(n_d)``; centered
+        when the effects' spread ``tau`` exceeds that for the median
+        division (Betancourt and Girolami 2015), non-centered otherwise.
         """
         if self.parameterization != "auto":
             return self.parameterization
@@ -265,9 +265,13 @@ class StateUsageModel:
         ly = np.log(y / pop)
         design = np.column_stack([np.ones_like(x), x])
         resid = ly - design @ np.linalg.lstsq(design, ly, rcond=None)[0]
-        s = float(np.sqrt(resid @ resid / max(len(ly) - 2, 1)))
-        n_d = np.bincount(hier.division_of_state, minlength=len(hier.divisions))
-        return "centered" if s / np.sqrt(np.median(n_d)) < 0.2 else "noncentered"
+        n_d = np.bincount(hier.division_of_state, minlength=len(hier.divisions)).astype(float)
+        means = np.bincount(hier.division_of_state, weights=resid, minlength=len(hier.divisions)) / n_d
+        within = resid - means[hier.division_of_state]
+        s2 = float(within @ within / max(len(ly) - len(n_d), 1))
+        # between-division variance net of what the state noise puts into a division mean
+        tau2 = max(float(np.mean(means**2) - np.mean(s2 / n_d)), 0.0)
+        return "centered" if tau2 > s2 / float(np.median(n_d)) else "noncentered"
 
     def _model(self, data: xr.Dataset, hier: Hierarchy) -> pm.Model:
         y = data["usage_count"].values
