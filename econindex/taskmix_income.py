@@ -223,14 +223,15 @@ class TaskMixIncomeResult(CoefficientResult):
         """Elasticity of every modelled group's share (the reference's too) at the pooled shares.
 
         PPML: ``e_k = b_k - sum_j sbar_j b_j`` (``b_ref = 0``), ``sbar`` the pooled shares of the
-        places used, taken as fixed; its variance ``A V A'`` from the fit's covariance. It does not
-        depend on the choice of reference. OLS with ``dependent="log_share"``: the slopes themselves.
+        places used (the mean of their shares with ``weighting="places"``), taken as fixed; its
+        variance ``A V A'`` from the fit's covariance. It does not depend on the choice of
+        reference. OLS with ``dependent="log_share"``: the slopes themselves.
 
         Examples
         --------
         >>> import econindex as ei
         >>> ds = ei.simulate(seed=1, n_countries=40, n_tasks=100, n_requests=24, abuse_state=None)
-    >>> res = ei.TaskMixIncome().fit(ds)
+        >>> res = ei.TaskMixIncome().fit(ds)
         >>> e = res.share_elasticities().set_index("soc_major")
         >>> bool(e.loc["15", "ci_upper"] < 0)
         True
@@ -244,7 +245,10 @@ class TaskMixIncomeResult(CoefficientResult):
             f = self.to_frame(alpha)
             return f[["soc_major", "title", "estimate", "std_error", "ci_lower", "ci_upper", "n"]]
         K = len(self.groups)
-        total = np.nansum(self.counts, axis=0)
+        if self.options.get("weighting") == "counts":
+            total = np.nansum(self.counts, axis=0)
+        else:  # every place weighs the same: the mean of the places' shares
+            total = np.nanmean(self._share(self.counts), axis=0)
         sbar = total / total.sum()
         B = np.zeros((K, len(self.names)))  # b_full = B @ coef
         for j, k in enumerate(self.groups):
@@ -348,7 +352,7 @@ class TaskMixIncomeResult(CoefficientResult):
     def plot(self, groups: Sequence[str] | None = None, *, alpha: float = 0.05, n_labels: int = 4) -> Any:
         """The report's panels: each group's share against ln GDP per capita, fit, band, extremes labelled.
 
-        Needs matplotlib; returns the Figure. ``groups`` default: :data:`REPORT_GROUPS` that were modelled.
+        Needs matplotlib; returns the Figure. ``groups`` default: the :data:`REPORT_GROUPS` modelled.
 
         Examples
         --------
@@ -356,7 +360,7 @@ class TaskMixIncomeResult(CoefficientResult):
         >>> matplotlib.use("Agg")
         >>> import econindex as ei
         >>> ds = ei.simulate(seed=1, n_countries=40, n_tasks=100, n_requests=24, abuse_state=None)
-    >>> res = ei.TaskMixIncome().fit(ds)
+        >>> res = ei.TaskMixIncome().fit(ds)
         >>> len(res.plot(["15", "25"]).axes)  # doctest: +SKIP
         2
         """
@@ -395,13 +399,25 @@ class TaskMixIncome:
     missing : {"raise", "drop"}
         Places without GDP or population: raise :class:`MissingCovariateError` naming them, or
         leave them out and name them in ``result.excluded``.
+    cluster_correction : {"CR1", "CR2", "CR3"}
+        Small-sample correction of the clustered errors (PPML).
+    n_boot, seed : draws and seed of the joint test's sign-flip bootstrap.
+    weighting : {"places", "counts"}
+        PPML response: each place's group shares (``"places"``, default: every place weighs the
+        same) or its conversation counts (``"counts"``: places weigh by their traffic, as
+        ``pyfixest.fepois`` on the counts). Both estimate the same mean model, the place effect
+        taking up the place's size; with counts a few large places carry the fit, clustered errors
+        understate the uncertainty (coverage 0.90 of nominal 0.95 in
+        ``benchmarks/bench_taskmix_income_coverage.py``) and the joint test over-rejects.
 
     Notes
     -----
-    PPML: ``E[n_gk] = exp(a_g + c_k + b_k ln y_g)``, ``c_ref = b_ref = 0``; the joint test is the
-    Wald chi-square of ``b_k = 0`` for every ``k != ref``. OLS: ``s_gk = a_k + b_k ln y_g + e_gk``
-    per group; the joint test is the Wald test of ``b_k = 0`` for every group but the largest
-    (the shares add up) in the stacked fit of all groups clustered by place.
+    PPML: ``E[n_gk] = exp(a_g + c_k + b_k ln y_g)``, ``c_ref = b_ref = 0`` (with ``weighting="places"``
+    the response is ``n_gk / n_g``, the same model with ``a_g`` shifted by ``-ln n_g``); the joint test
+    of ``b_k = 0`` for every ``k != ref`` is a score test with a sign-flip cluster bootstrap.
+    OLS: ``s_gk = a_k + b_k ln y_g + e_gk`` per group; the joint test is the Wald test of
+    ``b_k = 0`` for every group but the largest (the shares add up) in the stacked fit of all
+    groups clustered by place.
 
     Examples
     --------
@@ -426,6 +442,7 @@ class TaskMixIncome:
     cluster_correction: str = "CR1"
     n_boot: int = 999
     seed: int | None = 0
+    weighting: str = "places"
 
     def __post_init__(self) -> None:
         check_option("level", self.level, _LEVELS)
@@ -434,6 +451,7 @@ class TaskMixIncome:
         check_option("dependent", self.dependent, ("share", "log_share"))
         check_option("absent", self.absent, ("drop", "zero"))
         check_option("missing", self.missing, ("raise", "drop"))
+        check_option("weighting", self.weighting, ("counts", "places"))
         check_option("cluster_correction", self.cluster_correction, covariance.CLUSTER_CORRECTIONS)
         if self.groups is not None:
             gs = (self.groups,) if isinstance(self.groups, str) else tuple(str(g) for g in self.groups)
@@ -626,6 +644,8 @@ class TaskMixIncome:
         frame: dict[str, Any] = {
             "count": y,
             "share": y / d["classified_total"][gi],
+            # the PPML response: counts, or shares of the modelled groups (every place weighs the same)
+            "y": y if self.weighting == "counts" else y / np.nansum(counts, axis=1)[gi],
             "place": np.asarray(d["geos"], dtype=object)[gi],
             "group": np.asarray(d["groups"], dtype=object)[ki],
             "log_gdp_pc": x,
@@ -648,7 +668,7 @@ class TaskMixIncome:
         frame = self._long(d, ref)
         others = [k for k in groups if k != ref]
         rhs = " + ".join([f"g_{k}" for k in others] + [f"b_{k}" for k in others])
-        formula = f"count ~ {rhs} | place"
+        formula = f"y ~ {rhs} | place"
         clustered = self.cov_type in ("HC1", "cluster")
         reg = ppml(
             formula,
@@ -668,7 +688,8 @@ class TaskMixIncome:
         kpos = {k: j for j, k in enumerate(groups)}
         rows = np.array([gpos[g] for g in frame["place"]])
         cols = np.array([kpos[k] for k in frame["group"]])
-        mu[rows, cols] = reg.fittedvalues
+        scale = 1.0 if self.weighting == "counts" else np.nansum(d["counts"], axis=1)[rows]
+        mu[rows, cols] = reg.fittedvalues * scale
         nobs_group = {k: int(np.isfinite(d["counts"][:, j]).sum()) for j, k in enumerate(groups)}
         terms = tuple(_term(k) for k in others)
         coef = reg.coef[idx]
@@ -707,12 +728,12 @@ class TaskMixIncome:
 
         gcols = [f"g_{k}" for k in others]
         bcols = [f"b_{k}" for k in others]
-        null = ppml("count ~ " + " + ".join(gcols) + " | place", frame, cov_type="HC0")
+        null = ppml("y ~ " + " + ".join(gcols) + " | place", frame, cov_type="HC0")
         mu0 = np.asarray(null.fittedvalues, dtype=float)
         codes = pd.factorize(frame["place"])[0][:, None]
         X = frame[gcols + bcols].to_numpy(dtype=float)
         Xd = formula_mod.demean(X, codes, mu0)
-        resid = frame["count"].to_numpy(dtype=float) - mu0
+        resid = frame["y"].to_numpy(dtype=float) - mu0
         q = len(bcols)
         H = (Xd * mu0[:, None]).T @ Xd
         scores = Xd * resid[:, None]
@@ -845,6 +866,7 @@ class TaskMixIncome:
                 "cov_type": self.cov_type,
                 "cluster": self.cluster,
                 "absent": self.absent,
+                "weighting": self.weighting,
                 "classified_total": np.asarray(d["classified_total"], dtype=float),
             },
         )

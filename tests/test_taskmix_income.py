@@ -51,7 +51,7 @@ def test_ppml_equals_pyfixest_fepois() -> None:
     """Coefficients to 1e-6 and CRV1 clustered errors to 1e-4 of pyfixest's fepois (tests/reference)."""
     ref = json.loads((REF / "taskmix_income_fixest.json").read_text())
     ds = ei.simulate(**ref["case"])
-    res = TaskMixIncome(reference=ref["reference"], cluster_correction="CR1").fit(ds)
+    res = TaskMixIncome(reference=ref["reference"], cluster_correction="CR1", weighting="counts").fit(ds)
     ks = sorted(ref["coef"])
     assert sorted(res.params.index) == [f"soc_{k}" for k in ks]
     for k in ks:
@@ -60,6 +60,10 @@ def test_ppml_equals_pyfixest_fepois() -> None:
         assert res.bse[f"soc_{k}"] == pytest.approx(ref["se_crv1"][k], rel=1e-4)
     assert res.regression.nobs == ref["nobs"]
     assert res.reference == "15" and res.cov_label == "cluster (CR1, 60 clusters)"
+    shares = TaskMixIncome(reference=ref["reference"]).fit(ds)  # weighting="places", the default
+    for k in ks:
+        assert shares.params[f"soc_{k}"] == pytest.approx(ref["shares_coef"][k], abs=1e-6)
+        assert shares.bse[f"soc_{k}"] == pytest.approx(ref["shares_se_crv1"][k], rel=1e-4)
 
 
 @pytest.mark.parametrize("cov_type", ["HC1", pytest.param("HC3", marks=pytest.mark.slow)])

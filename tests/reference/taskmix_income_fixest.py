@@ -7,7 +7,8 @@ econindex.taskmix_income), fits
 
 where ``g_k`` is the indicator of group k and ``b_k = g_k * ln(gdp / working_age_pop)`` for every
 group but the reference (15), and writes the coefficients and clustered standard errors of the
-``b_k`` to ``taskmix_income_fixest.json`` at full precision. Also writes statsmodels' GLM Poisson
+``b_k`` to ``taskmix_income_fixest.json`` at full precision, for the counts and for the shares
+of the groups within each place (``weighting="places"``). Also writes statsmodels' GLM Poisson
 with place dummies (the same point estimates, an independent check of the fixed-effect solver).
 
 Run: ``python tests/reference/taskmix_income_fixest.py`` (pyfixest 0.60; not needed by the tests).
@@ -63,6 +64,12 @@ def main() -> None:
     fit = pf.fepois(fml, long, vcov={"CRV1": "place"}, iwls_tol=1e-14, fixef_tol=1e-14, iwls_maxiter=200)
     coef = fit.coef()
     se = fit.se()
+    # every place weighing the same: the same model on the shares of the groups within each place
+    long["share"] = long["count"] / long.groupby("place")["count"].transform("sum")
+    fit_s = pf.fepois(
+        fml.replace("count ~", "share ~"), long, vcov={"CRV1": "place"}, iwls_tol=1e-14, fixef_tol=1e-14,
+        iwls_maxiter=200,
+    )  # fmt: skip
     X = pd.get_dummies(long["place"], dtype=float)
     X = pd.concat([X, long[[f"g_{k}" for k in others] + [f"b_{k}" for k in others]]], axis=1)
     glm = sm.GLM(long["count"], X, family=sm.families.Poisson()).fit(tol=1e-14)
@@ -74,6 +81,8 @@ def main() -> None:
         "coef": {k: float(coef[f"b_{k}"]) for k in others},
         "se_crv1": {k: float(se[f"b_{k}"]) for k in others},
         "glm_coef": {k: float(glm.params[f"b_{k}"]) for k in others},
+        "shares_coef": {k: float(fit_s.coef()[f"b_{k}"]) for k in others},
+        "shares_se_crv1": {k: float(fit_s.se()[f"b_{k}"]) for k in others},
     }
     OUT.write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {OUT}")
