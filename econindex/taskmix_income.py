@@ -71,7 +71,8 @@ class TaskMixIncomeResult(CoefficientResult):
 
     Attributes (beyond :class:`econindex.results.CoefficientResult`)
     ------------------------------------------------------------------
-    method : ``"ppml"`` or ``"ols"``; dependent : ``"count"``, ``"share"`` or ``"log_share"``
+    method : ``"ppml"`` or ``"ols"``; dependent : ``"group_share"`` or ``"count"`` (PPML, see
+        ``weighting``), ``"share"`` or ``"log_share"`` (OLS)
     groups : the SOC groups modelled; reference : the PPML reference group (``None`` for OLS)
     geos : places used; x : their ln GDP per working-age capita
     counts : (place, group) conversations used (NaN where absent and dropped)
@@ -696,7 +697,8 @@ class TaskMixIncome:
         cov = reg.cov[np.ix_(idx, idx)]
         wald = self._wald(reg, others, terms)
         joint = self._score_test(frame, others, wald)
-        res = self._result(d, reg, terms, coef, cov, None, joint, ref, mu, nobs_group, "count", {})
+        dep = "count" if self.weighting == "counts" else "group_share"
+        res = self._result(d, reg, terms, coef, cov, None, joint, ref, mu, nobs_group, dep, {})
         object.__setattr__(res, "wald", wald)
         return res
 
@@ -841,7 +843,10 @@ class TaskMixIncome:
             cov_description=reg.cov_description,
             level=self.level,
             model=f"TaskMixIncome ({self.method.upper()})",
-            dep_var={"count": "conversations per place and SOC group"}.get(dep, f"{dep} of SOC group"),
+            dep_var={
+                "count": "conversations per place and SOC group",
+                "group_share": "share of the modelled groups' conversations per place and SOC group",
+            }.get(dep, f"{dep} of SOC group"),
             method=self.method,
             dependent=dep,
             groups=groups,

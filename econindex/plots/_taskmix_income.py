@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,8 @@ def plot_taskmix_income(
     For PPML the curve is the model's share ``exp(c_k + b_k x) / sum_j exp(c_j + b_j x)`` with a
     delta-method band (:meth:`~econindex.taskmix_income.TaskMixIncomeResult.share_curve`); for OLS
     the group's regression line. The places at both ends of the income range and those farthest
-    from the curve are labelled (``n_labels`` per panel).
+    from the curve are labelled (``n_labels`` per panel); each panel's title gives the group's
+    share elasticity (PPML) or slope (OLS) with its interval.
 
     Examples
     --------
@@ -59,6 +61,7 @@ def plot_taskmix_income(
     x = np.asarray(result.x)
     grid = np.linspace(float(x.min()), float(x.max()), 80)
     fr = result.to_frame(alpha).set_index("soc_major")
+    el = result.share_elasticities(alpha).set_index("soc_major") if result.method == "ppml" else fr
     for ax, g in zip(axes.ravel(), groups, strict=False):
         part = shares[shares["soc_major"] == g]
         ok = np.isfinite(part["share"].to_numpy())
@@ -77,13 +80,14 @@ def plot_taskmix_income(
                 ax.annotate(
                     str(geos[i]), (px[i], py[i]), xytext=(3, 3), textcoords="offset points", fontsize=7
                 )
-        if g in fr.index:
-            est, lo, hi = fr.loc[g, ["estimate", "ci_lower", "ci_upper"]]
-            what = "b vs ref" if result.method == "ppml" else "slope"
-            note = f"{what} {est:.2f} [{lo:.2f}, {hi:.2f}]"
+        if result.method == "ppml":
+            est, lo, hi = el.loc[g, ["estimate", "ci_lower", "ci_upper"]]
+            note = f"share elasticity {est:.2f} [{lo:.2f}, {hi:.2f}]"
         else:
-            note = "reference group"
-        ax.set_title(f"{g} {SOC_MAJOR_GROUPS.get(g, '')[:28]}\n{note}", fontsize=9)
+            est, lo, hi = fr.loc[g, ["estimate", "ci_lower", "ci_upper"]]
+            note = f"slope {est:.3f} [{lo:.3f}, {hi:.3f}]"
+        name = textwrap.shorten(SOC_MAJOR_GROUPS.get(g, ""), width=40, placeholder="...")
+        ax.set_title(f"{g} {name}\n{note}", fontsize=9)
         ax.set_xlabel("ln GDP per working-age capita (USD)")
         ax.set_ylabel("share of classified tasks" if result.method == "ols" else "share of modelled groups")
     for ax in axes.ravel()[n:]:
