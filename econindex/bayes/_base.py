@@ -184,8 +184,9 @@ def sample(
             save_warmup=False,
             progress_bar=progressbar,
             target_accept=target_accept,
-            # nutpie's low-rank modified mass matrix (Seyboldt 2024) for correlated posteriors
-            low_rank_modified_mass_matrix=low_rank,
+            # nutpie's low-rank modified mass matrix for correlated posteriors (only when asked: older
+            # nutpie releases lack the keyword)
+            **({"low_rank_modified_mass_matrix": True} if low_rank else {}),
         )
         labels = {d: np.asarray(v) for d, v in model.coords.items() if d in idata.posterior.dims}
         idata.posterior = idata.posterior.assign_coords(labels)
