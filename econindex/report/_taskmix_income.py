@@ -31,14 +31,14 @@ def _table(res: object, truth: dict[str, float] | None = None) -> pd.DataFrame:
             continue
         row = {
             "SOC group": soc_label(k),
-            "pooled share": float(e.loc[k, "pooled_share"]),
+            "mean share": float(e.loc[k, "pooled_share"]),
             "share elasticity": float(e.loc[k, "estimate"]),
             "ci_lower": float(e.loc[k, "ci_lower"]),
             "ci_upper": float(e.loc[k, "ci_upper"]),
             "N places": int(e.loc[k, "n"]),
         }
         if truth is not None:
-            row["true (simulated, at the pooled shares)"] = truth[k]
+            row["true (simulated, at the mean shares)"] = truth[k]
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -69,8 +69,9 @@ def taskmix_income_section(ctx: Context) -> Section:
         "Countries (SIMULATED DATA): the embedded country table has no task mix, so these panels come "
         f"from econindex.simulate(seed={ctx.config.seed}), whose group shares move with ln GDP per capita by "
         f"{shift} x a loading per group (computer and mathematical -1). The share elasticity of a group is "
-        "d ln(share) / d ln(GDP per working-age capita) at the pooled shares, from PPML with country "
-        "effects absorbed and errors clustered by country; its true value is beside it."
+        "d ln(share) / d ln(GDP per working-age capita) at the countries' mean shares, from PPML on each "
+        "country's group shares with country effects absorbed and errors clustered by country; its true "
+        "value is beside it."
     )
     sec.add_table(
         "taskmix_income_countries_simulated",
