@@ -265,12 +265,30 @@ def _scatter(parts: Sequence[xr.Dataset], labels: dict[str, np.ndarray]) -> dict
         arr = np.full(tuple(len(labels[str(d)]) for d in dims), np.nan)
         for p in holders:
             da = p[name].transpose(*dims)
-            at = np.ix_(
-                *(index[str(d)].get_indexer(pd.Index(np.asarray(p[d].values), dtype=object)) for d in dims)
-            )
-            arr[at] = da.values
+            pos = [index[str(d)].get_indexer(pd.Index(np.asarray(p[d].values), dtype=object)) for d in dims]
+            arr[_block(pos)] = da.values
         out[name] = xr.Variable(dims, arr, attrs=dict(holders[0][name].attrs))
     return out
+
+
+def _block(pos: list[np.ndarray]) -> tuple[Any, ...]:
+    """Index of a part's block in a union array: slices for the trailing dims whose positions are
+    runs (period, platform), open-mesh arrays for the others (a plain ``np.ix_`` over every dim
+    scatters element by element).
+
+    Examples
+    --------
+    >>> a = np.zeros((3, 4))
+    >>> a[_block([np.array([0, 2]), np.array([1, 2])])] = 1
+    >>> float(a.sum()), float(a[1].sum())
+    (4.0, 0.0)
+    """
+    runs = [p.size > 0 and bool((np.diff(p) == 1).all()) for p in pos]
+    k = len(pos)
+    while k > 0 and runs[k - 1]:
+        k -= 1
+    tail = tuple(slice(int(p[0]), int(p[-1]) + 1) for p in pos[k:])
+    return (np.ix_(*pos[:k]) if k else ()) + tail
 
 
 _LEVEL_RANK = {"global": 0, "country": 1, "state_us": 2, "subdivision": 3}
