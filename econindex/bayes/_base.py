@@ -159,7 +159,8 @@ def sample(
     own NUTS otherwise. Cores are min(chains, available CPUs). With nutpie and
     a ``cache_key``, a model of the same structure compiled earlier in this
     process is reused (see :func:`_nutpie_compiled`); the draws are labeled
-    with ``model``'s own coordinates.
+    with ``model``'s own coordinates. ``low_rank=True`` asks nutpie for its
+    low-rank modified mass matrix (for correlated posteriors).
     """
     from econindex.errors import OptionError
 

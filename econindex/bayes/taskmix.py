@@ -184,8 +184,8 @@ class StateTaskMixModel:
     --------
     >>> from econindex.bayes._demo import demo_states
     >>> model = StateTaskMixModel().build(demo_states(0))
-    >>> len(model.coords["soc_major"]), sorted(v.name for v in model.free_RVs)
-    (22, ['level', 'mix', 'region_z', 'sigma_region', 'sigma_state', 'state_lograte', 'state_z'])
+    >>> len(model.coords["soc_major"]), sorted(v.name for v in model.free_RVs)  # regions: centered
+    (22, ['level', 'mix', 'region_deviation', 'sigma_region', 'sigma_state', 'state_lograte', 'state_z'])
     """
 
     parameterization: str = "auto"
