@@ -21,7 +21,6 @@ import json
 import os
 import warnings
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -1055,14 +1054,10 @@ def _read_releases(groups: dict[str, list[Path]], trees: Sequence[Path]) -> xr.D
     reference = [(p, _reference_kind(p), _count_rows(p)) for p in groups.get("reference", [])]
     parts: list[xr.Dataset] = []
     extra: list[dict[str, Any]] = []
-    # release 6 is read in a second thread while the long files are: pyarrow's parse and NumPy's
-    # large-array work release the GIL (six full-size releases on 2 cores: 2.5x -> see bench_read_all)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        cadence = pool.submit(read_cadence, groups["cadence"]) if "cadence" in groups else None
-        if "long" in groups:
-            parts.append(_read_long(groups["long"], trees, check=False))  # validated once, combined
-        if cadence is not None:
-            cadence_part = cadence.result()
+    # (reading release 6 in a second thread while the long files are read was measured: no gain on
+    # 2 cores, 1.58-2.07x against 1.70-1.82x a pyarrow parse over four runs)
+    if "long" in groups:
+        parts.append(_read_long(groups["long"], trees, check=False))  # validated once, combined
     if "early" in groups:
         early, entries = read_early(groups["early"], reference)
         early.attrs["ingest_report"] = json.dumps({"files": entries})
@@ -1073,8 +1068,8 @@ def _read_releases(groups: dict[str, list[Path]], trees: Sequence[Path]) -> xr.D
              "rows_dropped": {f"reference table ({kind}), not usage data": n}}
             for p, kind, n in reference
         ]  # fmt: skip
-    if cadence is not None:
-        parts.append(cadence_part)
+    if "cadence" in groups:
+        parts.append(read_cadence(groups["cadence"]))
     if not parts:
         names = [p.name for p, _, _ in reference]
         raise ReadError(f"read_aei: {names} are reference tables (O*NET, SOC), not usage data")
