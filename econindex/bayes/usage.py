@@ -189,7 +189,7 @@ class StateUsageModel:
         Prior (mean, sd) of ``a``; None centers it on the log of the fitted
         states' usage per working-age person, with sd 1.5.
     target_accept : float
-        NUTS target acceptance rate.
+        NUTS target acceptance rate (0.95: fewer divergences at the boundary of the small group sds).
 
     Examples
     --------
@@ -210,7 +210,8 @@ class StateUsageModel:
     state_effect: str = "gamma"
     prior_b_sd: float = 2.0
     prior_a: tuple[float, float] | None = None
-    target_accept: float = 0.9
+    # 0.95: on simulate(0..4) it left 2 of 7 fits with one divergence, against 6 of 7 at 0.9
+    target_accept: float = 0.95
 
     def __post_init__(self) -> None:
         check_option("grouping", self.grouping, GROUPINGS)
