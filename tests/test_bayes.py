@@ -327,7 +327,7 @@ def test_usage_fit_outputs_and_predictive(demo) -> None:
     assert lo < truth["state_elasticity"] < hi
     assert set(res.to_frame().index) >= {"a", "b", "dispersion"}
     text = res.summary()
-    assert isinstance(text, str) and "MCMC diagnostics" in text and res.diagnostics_text in text
+    assert isinstance(text, str) and res.diagnostics_text in text and "e_bfmi" in text
     first = "MCMC diagnostics passed" if res.converged else "MCMC DIAGNOSTICS FAILED"
     assert res.diagnostics_text.startswith(first)
     assert list(res.diagnostics.index)[:2] == ["r_hat", "ess_bulk"]
