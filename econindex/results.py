@@ -726,8 +726,27 @@ class ComparisonTable:
         return self.frame.to_string() + "\n" + "\n".join(self.notes)
 
 
+def _posterior_columns(result: Any) -> tuple[dict[str, float], dict[str, float]]:
+    """Posterior means and sds of a Bayesian result's scalar main parameters (duck-typed:
+    ``posterior`` and ``var_names``, so this module needs no PyMC import)."""
+    post = result.posterior
+    mean: dict[str, float] = {}
+    sd: dict[str, float] = {}
+    for name in result.var_names:
+        da = post[name]
+        if set(da.dims) == {"chain", "draw"}:
+            draws = np.asarray(da.values, dtype=float).ravel()
+            mean[str(name)] = float(draws.mean())
+            sd[str(name)] = float(draws.std(ddof=1))
+    return mean, sd
+
+
+def _is_posterior(result: Any) -> bool:
+    return all(hasattr(result, a) for a in ("posterior", "var_names", "diagnostics_text", "converged"))
+
+
 def compare(
-    results: Sequence[CoefficientResult],
+    results: Sequence[Any],
     names: Sequence[str] | None = None,
     *,
     digits: int = 3,
@@ -743,7 +762,11 @@ def compare(
 
     Parameters
     ----------
-    results : sequence of CoefficientResult
+    results : sequence of CoefficientResult or Bayesian state-model results
+        A Bayesian result (:class:`econindex.bayes.BayesResult`) shows its
+        scalar main parameters as posterior mean (sd), and a row
+        ``MCMC diagnostics`` says ``passed`` or ``FAILED`` beside it, with its
+        diagnostics line in the notes.
     names : sequence of str, optional
         Column headers (default ``(1)``, ``(2)``, ...).
     digits : int
@@ -767,8 +790,11 @@ def compare(
     if not results:
         raise OptionError("compare needs at least one result")
     for r in results:
-        if not isinstance(r, CoefficientResult):
-            raise OptionError(f"compare takes CoefficientResult objects, got {type(r).__name__}")
+        if not isinstance(r, CoefficientResult) and not _is_posterior(r):
+            raise OptionError(
+                f"compare takes coefficient results or Bayesian state-model results, got {type(r).__name__}"
+            )
+    posterior = {i: _posterior_columns(r) for i, r in enumerate(results) if _is_posterior(r)}
     if names is None:
         names = [f"({i + 1})" for i in range(len(results))]
     names = [str(n) for n in names]
@@ -776,14 +802,19 @@ def compare(
         raise OptionError(f"names must be {len(results)} distinct labels, got {names}")
     if terms is None:
         seen: list[str] = []
-        for r in results:
-            seen += [t for t in r.names if t not in seen]
+        for i, r in enumerate(results):
+            own = list(posterior[i][0]) if i in posterior else list(r.names)
+            seen += [t for t in own if t not in seen]
         terms = seen
     rows: dict[str, list[str]] = {}
     for t in terms:
         est, se = [], []
-        for r in results:
-            if t in r.names:
+        for i, r in enumerate(results):
+            if i in posterior:
+                mean, sd = posterior[i]
+                est.append(f"{mean[t]:.{digits}f}" if t in mean else "")
+                se.append(f"({sd[t]:.{digits}f})" if t in sd else "")
+            elif t in r.names:
                 est.append(f"{r.params[t]:.{digits}f}{_stars(float(r.pvalues[t]))}")
                 se.append(f"({r.bse[t]:.{digits}f})")
             else:
@@ -791,18 +822,36 @@ def compare(
                 se.append("")
         rows[t] = est
         rows[f"{t} (se)"] = se
-    rows["SE type"] = [r.cov_label for r in results]
-    rows["N"] = [str(int(r.nobs)) for r in results]
-    rows["R-squared"] = ["" if math.isnan(r.rsquared) else f"{r.rsquared:.{digits}f}" for r in results]
+    freq = [i not in posterior for i in range(len(results))]
+    rows["SE type"] = [r.cov_label if f else "posterior sd" for r, f in zip(results, freq, strict=True)]
+    rows["N"] = [
+        str(int(r.nobs)) if f else str(int(r.data.sizes.get("geo", 0)))
+        for r, f in zip(results, freq, strict=True)
+    ]
+    rows["R-squared"] = [
+        f"{r.rsquared:.{digits}f}" if f and not math.isnan(r.rsquared) else ""
+        for r, f in zip(results, freq, strict=True)
+    ]
     last = terms[-1] if terms else None
     if last is not None:
         rows[f"MDE 80% ({last})"] = [
-            f"{r.mde()[last]:.{digits}f}" if last in r.names else "" for r in results
+            f"{r.mde()[last]:.{digits}f}" if f and last in r.names else ""
+            for r, f in zip(results, freq, strict=True)
+        ]
+    if posterior:
+        # a failed diagnostic stands beside the estimate it concerns, never only in a footnote
+        rows["MCMC diagnostics"] = [
+            "" if f else ("passed" if r.converged else "FAILED") for r, f in zip(results, freq, strict=True)
         ]
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=names)
     notes = ["Standard errors in parentheses; * p<0.10, ** p<0.05, *** p<0.01."]
+    if posterior:
+        notes.append("Bayesian columns: posterior mean with posterior sd in parentheses (no stars).")
     seen_notes: set[str] = set()
-    for r in results:
+    for i, r in enumerate(results):
+        if i in posterior:
+            notes.append(f"{names[i]} ({r.model_name}): {r.diagnostics_text}")
+            continue
         dist = "t" if r.use_t else "normal"
         for note in (f"{r.cov_label}: {r.cov_description} ({dist} reference distribution).", r.rsquared_note):
             if note and note not in seen_notes:

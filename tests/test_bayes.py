@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -579,3 +580,29 @@ def test_convergence_bars_on_simulate() -> None:
         d = res.diagnostics["value"]
         assert d["r_hat"] <= 1.01 and d["ess_bulk"] >= 1000 and d["ess_tail"] >= 1000, res.diagnostics_text
         assert d["divergences"] == 0 and d["tree_depth_hits"] <= 40, res.diagnostics_text
+
+
+def _posterior_result(draws: np.ndarray) -> Any:
+    """A BayesResult around hand-made draws of one parameter ``b`` (chains x draws)."""
+    from econindex.bayes._base import BayesResult
+
+    idata = az.from_dict(posterior={"b": draws})
+    data = xr.Dataset(coords={"geo": [f"S{i}" for i in range(51)]})
+    return BayesResult(idata=idata, model_name="StateUsageModel", config=None, data=data, var_names=("b",))
+
+
+def test_compare_shows_posterior_beside_frequentist_and_flags_failed_diagnostics():
+    rng = np.random.default_rng(3)
+    good = _posterior_result(rng.normal(1.7, 0.33, size=(4, 1000)))
+    # four chains stuck at four different values: R-hat far above 1.01
+    bad = _posterior_result(rng.normal(0.0, 0.01, size=(4, 1000)) + np.arange(4.0)[:, None])
+    freq = ei.IncomeElasticity().fit(ei.datasets.load_us_states_2025_08(), level="state_us")
+    table = ei.compare([freq, good, bad], names=["OLS", "Bayes", "stuck"])
+    draws = np.asarray(good.posterior["b"].values).ravel()
+    assert table.frame.loc["b", "Bayes"] == f"{draws.mean():.3f}"
+    assert table.frame.loc["b (se)", "Bayes"] == f"({draws.std(ddof=1):.3f})"
+    assert table.frame.loc["b", "OLS"] == ""
+    assert table.frame.loc["N", "Bayes"] == "51"
+    assert table.frame.loc["SE type", "Bayes"] == "posterior sd"
+    assert table.frame.loc["MCMC diagnostics"].tolist() == ["", "passed", "FAILED"]
+    assert any(n.startswith("stuck (StateUsageModel)") and "r_hat" in n for n in table.notes)
