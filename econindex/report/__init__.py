@@ -26,7 +26,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import xarray as xr
 
 from econindex._report_render import (
@@ -39,6 +38,7 @@ from econindex._report_render import (
     render_markdown,
 )
 from econindex.errors import OptionError, UnknownLayoutError
+from econindex.explore import with_embedded_covariates, write_explorer
 from econindex.report._common import headline_section, ingest_section, versions_section
 from econindex.report._context import Context, ReportConfig
 from econindex.report._embedded import (
@@ -131,21 +131,12 @@ def read_release(paths: tuple[Path, ...]) -> tuple[xr.Dataset, list[tuple[str, s
     raise UnknownLayoutError("--data: too many files of an unknown layout")  # pragma: no cover
 
 
-def _attach_embedded_covariates(ds: xr.Dataset) -> xr.Dataset:
-    """Attach the embedded 2024 population and GDP tables to a release that lacks them."""
-    import econindex as ei
-
-    pop = pd.concat([ei.datasets.load_country_covariates(), ei.datasets.load_us_state_covariates()])
-    pop = pop[~pop.index.duplicated()]
-    return ei.attach_covariates(ds, population=pop["working_age_pop"], gdp=pop["gdp"], missing="drop")
-
-
 def _user_report(config: ReportConfig, ctx: Context, progress: Progress) -> list[Section]:
     paths = config.data_paths
     with progress.step("reading " + ", ".join(str(p) for p in paths)):
         ds, skipped = read_release(paths)
-        if "working_age_pop" not in ds and "geo_level" in ds.coords:
-            ds = _attach_embedded_covariates(ds)
+        if "geo_level" in ds.coords:
+            ds = with_embedded_covariates(ds)
     ctx.data = ds
     body = user_sections(ctx, ds)
     shares = ("pattern_count", "pattern_share_published", "task_count", "task_share_published")
@@ -224,16 +215,9 @@ def _build(config: ReportConfig, progress: Progress) -> tuple[list[Section], Con
     ], ctx
 
 
-def _write_explorer(out: Path, data: xr.Dataset | None) -> Link | None:
-    """Write ``explore.html`` next to the report when the explorer is installed; the link to it."""
-    try:
-        from econindex import explore
-    except ImportError:  # pragma: no cover - the explorer ships with the package
-        return None
-    write = getattr(explore, "write_explorer", None)
-    if write is None:  # pragma: no cover
-        return None
-    write(data, out / "explore.html")
+def _write_explorer(out: Path, data: xr.Dataset | None) -> Link:
+    """Write ``explore.html`` next to the report; the link to it."""
+    write_explorer(data, out / "explore.html")
     return Link("Interactive explorer: every country, state, occupation and request cluster", "explore.html")
 
 
@@ -259,11 +243,8 @@ def run_report(config: ReportConfig) -> Path:
     for sec in sections:
         for name, df in sec.tables.items():
             csv_safe(df).to_csv(out / "tables" / f"{file_stem(name)}.csv", index=False)
-    links = []
     with progress.step("interactive explorer"):
-        explorer = _write_explorer(out, ctx.data)
-    if explorer is not None:
-        links.append(explorer)
+        links = [_write_explorer(out, ctx.data)]
     headline["elapsed_seconds"] = time.perf_counter() - t0
     (out / "headline.json").write_text(json.dumps(headline, indent=2, default=str))
     data = ", ".join(str(p) for p in config.data_paths)
