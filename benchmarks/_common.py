@@ -10,6 +10,9 @@ and, when run directly, prints its records and ends with a line
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -57,6 +60,41 @@ def best_times_interleaved(fns: dict[str, Callable[[], Any]], repeat: int = 5) -
             fn()
             best[name] = min(best[name], time.perf_counter() - t0)
     return best
+
+
+_READ_MEMORY_CHILD = r"""
+import json, sys
+import econindex.io.aei as aei
+
+def status(key):
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(key)
+
+aei.read_aei(sys.argv[2])  # warm-up: imports and xarray's first-use machinery, on a small input
+before = status("VmRSS")
+try:  # reset the high-water mark (Linux >= 4.0); ru_maxrss would include the parent's peak
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+except OSError:
+    pass
+ds = aei.read_aei(sys.argv[1])
+print(json.dumps({"before": before, "peak": status("VmHWM")}))
+"""
+
+
+def read_aei_memory_growth(target: Any, warmup: Any) -> int:
+    """Resident-set growth (bytes) of ``read_aei(target)`` in a fresh process, after a warm-up read."""
+    child = subprocess.run(
+        [sys.executable, "-c", _READ_MEMORY_CHILD, str(target), str(warmup)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    mem = json.loads(child.stdout.strip().splitlines()[-1])
+    return max(int(mem["peak"]) - int(mem["before"]), 0)
 
 
 def main(run: Callable[[bool], list[Record]]) -> None:

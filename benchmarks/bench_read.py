@@ -14,39 +14,14 @@ read (resident-set growth, measured in a fresh process) under 3x the file size.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Record, best_times_interleaved, main
-
-_MEMORY_CHILD = r"""
-import json, sys
-import econindex.io.aei as aei
-
-def status(key):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(key)
-
-# warm-up: imports and xarray's first-use machinery, on a tiny file
-aei.read_aei(sys.argv[2])
-before = status("VmRSS")
-try:  # reset the high-water mark (Linux >= 4.0); ru_maxrss would include the parent's peak
-    with open("/proc/self/clear_refs", "w") as fh:
-        fh.write("5")
-except OSError:
-    pass
-ds = aei.read_aei(sys.argv[1])
-print(json.dumps({"before": before, "peak": status("VmHWM")}))
-"""
+from _common import Record, best_times_interleaved, main, read_aei_memory_growth
 
 
 def make_release(folder: Path, quick: bool) -> tuple[Path, int]:
@@ -88,14 +63,7 @@ def run(quick: bool) -> list[Record]:
             {"parse": lambda: pacsv.read_csv(path), "read": lambda: read_aei(path)}, repeat=5
         )
         t_parse, t_read = best["parse"], best["read"]
-        child = subprocess.run(
-            [sys.executable, "-c", _MEMORY_CHILD, str(path), str(tiny)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        mem = json.loads(child.stdout.strip().splitlines()[-1])
-        grown = max(mem["peak"] - mem["before"], 0)
+        grown = read_aei_memory_growth(path, tiny)
     detail = f"{rows:,} rows, {size / 1e6:.1f} MB"
     return [
         Record(

@@ -21,8 +21,6 @@ files' size.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,29 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
-from _common import Record, best_times_interleaved, main  # noqa: E402
-
-_MEMORY_CHILD = r"""
-import json, sys
-import econindex.io.aei as aei
-
-def status(key):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(key)
-
-aei.read_aei(sys.argv[2])  # warm-up: imports and first-use machinery, on a small folder
-before = status("VmRSS")
-try:  # reset the high-water mark (Linux >= 4.0)
-    with open("/proc/self/clear_refs", "w") as fh:
-        fh.write("5")
-except OSError:
-    pass
-ds = aei.read_aei(sys.argv[1])
-print(json.dumps({"before": before, "peak": status("VmHWM")}))
-"""
+from _common import Record, best_times_interleaved, main, read_aei_memory_growth  # noqa: E402
 
 
 def make_releases(root: Path, quick: bool) -> list[Path]:
@@ -114,14 +90,7 @@ def run(quick: bool) -> list[Record]:
 
         best = best_times_interleaved({"parse": parse, "read": lambda: read_aei(root)}, repeat=3)
         t_parse, t_read = best["parse"], best["read"]
-        child = subprocess.run(
-            [sys.executable, "-c", _MEMORY_CHILD, str(root), str(small)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        mem = json.loads(child.stdout.strip().splitlines()[-1])
-        grown = max(mem["peak"] - mem["before"], 0)
+        grown = read_aei_memory_growth(root, small)
     detail = f"{rows:,} rows in {len(files)} files, {size / 1e6:.0f} MB, {n_periods} periods"
     return [
         Record(
