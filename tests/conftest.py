@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 
 _HERE = Path(__file__).resolve().parent
+
+# tests/reference/*.py generate the committed reference JSON with pyfixest, R inputs, etc.; they are
+# scripts, not tests, and their libraries need not be installed where the tests run
+collect_ignore_glob = ["reference/*.py"]
 _CANDIDATES = [
     Path(os.environ["ECONINDEX_SHARED_AEI"]) if "ECONINDEX_SHARED_AEI" in os.environ else None,
     _HERE.parent.parent / "shared" / "data" / "aei",
