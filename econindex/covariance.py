@@ -22,6 +22,13 @@ cluster    CR1: Liang-Zeger with ``G/(G-1) (N-1)/(N-k)`` as in Stata and
            CR3: delete-one-cluster jackknife ``(G-1)/G sum_g (b_(g) - b)
            (b_(g) - b)'`` (statsmodels' ``cluster-crv3``); t(G - 1).
 ========== ===============================================================
+
+``convention="clubSandwich"`` reproduces R clubSandwich's ``vcovCR`` and
+``coef_test(test="Satterthwaite")``: CR3 without ``(G-1)/G`` and with
+Satterthwaite dof, and CR2 (and the dof) on clubSandwich's working model
+``target=`` (default ``"identity"``, its default for a weighted ``lm``;
+``"inverse_weights"`` is its ``inverse_var=TRUE``). Without weights both
+conventions give the same CR2.
 """
 
 from __future__ import annotations
@@ -54,7 +61,8 @@ ClusterCorrection = Literal["CR1", "CR2", "CR3"]
 COV_TYPES: tuple[str, ...] = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
 CLUSTER_CORRECTIONS: tuple[str, ...] = ("CR1", "CR2", "CR3")
 CONVENTIONS: tuple[str, ...] = ("statsmodels", "clubSandwich")
-"""``convention="clubSandwich"`` makes CR3 clubSandwich's: no ``(G-1)/G`` factor and Satterthwaite dof."""
+"""``convention="clubSandwich"`` reproduces R clubSandwich's ``vcovCR``/``coef_test``: CR3 without
+the ``(G-1)/G`` factor, Satterthwaite dof, and for WLS its CR2 working model (``target=``)."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,8 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
     k = fit.params.size
     if g < 2:
         raise EstimationError(f"cluster-robust covariance needs at least 2 clusters, got {g}")
+    if opts.get("target") is not None and opts.get("convention") != "clubSandwich":
+        raise OptionError("target= (the CR2 working model) is an option of convention='clubSandwich' only")
     label = f"cluster ({correction}, {g} clusters)"
     if correction == "CR1":
         meat = sandwich.cr1_meat(fit.wX, fit.wresid, codes, g)
@@ -176,23 +186,30 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
         cov = factor * _sandwich(fit, meat)
         df = _df(g - 1, k, use_t)
     else:
-        power = 0.5 if correction == "CR2" else 1.0
-        try:
-            scores, A, idx, mask = sandwich.cluster_adjusted_scores(
-                fit.wX, fit.wresid, fit.bread, codes, g, power
-            )
-        except np.linalg.LinAlgError as exc:
-            raise EstimationError(f"{correction} is undefined: {exc}") from exc
         conv = check_option("convention", opts.get("convention") or "statsmodels", CONVENTIONS)
         club = conv == "clubSandwich"
+        theta = _working_target(fit, opts) if club else None
         if club:
             label = f"cluster ({correction}, {g} clusters, clubSandwich)"
+        try:
+            if theta is not None and correction == "CR2":
+                # clubSandwich's A_g = V G^{-1/2} V on its working model (identity for WLS)
+                scores, A, idx, mask = sandwich.target_adjusted_scores(
+                    fit.wX, fit.wresid, fit.bread, fit.sqrt_w, codes, g, theta
+                )
+            else:
+                scores, A, idx, mask = sandwich.cluster_adjusted_scores(
+                    fit.wX, fit.wresid, fit.bread, codes, g, 0.5 if correction == "CR2" else 1.0
+                )
+        except np.linalg.LinAlgError as exc:
+            raise EstimationError(f"{correction} is undefined: {exc}") from exc
         factor = 1.0 if correction == "CR2" or club else (g - 1.0) / g
         cov = factor * _sandwich(fit, scores.T @ scores)
         if correction == "CR2" or club:
             # Satterthwaite (Bell-McCaffrey) dof with this estimator's adjustment matrices, as
-            # clubSandwich's coef_test(test="Satterthwaite")
-            df = sandwich.bell_mccaffrey_dof(fit.wX, fit.bread, A, idx, mask) if use_t else None
+            # clubSandwich's coef_test(test="Satterthwaite"), under its working model
+            wtheta = None if theta is None else theta * fit.sqrt_w**2
+            df = sandwich.bell_mccaffrey_dof(fit.wX, fit.bread, A, idx, mask, wtheta) if use_t else None
         else:
             df = _df(g - 1, k, use_t)
     return CovEstimate(
@@ -204,8 +221,44 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
         df,
         float(g - 1) if use_t else None,
         g,
-        {"cluster_correction": correction, "convention": opts.get("convention") or "statsmodels"},
+        {
+            "cluster_correction": correction,
+            "convention": opts.get("convention") or "statsmodels",
+            "target": opts.get("target"),
+        },
     )
+
+
+TARGETS: tuple[str, ...] = ("identity", "inverse_weights")
+"""Named working-model targets of ``convention="clubSandwich"`` (or pass one variance per observation)."""
+
+
+def _working_target(fit: WLSArrays, opts: Mapping[str, Any]) -> np.ndarray:
+    """clubSandwich's working variances ``Theta = diag(target)`` in the original scale.
+
+    ``None`` or ``"identity"``: clubSandwich's default for ``lm`` (``target = 1``, i.e.
+    homoskedastic errors, whatever the weights); ``"inverse_weights"``: its
+    ``inverse_var=TRUE`` (``target = 1 / w``); or one positive variance per observation.
+    """
+    n = fit.sqrt_w.size
+    zero = np.flatnonzero(fit.sqrt_w == 0)
+    if zero.size:
+        names = opts.get("obs_names")
+        rows = [str(names[i]) if names is not None else f"row {i}" for i in zero[:10]]
+        raise EstimationError(
+            f"convention='clubSandwich' needs positive weights; zero at {', '.join(rows)}"
+        )
+    target = opts.get("target")
+    if target is None or isinstance(target, str):
+        name = check_option("target", target or "identity", TARGETS)
+        return np.ones(n) if name == "identity" else 1.0 / fit.sqrt_w**2
+    theta = np.asarray(target, dtype=float).reshape(-1)
+    if theta.shape != (n,) or not np.all(np.isfinite(theta) & (theta > 0)):
+        raise OptionError(
+            f"target must be 'identity', 'inverse_weights' or {n} positive finite variances, "
+            f"one per observation; got shape {theta.shape}"
+        )
+    return theta
 
 
 _DESCRIPTIONS: dict[str, str] = {
@@ -229,7 +282,7 @@ REGISTRY: dict[str, _Entry] = {
     "cluster": _Entry(
         "cluster",
         "cluster-robust; see cluster_correction",
-        ("clusters", "cluster_correction", "convention"),
+        ("clusters", "cluster_correction", "convention", "target"),
         _cluster,
     ),
 }

@@ -184,6 +184,7 @@ class RegressionResult(CoefficientResult):
         use_t: bool | None = None,
         clusters: Sequence[Any] | np.ndarray | None = None,
         convention: str | None = None,
+        target: str | Sequence[float] | np.ndarray | None = None,
     ) -> RegressionResult:
         """A new result with another covariance type (the estimates are unchanged).
 
@@ -194,7 +195,11 @@ class RegressionResult(CoefficientResult):
         cluster_correction : ``"CR1"``, ``"CR2"`` or ``"CR3"``
         use_t : t (default: as the fit) or normal reference distribution
         clusters : deprecated spelling of ``cluster``
-        convention : ``"clubSandwich"`` makes CR3 R clubSandwich's (no ``(G-1)/G``, Satterthwaite dof)
+        convention : ``"clubSandwich"`` reproduces R clubSandwich's ``vcovCR``: CR3 without
+            ``(G-1)/G``, Satterthwaite dof, and CR2 with weights on its working model
+        target : clubSandwich's CR2 working model (``convention="clubSandwich"`` only):
+            ``"identity"`` (default, as ``vcovCR(lm(weights=))``), ``"inverse_weights"``
+            (``inverse_var=TRUE``) or one variance per observation
 
         Examples
         --------
@@ -221,6 +226,7 @@ class RegressionResult(CoefficientResult):
             obs_names=self.obs_names,
             scale=self.fixed_scale,
             convention=convention,
+            target=target,
         )
         return replace(
             self,
@@ -364,10 +370,16 @@ def _compute_cov(
     obs_names: np.ndarray | None,
     scale: float | None = None,
     convention: str | None = None,
+    target: Any = None,
 ) -> covariance.CovEstimate:
     opts: dict[str, Any] = {"obs_names": obs_names}
     if cov_type == "cluster":
-        opts.update(clusters=clusters, cluster_correction=cluster_correction or "CR1", convention=convention)
+        opts.update(
+            clusters=clusters,
+            cluster_correction=cluster_correction or "CR1",
+            convention=convention,
+            target=target,
+        )
     else:
         if clusters is not None:
             raise OptionError(f"cluster= was given but cov_type={cov_type!r}; use cov_type='cluster'")

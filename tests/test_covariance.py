@@ -41,7 +41,7 @@ def test_entries_reject_undeclared_options():
         covariance.compute("HC1", fit, nobs=36, df_resid=33, clusters=g)
     with pytest.raises(OptionError, match="cluster_correction"):
         covariance.compute("cluster", fit, nobs=36, df_resid=33, clusters=g, cluster_correction="CR7")
-    assert covariance.get("cluster").options == ("clusters", "cluster_correction", "convention")
+    assert covariance.get("cluster").options == ("clusters", "cluster_correction", "convention", "target")
     assert covariance.get("nonrobust").options == ("scale",)  # fixed dispersion (GLM)
     assert covariance.get("HC3").options == ()
 

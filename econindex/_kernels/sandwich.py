@@ -23,6 +23,7 @@ __all__ = [
     "cr1_meat",
     "padded_clusters",
     "cluster_adjusted_scores",
+    "target_adjusted_scores",
     "bell_mccaffrey_dof",
 ]
 
@@ -132,30 +133,83 @@ def cluster_adjusted_scores(
     return scores, A, idx, mask
 
 
-def bell_mccaffrey_dof(
-    wX: np.ndarray, bread: np.ndarray, A: np.ndarray, idx: np.ndarray, mask: np.ndarray
-) -> np.ndarray:
-    """Bell-McCaffrey degrees of freedom of each coefficient's CR2 t-statistic, shape (k,).
+def target_adjusted_scores(
+    wX: np.ndarray,
+    wresid: np.ndarray,
+    bread: np.ndarray,
+    sqrt_w: np.ndarray,
+    codes: np.ndarray,
+    n_groups: int,
+    target: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """CR2 scores with R clubSandwich's working-model adjustment (Pustejovsky and Tipton 2018).
 
-    For coefficient ``j`` let ``G_j`` be the N x G matrix whose column ``g`` is
-    ``(I - H)[:, g] A_g X_g bread[:, j]``; the dof is
-    ``tr(G_j' G_j)**2 / tr((G_j' G_j)**2)`` (Bell and McCaffrey 2002; Imbens and
-    Kolesar 2016, eq. 8), the Satterthwaite approximation under homoskedastic
-    errors of the whitened model.
+    In the original (not whitened) scale, with ``H = X bread X' W``, the working
+    model ``Var(e) = Theta = diag(target)``, ``V_g = Theta_g^{1/2}`` and
+    ``G_g = V_g [(I - H) Theta (I - H)']_gg V_g``, the adjustment is
+    ``A_g = V_g G_g^{-1/2} V_g`` and the score ``X_g' W_g A_g e_g``
+    (``vcovCR(type="CR2", target=...)``; its default for a weighted ``lm`` is
+    ``target = 1``, ``inverse_var=TRUE`` is ``target = 1 / w``). Returned in the
+    whitened scale of :func:`cluster_adjusted_scores` (``A`` becomes
+    ``sqrt(W_g) A_g sqrt(W_g)^{-1}``), so :func:`bell_mccaffrey_dof` applies.
+    Without weights and with ``target = 1`` this is :func:`cluster_adjusted_scores`
+    with ``power=0.5``. Weights must be positive.
     """
-    n, _ = wX.shape
-    n_groups = idx.shape[0]
-    Xg = np.where(mask[:, :, None], wX[np.where(mask, idx, 0)], 0.0)
-    Z = np.einsum("gij,gjk,kl->gil", A, Xg, bread)  # (G, m, k): A_g X_g bread
-    # D_j: (N, G) with D_j[i, g] = Z[g, pos(i), j] for i in cluster g
-    rows = idx[mask]
-    grp = np.repeat(np.arange(n_groups), mask.sum(axis=1))
-    zj = Z[mask]  # (N, k) in the order of `rows`
-    D = np.zeros((wX.shape[1], n, n_groups))
-    D[:, rows, grp] = zj.T
-    # M = I - H; G_j' G_j = D_j' M D_j because M is symmetric and idempotent
-    XD = np.einsum("ni,jng->jig", wX, D)  # X' D_j  (k_j, k, G)
-    GtG = np.einsum("jng,jnh->jgh", D, D) - np.einsum("jig,il,jlh->jgh", XD, bread, XD)
-    tr = np.einsum("jgg->j", GtG)
-    tr2 = np.einsum("jgh,jhg->j", GtG, GtG)
+    idx, mask = padded_clusters(codes, n_groups)
+    take = np.where(mask, idx, 0)
+    Xg, IminusH = _cluster_blocks(wX, bread, idx, mask)  # whitened: I - D X bread X' D
+    tw = np.where(mask, (target * sqrt_w**2)[take], 0.0)  # whitened target w * theta
+    omega = bread @ (wX.T @ (wX * (target * sqrt_w**2)[:, None])) @ bread
+    # [(I - H~) Theta~ (I - H~)]_gg = Theta~ - H~ Theta~ - Theta~ H~ + X~_g Omega X~_g'
+    eye = np.eye(idx.shape[1])
+    H = eye[None] - IminusH
+    S = tw[:, :, None] * eye[None] - H * tw[:, None, :] - tw[:, :, None] * H
+    S = S + np.einsum("gik,kl,gjl->gij", Xg, omega, Xg)
+    v = np.where(mask, np.sqrt(target)[take], 1.0)  # V_g
+    d = np.where(mask, sqrt_w[take], 1.0)  # sqrt(W_g)
+    r = v / d  # original-scale G_g = R S R with R = V / sqrt(W)
+    Gm = np.where(mask[:, :, None] & mask[:, None, :], r[:, :, None] * S * r[:, None, :], eye[None])
+    root = _inv_power(Gm, 0.5)
+    A = (d * v)[:, :, None] * root * (v / d)[:, None, :]
+    eg = np.where(mask, wresid[take], 0.0)
+    scores = np.einsum("gik,gij,gj->gk", Xg, A, eg)
+    return scores, A, idx, mask
+
+
+def bell_mccaffrey_dof(
+    wX: np.ndarray,
+    bread: np.ndarray,
+    A: np.ndarray,
+    idx: np.ndarray,
+    mask: np.ndarray,
+    target: np.ndarray | None = None,
+) -> np.ndarray:
+    """Satterthwaite (Bell-McCaffrey) degrees of freedom of each coefficient's t-statistic, shape (k,).
+
+    Coefficient ``j``'s variance is ``sum_g (c_g' e_g)^2`` with
+    ``c_g = A_g' X_g bread[:, j]`` (whitened scale). Under the working model
+    ``Var(e) = (I - H) Theta (I - H)``, ``Theta = diag(target)`` (default the
+    identity: inverse-variance weights), let ``P_gh = c_g' [(I - H) Theta (I - H)]_gh c_h``;
+    the dof is ``tr(P)**2 / tr(P**2)`` (Bell and McCaffrey 2002; Imbens and Kolesar 2016,
+    eq. 8; clubSandwich's ``coef_test(test="Satterthwaite")`` with its ``target``).
+    ``target`` is in the whitened scale (``w * theta``).
+    """
+    n_groups, _ = idx.shape
+    take = np.where(mask, idx, 0)
+    Xg = np.where(mask[:, :, None], wX[take], 0.0)
+    C = np.einsum("gji,gjk,kl->lgi", A, Xg, bread)  # (k, G, m): c_g for each coefficient
+    if target is None:
+        tw = mask.astype(float)
+        omega = bread
+    else:
+        tw = np.where(mask, target[take], 0.0)
+        omega = bread @ (wX.T @ (wX * target[:, None])) @ bread
+    F1 = np.einsum("lgi,gip->lgp", C, Xg)  # c_g' X_g
+    F2 = np.einsum("lgi,gi,gip->lgp", C, tw, Xg)  # c_g' Theta_g X_g
+    cross = np.einsum("lgp,pq,lhq->lgh", F1, bread, F2)
+    P = np.einsum("lgp,pq,lhq->lgh", F1, omega, F1) - cross - np.swapaxes(cross, 1, 2)
+    diag = np.arange(n_groups)
+    P[:, diag, diag] += np.einsum("lgi,gi->lg", C**2, tw)
+    tr = np.einsum("lgg->l", P)
+    tr2 = np.einsum("lgh,lhg->l", P, P)
     return np.asarray(tr**2 / tr2)

@@ -15,12 +15,21 @@ ols_block <- function(fit, cl) {
   out$df_CR3_satterthwaite <- unname(coef_test(fit, vcov = "CR3", cluster = cl, test = "Satterthwaite")$df_Satt)
   ct <- coef_test(fit, vcov = "CR2", cluster = cl, test = "Satterthwaite")
   out$df_CR2_satterthwaite <- unname(ct$df_Satt)
-  # clubSandwich's default working model for WLS is not inverse-variance; with inverse_var = TRUE
-  # (target = inverse weights) its CR2 is the whitened-design Bell-McCaffrey adjustment
+  out$p_CR2_satterthwaite <- unname(ct$p_Satt)
+  # clubSandwich's default working model for WLS is target = 1 (not inverse-variance); with
+  # inverse_var = TRUE the target is the inverse weights; target = a vector sets it per row.
+  # econindex convention="clubSandwich" with target="identity" / "inverse_weights" / an array
   iv <- vcovCR(fit, cluster = cl, type = "CR2", inverse_var = TRUE)
   out$se_CR2_inverse_var <- se(iv)
   out$df_CR2_inverse_var <- unname(coef_test(fit, vcov = iv, test = "Satterthwaite")$df_Satt)
-  out$se_CR3_inverse_var <- se(vcovCR(fit, cluster = cl, type = "CR3", inverse_var = TRUE))
+  iv3 <- vcovCR(fit, cluster = cl, type = "CR3", inverse_var = TRUE)
+  out$se_CR3_inverse_var <- se(iv3)
+  out$df_CR3_inverse_var <- unname(coef_test(fit, vcov = iv3, test = "Satterthwaite")$df_Satt)
+  tg <- 1 + (seq_along(cl) %% 3)  # an arbitrary working variance per row
+  vt <- vcovCR(fit, cluster = cl, type = "CR2", target = tg)
+  out$target_123 <- tg
+  out$se_CR2_target_123 <- se(vt)
+  out$df_CR2_target_123 <- unname(coef_test(fit, vcov = vt, test = "Satterthwaite")$df_Satt)
   out$G <- length(unique(cl))
   out
 }
