@@ -88,16 +88,20 @@ def test_release_2_round_trips_cell_by_cell(tmp_path: Path) -> None:
     folder = tmp_path / "release_2025_03_27"
     written = write_release_2(folder)
     ds = read_aei(folder)
-    assert list(ds["period"].values) == ["2024-12-01", "2025-02-24"]
+    assert list(ds["period"].values) == ["2024-12-01", "2025-02-01"]
+    # RELEASES.md and the report summary give release 2 as "Feb - Mar 2025": months, first to last day
+    assert list(ds["date_end"].values) == ["2025-01-31", "2025-03-31"]
+    assert "period 2025-02-01" in ds.attrs["window_note"] and "RELEASES.md" in ds.attrs["window_note"]
+    assert "Feb - Mar 2025" in ds.attrs["window_note"]
     assert_accounted(ds, {k: len(v) for k, v in written.items()})
     for name, period in (("automation_vs_augmentation_v1.csv", "2024-12-01"),
-                         ("automation_vs_augmentation_v2.csv", "2025-02-24")):  # fmt: skip
+                         ("automation_vs_augmentation_v2.csv", "2025-02-01")):  # fmt: skip
         df = written[name]
         got = ds["pattern_share_published"].sel(
             geo="GLOBAL", period=period, pattern=df["interaction_type"].tolist()
         )
         np.testing.assert_array_equal(got.values, df["pct"].to_numpy() / 100)
-    for name, period in (("task_pct_v1.csv", "2024-12-01"), ("task_pct_v2.csv", "2025-02-24")):
+    for name, period in (("task_pct_v1.csv", "2024-12-01"), ("task_pct_v2.csv", "2025-02-01")):
         df = written[name]
         got = ds["task_share_published"].sel(geo="GLOBAL", period=period, task=df["task_name"].tolist())
         np.testing.assert_array_equal(got.values, df["pct"].to_numpy() / 100)
@@ -110,7 +114,7 @@ def test_release_2_round_trips_cell_by_cell(tmp_path: Path) -> None:
     # by-task ratios: underscored names -> canonical ones, 'filtered' -> not_classified
     by = written["automation_vs_augmentation_by_task.csv"]
     canon = {c: c.replace("_", " ") for c in BY_TASK_COLUMNS} | {"filtered": "not_classified"}
-    tp = ds["task_pattern_share"].sel(period="2025-02-24")
+    tp = ds["task_pattern_share"].sel(period="2025-02-01")
     complete = by.dropna(subset=list(BY_TASK_COLUMNS), how="all")
     for col in BY_TASK_COLUMNS:
         np.testing.assert_array_equal(
@@ -431,7 +435,7 @@ def _write_all(root: Path) -> dict[str, Path]:
 def test_several_releases_equal_each_alone_period_by_period(tmp_path: Path) -> None:
     folders = _write_all(tmp_path)
     both = read_aei(tmp_path)
-    starts = ["2024-12-01", "2025-02-24", "2025-11-13", "2026-02-05", "2026-04-01", "2026-05-01"]
+    starts = ["2024-12-01", "2025-02-01", "2025-11-13", "2026-02-05", "2026-04-01", "2026-05-01"]
     assert list(both["period"].values) == starts
     assert list(both["date_end_exclusive"].values) == [False] * 4 + [True] * 2
     assert_accounted(both)

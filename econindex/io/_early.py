@@ -17,10 +17,12 @@ filtered out of the pattern classification) is the pattern
 ``not_classified``, so each task's row keeps the release's sum.
 
 The files carry no dates. Each file's window comes from the release's
-documentation: unversioned and ``_v1`` files are release 1 (report 1,
-Claude.ai Free and Pro conversations of Dec 2024 - Jan 2025), ``_v2`` files
-and the by-task file release 2 (report 2, Claude.ai after the launch of
-Claude 3.7 Sonnet on 2025-02-24, through March 2025). Release 2 re-ships
+documentation (``RELEASES.md``'s release table and the report summaries, which
+both give months, not days): unversioned and ``_v1`` files are release 1
+(report 1, Claude.ai Free and Pro conversations of Dec 2024 - Jan 2025, the
+window 2024-12-01..2025-01-31), ``_v2`` files and the by-task file release 2
+(report 2, the Claude 3.7 Sonnet report, Claude.ai conversations of Feb - Mar
+2025, the window 2025-02-01..2025-03-31). Release 2 re-ships
 release 1's files as ``_v1``: read beside release 1, the second copy's rows
 are identical duplicates and are counted as such.
 
@@ -74,12 +76,17 @@ class Window:
 
 EARLY_WINDOWS: dict[int, Window] = {
     1: Window(1, "2024-12-01", "2025-01-31",
-              "report 1 (2025-02-10): Claude.ai Free and Pro conversations, Dec 2024 - Jan 2025"),
-    2: Window(2, "2025-02-24", "2025-03-31",
-              "report 2 (2025-03-27): Claude.ai conversations after the launch of Claude 3.7 Sonnet "
-              "(2025-02-24), Feb - Mar 2025; the end date is the end of the documented months"),
+              "report 1 (2025-02-10): Claude.ai Free and Pro conversations, Dec 2024 - Jan 2025 "
+              "(RELEASES.md release table; the report summary's 'Dec 2024 - Jan 2025'); the documented "
+              "months, first to last day"),
+    2: Window(2, "2025-02-01", "2025-03-31",
+              "report 2 (2025-03-27, Claude 3.7 Sonnet): Claude.ai conversations, Feb - Mar 2025 "
+              "(RELEASES.md release table; the report summary's 'Feb - Mar 2025'); the documented "
+              "months, first to last day"),
 }  # fmt: skip
-"""Windows of releases 1 and 2, from their reports (not from the files)."""
+"""Windows of releases 1 and 2, from their documentation (not from the files): the release table of
+``RELEASES.md`` and the report summaries give months only, so a window runs from the first day of its
+first month to the last day of its last month."""
 
 _PATTERN_ALIASES = {"filtered": "not_classified"}
 _DUPLICATE = "identical duplicate row (the same release file read twice, e.g. release 2's _v1 copy)"
