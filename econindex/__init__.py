@@ -50,8 +50,8 @@ _API: dict[str, str] = {
     "gini": "econindex.indices",
     "lorenz_curve": "econindex.indices",
     "top_k_share": "econindex.indices",
-    "convergence": "econindex.indices",
-    "ConvergenceResult": "econindex.indices",
+    "convergence": "econindex.beta_convergence",
+    "ConvergenceResult": "econindex.beta_convergence",
     "tiers_categorical": "econindex.indices",
     "RELEASE_EXCLUDED_COUNTRIES_2025_09": "econindex.indices",
     # estimators

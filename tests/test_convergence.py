@@ -1,4 +1,4 @@
-"""Tests of econindex.indices.convergence: statsmodels reference, real panel, simulated known beta."""
+"""Tests of econindex.beta_convergence: statsmodels reference, real panel, simulated known beta."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import statsmodels.api as sm
 import xarray as xr
 
 import econindex as ei
+from econindex.beta_convergence import ConvergenceResult, convergence
 from econindex.errors import EstimationError, OptionError, SchemaError
 from econindex.geography import geo_coords
-from econindex.indices import ConvergenceResult, convergence, usage_index
+from econindex.indices import usage_index
 
 PERIODS = ["2025-08-04", "2025-11-13", "2026-02-05", "2026-04-01"]
 

@@ -14,7 +14,7 @@ import pytest
 import statsmodels.formula.api as smf
 
 import econindex as ei
-from econindex.indices import convergence
+from econindex.beta_convergence import convergence
 from econindex.regression import model_frame, ols, ppml
 from econindex.results import CoefficientResult, compare
 

@@ -47,12 +47,14 @@ import xarray as xr
 
 from econindex.errors import EconIndexError, OptionError, SchemaError
 from econindex.indices import (
-    _category_counts,  # the one task -> SOC / request-level count aggregation (see specialization)
     automation_share,
     pattern_share,
     specialization,
     usage_index,
     usage_tiers,
+)
+from econindex.indices.location_quotient import (
+    _category_counts,  # the one task -> SOC / request-level count aggregation (see specialization)
 )
 from econindex.schema import GEO, PATTERN, PATTERN_MODE, PERIOD, PLATFORM, REQUEST, SOC_MAJOR_GROUPS, TASK
 

@@ -1,6 +1,6 @@
 """Figures for usage indices: convergence scatter, Lorenz curve, top specializations.
 
-Called by :meth:`econindex.indices.ConvergenceResult.plot` and usable directly;
+Called by :meth:`econindex.beta_convergence.ConvergenceResult.plot` and usable directly;
 matplotlib is imported inside each function (optional extra ``plot``). For a
 ranked bar chart or a US map of the index itself use
 :func:`econindex.plots._maps.plot_ranked_bar` / ``plot_state_tile_map``.
@@ -17,7 +17,7 @@ import xarray as xr
 from econindex.plots import axes_or_new
 
 if TYPE_CHECKING:  # pragma: no cover
-    from econindex.indices import ConvergenceResult
+    from econindex.beta_convergence import ConvergenceResult
 
 __all__ = ["plot_convergence", "plot_lorenz", "plot_specializations"]
 
@@ -28,7 +28,7 @@ def plot_convergence(res: ConvergenceResult, *, ax: Any = None, label_extremes: 
     Parameters
     ----------
     res : ConvergenceResult
-        Result of :func:`econindex.indices.convergence`.
+        Result of :func:`econindex.beta_convergence.convergence`.
     ax : matplotlib Axes, optional
     label_extremes : int
         Label the geos with the largest absolute residuals.
@@ -40,7 +40,7 @@ def plot_convergence(res: ConvergenceResult, *, ax: Any = None, label_extremes: 
     Examples
     --------
     >>> import econindex as ei
-    >>> from econindex.indices import convergence
+    >>> from econindex.beta_convergence import convergence
     >>> ax = plot_convergence(convergence(ei.datasets.load_us_state_panel()))
     >>> ax.get_xlabel()
     'ln AUI (2025-08-04)'

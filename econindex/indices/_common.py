@@ -1,0 +1,58 @@
+"""Helpers shared by the index modules: required variables, labels, exclusions, level geos, safe division."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from econindex.errors import SchemaError
+from econindex.schema import GEO, geos_at_level
+
+_INDEX_LEVELS = ("country", "state_us")
+
+
+def _require(ds: xr.Dataset, name: str, hint: str = "") -> xr.DataArray:
+    if not isinstance(ds, xr.Dataset):
+        raise SchemaError(f"expected an xarray.Dataset, got {type(ds).__name__}")
+    if name not in ds.data_vars:
+        raise SchemaError(f"dataset has no {name!r} variable{hint}")
+    return ds[name]
+
+
+def _labels(values: Any) -> list[str]:
+    return [str(v) for v in np.asarray(values).tolist()]
+
+
+def _exclude_list(ds: xr.Dataset, exclude: Any, what: str = "exclude") -> list[str]:
+    """Normalize ``exclude`` to the geo labels of ``ds`` it names (unknown labels are ignored)."""
+    if exclude is None:
+        return []
+    if isinstance(exclude, str):
+        if exclude == "abuse_flagged":
+            if "abuse_flagged" not in ds.coords:
+                raise SchemaError(f"{what}='abuse_flagged' needs the 'abuse_flagged' coordinate on 'geo'")
+            flag = ds["abuse_flagged"]
+            if flag.ndim > 1:
+                flag = flag.any([d for d in flag.dims if d != GEO])
+            return _labels(ds[GEO].values[np.asarray(flag.values, dtype=bool)])
+        exclude = [exclude]
+    present = set(_labels(ds[GEO].values))
+    return [str(g) for g in exclude if str(g) in present]
+
+
+def _level_geos(ds: xr.Dataset, level: str | None) -> list[str]:
+    if level is None:
+        return _labels(ds[GEO].values)
+    return geos_at_level(ds, level)
+
+
+def _bare(da: xr.DataArray) -> xr.DataArray:
+    """``da`` without its non-index coordinates (cheap arithmetic; see :func:`_with_geo_coords`)."""
+    return da.drop_vars([c for c in da.coords if c not in da.dims])
+
+
+def _divide(num: xr.DataArray, den: xr.DataArray | float) -> xr.DataArray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / den
