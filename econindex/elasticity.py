@@ -330,8 +330,10 @@ class IncomeElasticity:
         Bootstrap replicates (default 2000).
     seed : int, optional
         Seed of the bootstrap (``numpy.random.default_rng``); same seed, same draws.
-    ci_level : float
-        Default interval coverage (0.95).
+    alpha : float
+        Default interval width: intervals have coverage ``1 - alpha`` (0.05).
+    ci_level : float, optional
+        Deprecated spelling (``alpha = 1 - ci_level``; warns).
     method : {"ols", "ppml"}
     zeros : {"raise", "drop"}
         What to do with geos whose usage is zero or missing, or whose GDP,
@@ -393,7 +395,7 @@ class IncomeElasticity:
     wild_weights: str = "rademacher"
     n_boot: int = 2000
     seed: int | None = None
-    ci_level: float = 0.95
+    alpha: float = 0.05
     method: str = "ols"
     zeros: str = "raise"
     index: str = "auto"
@@ -404,8 +406,19 @@ class IncomeElasticity:
     cluster_correction: str = "CR1"
     cluster: str | None = None
     fixed_effects: tuple[str, ...] = ()
+    ci_level: float | None = None
 
     def __post_init__(self) -> None:
+        if self.ci_level is not None:
+            warnings.warn(
+                "IncomeElasticity(ci_level=) is deprecated; use alpha= (alpha = 1 - ci_level)",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            if not (isinstance(self.ci_level, float | int) and 0.0 < float(self.ci_level) < 1.0):
+                raise OptionError(f"ci_level={self.ci_level!r} must lie strictly between 0 and 1")
+            object.__setattr__(self, "alpha", 1.0 - float(self.ci_level))
+            object.__setattr__(self, "ci_level", None)
         if self.clusters is not None:
             warnings.warn(
                 "IncomeElasticity(clusters=) is deprecated; use cluster=", DeprecationWarning, stacklevel=3
@@ -446,8 +459,8 @@ class IncomeElasticity:
             raise OptionError(f"controls may not be named {SLOPE!r} or 'const'")
         if not (isinstance(self.n_boot, int) and self.n_boot >= 2):
             raise OptionError(f"n_boot={self.n_boot!r} must be an integer >= 2")
-        if not (isinstance(self.ci_level, float | int) and 0.0 < float(self.ci_level) < 1.0):
-            raise OptionError(f"ci_level={self.ci_level!r} must lie strictly between 0 and 1")
+        if not (isinstance(self.alpha, float | int) and 0.0 < float(self.alpha) < 1.0):
+            raise OptionError(f"alpha={self.alpha!r} must lie strictly between 0 and 1")
         if self.seed is not None and not isinstance(self.seed, int | np.integer):
             raise OptionError(f"seed={self.seed!r} must be an integer or None")
         if self.cov_type == "cluster" and self.cluster is None:
@@ -795,7 +808,7 @@ class IncomeElasticity:
             y=reg.response if reg.response is not None else reg.y,
             fitted=reg.fittedvalues,
             regression=reg,
-            ci_level=float(self.ci_level),
+            ci_level=1.0 - float(self.alpha),
             r2=reg.rsquared,
             options=self._options(),
         )
@@ -876,7 +889,7 @@ class IncomeElasticity:
             wild_weights=self.wild_weights if self.bootstrap == "wild" else None,
             n_boot=self.n_boot if self.bootstrap else 0,
             seed=self.seed,
-            ci_level=float(self.ci_level),
+            ci_level=1.0 - float(self.alpha),
             r2=reg.rsquared,
             options=self._options(),
         )
@@ -929,7 +942,7 @@ class IncomeElasticity:
             y=uk,
             fitted=mu,
             regression=reg,
-            ci_level=float(self.ci_level),
+            ci_level=1.0 - float(self.alpha),
             r2=r2,
             exposure=pop[keep],
             options=self._options(),

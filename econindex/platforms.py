@@ -578,12 +578,13 @@ def compare_shares(
     level: str | None = None,
     sel: Mapping[str, Any] | None = None,
     request_level: int | None = None,
-    ci_level: float = 0.95,
+    alpha: float = 0.05,
     method: Method = "delta",
     n_boot: int = 2000,
     seed: int | None = 0,
     missing: Missing = "absent",
     n: float | Mapping[str, float] | None = None,
+    ci_level: float | None = None,
 ) -> ShareComparison:
     """Compare the share of each category between two platforms or two periods.
 
@@ -615,8 +616,10 @@ def compare_shares(
     request_level : int, optional
         For ``over="request"``: the cluster level (default: the coarsest, the
         highest ``request_level``; in the release, 0 is the finest).
-    ci_level : float
-        Coverage of every interval.
+    alpha : float
+        Every interval has coverage ``1 - alpha`` (default 0.05).
+    ci_level : float, optional
+        Deprecated spelling (``alpha = 1 - ci_level``; warns).
     method : {"delta", "bootstrap"}
         Intervals of shares, differences and ratios: Wilson score (shares),
         Wald/delta-method (differences, log ratios); or percentile intervals
@@ -696,8 +699,18 @@ def compare_shares(
     check_option("over", over, _OVERS)
     check_option("method", method, _METHODS)
     check_option("missing", missing, _MISSING)
-    if not (0.0 < ci_level < 1.0):
-        raise OptionError(f"ci_level={ci_level!r} must lie strictly between 0 and 1")
+    if ci_level is not None:
+        warnings.warn(
+            "compare_shares(ci_level=) is deprecated; use alpha= (alpha = 1 - ci_level)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if not (0.0 < ci_level < 1.0):
+            raise OptionError(f"ci_level={ci_level!r} must lie strictly between 0 and 1")
+        alpha = 1.0 - ci_level
+    if not (0.0 < alpha < 1.0):
+        raise OptionError(f"alpha={alpha!r} must lie strictly between 0 and 1")
+    ci_level = 1.0 - alpha
     if method == "bootstrap" and (not isinstance(n_boot, int | np.integer) or n_boot < 100):
         raise OptionError(f"n_boot={n_boot!r} must be an integer >= 100")
     exclude = _as_list(exclude)
@@ -940,6 +953,8 @@ class CostUsageResult(CoefficientResult):
         missing cost index); never silently lost.
     platform, weights, regressor : str
         What was fitted.
+    over : str
+        The categories: ``"task"`` or ``"soc_major"``.
     notes : tuple of str
         Aggregation and dropping notes.
     identification : str
@@ -949,7 +964,7 @@ class CostUsageResult(CoefficientResult):
     --------
     >>> import econindex as ei
     >>> ds = ei.simulate(seed=0, platforms=("claude_ai", "api"), n_countries=5, n_tasks=100)
-    >>> res = CostUsage(level="task").fit(ds, platform="api")
+    >>> res = CostUsage(over="task").fit(ds, platform="api")
     >>> res.term, res.nobs, list(res.to_frame()["term"])
     ('log_cost_index', 100, ['const', 'log_cost_index'])
     >>> lo, hi = res.ci(0.95)
@@ -963,6 +978,7 @@ class CostUsageResult(CoefficientResult):
     platform: str
     weights: str | None
     regressor: str
+    over: str = "soc_major"
     notes: tuple[str, ...] = ()
     identification: str = IDENTIFICATION_NOTE
 
@@ -1001,7 +1017,7 @@ class CostUsageResult(CoefficientResult):
         """The slope and its interval, then the coefficient table, the notes and the identification caveat."""
         lo, hi = self.ci(1.0 - alpha)
         lines = [
-            f"Cost and usage on {self.platform!r} across {self.nobs} {self.level} categories "
+            f"Cost and usage on {self.platform!r} across {self.nobs} {self.over} categories "
             f"({'usage-weighted' if self.weights else 'unweighted'}, {self.cov_label})",
             f"  d log usage share / d log {self.regressor}: {self.slope:.4f} "
             f"(se {self.se:.4f}, {100 * (1 - alpha):g}% CI [{lo:.4f}, {hi:.4f}], p={self.pvalue:.3g})",
@@ -1045,10 +1061,11 @@ class CostUsage:
     ----------
     cov_type : str
         Covariance type of the regression core (``"nonrobust"``, ``"HC0"``..``"HC3"``;
-        ``"cluster"`` clusters tasks by SOC major group, CR1, with ``level="task"``).
-    level : {"soc_major", "task"}
+        ``"cluster"`` clusters tasks by SOC major group, CR1, with ``over="task"``).
+    over : {"soc_major", "task"}
         Categories: O*NET tasks, or SOC major groups (counts summed; cost
-        index the usage-weighted mean of its tasks' indices).
+        index the usage-weighted mean of its tasks' indices); the name of
+        :func:`compare_shares`' and :func:`econindex.trend_table`'s option.
     weights : {None, "usage"}
         ``None`` (default): unweighted OLS. ``"usage"``: each category weighted
         by its conversation count (WLS), i.e. by ``exp`` of the dependent
@@ -1068,6 +1085,7 @@ class CostUsage:
     max_missing : float
         Largest fraction of categories allowed to lack a regressor; more
         raises :class:`MissingCovariateError`, fewer are recorded in ``dropped``.
+    level : deprecated spelling of ``over`` (``level=`` means the geographic level)
 
     Examples
     --------
@@ -1082,23 +1100,32 @@ class CostUsage:
     ...             "soc_major": ("task", ["15"] * 40)},
     ...     attrs={"platform": "api"},
     ... )
-    >>> res = CostUsage(level="task").fit(ds, platform="api")
+    >>> res = CostUsage(over="task").fit(ds, platform="api")
     >>> round(res.slope, 1), res.nobs
     (0.8, 40)
     """
 
     cov_type: str = "HC1"
-    level: Literal["soc_major", "task"] = "soc_major"
+    over: Literal["soc_major", "task"] = "soc_major"
     weights: Literal["usage"] | None = None
     controls: tuple[str, ...] = ()
     regressors: tuple[str, ...] = ("cost_index",)
     max_missing: float = 0.5
+    level: str | None = None
 
     def __post_init__(self) -> None:
+        if self.level is not None:
+            warnings.warn(
+                "CostUsage(level=) is deprecated (level= means the geographic level); use over=",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            object.__setattr__(self, "over", self.level)
+            object.__setattr__(self, "level", None)
         check_option("cov_type", self.cov_type, COV_TYPES)
-        check_option("level", self.level, ("soc_major", "task"))
-        if self.cov_type == "cluster" and self.level != "task":
-            raise OptionError("cov_type='cluster' clusters tasks by SOC major group: it needs level='task'")
+        check_option("over", self.over, ("soc_major", "task"))
+        if self.cov_type == "cluster" and self.over != "task":
+            raise OptionError("cov_type='cluster' clusters tasks by SOC major group: it needs over='task'")
         check_option("weights", self.weights, ("usage", None))
         if not self.regressors:
             raise OptionError("regressors must name at least one index, e.g. ('cost_index',)")
@@ -1186,7 +1213,7 @@ class CostUsage:
                 )
         dropped: list[tuple[str, str]] = []
         clusters = None
-        if self.level == "task":
+        if self.over == "task":
             cats = tasks
             usage = n_t
             X_raw = cols
@@ -1196,7 +1223,7 @@ class CostUsage:
                 clusters = np.array([str(s) for s in counts["soc_major"].values], dtype=object)[~special]
         else:
             if "soc_major" not in counts.coords:
-                raise SchemaError("level='soc_major' needs the 'soc_major' coordinate on 'task'")
+                raise SchemaError("over='soc_major' needs the 'soc_major' coordinate on 'task'")
             soc = np.array([str(s) for s in counts["soc_major"].values], dtype=object)[~special]
             have = np.all([np.isfinite(cols[v]) for v in needed], axis=0)
             miss_t = tasks[~have & (np.nan_to_num(n_t) > 0)]
@@ -1233,7 +1260,7 @@ class CostUsage:
         n_used = int((~no_use).sum())
         if n_used and miss_x.sum() > self.max_missing * n_used:
             raise MissingCovariateError(
-                f"{int(miss_x.sum())} of {n_used} used {self.level} categories lack {needed} "
+                f"{int(miss_x.sum())} of {n_used} used {self.over} categories lack {needed} "
                 f"(more than max_missing={self.max_missing}); e.g. {list(cats[miss_x][:5])}"
             )
         dropped += [(str(c), f"missing {'/'.join(needed)}") for c in cats[miss_x]]
@@ -1260,7 +1287,6 @@ class CostUsage:
             obs_names=[str(c) for c in cats[use]],
             clusters=None if clusters is None else clusters[use],
             dep_var="log_usage_share",
-            level=self.level,
         )
         data = pd.DataFrame(
             {"category": cats[use].astype(str), "usage_count": usage[use], "usage_share": share[use]}
@@ -1274,7 +1300,7 @@ class CostUsage:
         drop_df = pd.DataFrame(dropped, columns=["category", "reason"])
         return CostUsageResult(
             **inference_fields(reg),
-            level=self.level,
+            over=self.over,
             model=reg.model,
             dep_var="log_usage_share",
             regression=reg,

@@ -10,6 +10,7 @@ the table's ``attrs``.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -199,7 +200,8 @@ def trend_table(
     level: str | None = None,
     platform: str | None = None,
     base: Base | None = None,
-    ci_level: float = 0.95,
+    alpha: float = 0.05,
+    ci_level: float | None = None,
 ) -> pd.DataFrame:
     """Shares of each category per period: how the mix of patterns, occupations or tasks moves.
 
@@ -227,8 +229,10 @@ def trend_table(
         report's base of "directive 27%" and "automation 77%");
         ``"classified"``: those labels (and tasks without a SOC group) left
         out (default for every other ``over``).
-    ci_level : float, default 0.95
-        Coverage of the Wilson intervals.
+    alpha : float, default 0.05
+        The Wilson intervals have coverage ``1 - alpha``.
+    ci_level : float, optional
+        Deprecated spelling (``alpha = 1 - ci_level``; warns).
 
     Returns
     -------
@@ -299,8 +303,18 @@ def trend_table(
         raise SchemaError(f"expected an xarray.Dataset, got {type(ds).__name__}")
     check_option("over", over, _OVER)
     base_kind = _DEFAULT_BASE[over] if base is None else check_option("base", base, ("all", "classified"))
-    if not (isinstance(ci_level, float | int) and 0.0 < float(ci_level) < 1.0):
-        raise OptionError(f"ci_level={ci_level!r} must lie strictly between 0 and 1")
+    if ci_level is not None:
+        warnings.warn(
+            "trend_table(ci_level=) is deprecated; use alpha= (alpha = 1 - ci_level)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if not (isinstance(ci_level, float | int) and 0.0 < float(ci_level) < 1.0):
+            raise OptionError(f"ci_level={ci_level!r} must lie strictly between 0 and 1")
+        alpha = 1.0 - float(ci_level)
+    if not (isinstance(alpha, float | int) and 0.0 < float(alpha) < 1.0):
+        raise OptionError(f"alpha={alpha!r} must lie strictly between 0 and 1")
+    ci_level = 1.0 - float(alpha)
     where: str | list[str] = geo
     geo_text = geo
     if level is not None:

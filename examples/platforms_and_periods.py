@@ -98,15 +98,15 @@ def main() -> None:
     api_first = ds.sel(period=first)
     print(f"== Cost and usage on the API (true task-level slope {truth['cost_usage_slope']})")
     for est in (
-        CostUsage(level="task"),
-        CostUsage(level="task", weights="usage"),
-        CostUsage(level="soc_major", weights="usage"),
+        CostUsage(over="task"),
+        CostUsage(over="task", weights="usage"),
+        CostUsage(over="soc_major", weights="usage"),
     ):
         fit = est.fit(api_first, platform="api")
-        level, weights = est.level, est.weights
+        over, weights = est.over, est.weights
         lo, hi = fit.ci()
         print(
-            f"  {level:<9} weights={weights!s:<5}  slope {fit.slope:+.3f} (se {fit.se:.3f}, "
+            f"  {over:<9} weights={weights!s:<5}  slope {fit.slope:+.3f} (se {fit.se:.3f}, "
             f"95% CI [{lo:+.3f}, {hi:+.3f}], N = {fit.nobs}, dropped {len(fit.dropped)})"
         )
 
@@ -118,7 +118,7 @@ def main() -> None:
 
         fig, axes = plt.subplots(1, 2, figsize=(13, 5))
         soc.plot(ax=axes[0], top=10)
-        CostUsage(level="task", weights=None).fit(api_first).plot(ax=axes[1])
+        CostUsage(over="task", weights=None).fit(api_first).plot(ax=axes[1])
         fig.tight_layout()
         fig.savefig(args.plot, dpi=120)
         print(f"figure written to {args.plot}")

@@ -85,7 +85,7 @@ def test_every_cov_type_equals_statsmodels_on_real_data(countries, states, cov_t
 
 @pytest.mark.parametrize("corr", ["CR1", "CR3"])
 def test_state_cluster_by_division_equals_statsmodels(states, corr):
-    res = IncomeElasticity(cov_type="cluster", clusters="census_division", cluster_correction=corr).fit(
+    res = IncomeElasticity(cov_type="cluster", cluster="census_division", cluster_correction=corr).fit(
         states, level="state_us"
     )
     key = f"states/ols/cluster_{corr}"
@@ -220,7 +220,7 @@ def test_bootstrap_intervals_bracket_estimate_and_differ_by_kind(countries):
 def test_cluster_bootstrap_by_division(states):
     res = IncomeElasticity(
         cov_type="cluster",
-        clusters="census_division",
+        cluster="census_division",
         bootstrap="wild",
         wild_weights="webb",
         n_boot=499,
@@ -263,7 +263,7 @@ def test_mde_uses_t_quantiles(countries):
 def test_compare_country_state_ols_ppml(countries, states):
     a = IncomeElasticity().fit(countries, level="country")
     b = IncomeElasticity(method="ppml").fit(countries, level="country")
-    c = IncomeElasticity(cov_type="cluster", clusters="census_division", cluster_correction="CR2").fit(
+    c = IncomeElasticity(cov_type="cluster", cluster="census_division", cluster_correction="CR2").fit(
         states, level="state_us"
     )
     t = compare([a, b, c], names=["Countries OLS", "Countries PPML", "States OLS"], terms=[SLOPE])
@@ -351,8 +351,12 @@ def test_option_validation():
         IncomeElasticity(zeros="keep")
     with pytest.raises(OptionError, match="wild_weights"):
         IncomeElasticity(wild_weights="mammen")
-    with pytest.raises(OptionError, match="ci_level"):
+    with pytest.raises(OptionError, match="alpha"):
+        IncomeElasticity(alpha=95)
+    with pytest.warns(DeprecationWarning, match="use alpha="), pytest.raises(OptionError, match="ci_level"):
         IncomeElasticity(ci_level=95)
+    with pytest.warns(DeprecationWarning, match="use alpha="):
+        assert IncomeElasticity(ci_level=0.9).alpha == pytest.approx(0.1)
     with pytest.raises(OptionError, match="level"):
         IncomeElasticity().fit(ei.datasets.load_countries_2025_08(), level="city")
     with pytest.raises(SchemaError, match="not a variable"):

@@ -23,6 +23,7 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
+import econindex as ei
 from econindex._kernels.proportions import wilson_interval
 from econindex.errors import (
     DataValueError,
@@ -128,7 +129,7 @@ def test_soc_major_shares_match_hand_computation(ds: xr.Dataset) -> None:
 
 
 def test_intervals_match_statsmodels(ds: xr.Dataset) -> None:
-    res = compare_shares(ds, dim="platform", over="pattern", ci_level=0.9)
+    res = compare_shares(ds, dim="platform", over="pattern", alpha=0.1)
     t = res.to_frame()
     na, nb = PATTERN_COUNTS.sum(0)
     for i, row in enumerate(t.itertuples(index=False)):
@@ -459,7 +460,7 @@ def cost_ds(
 
 def test_cost_usage_matches_statsmodels_wls() -> None:
     d, _ = cost_ds(np.random.default_rng(1))
-    res = CostUsage(cov_type="HC1", level="task", weights="usage").fit(d, platform="api")
+    res = CostUsage(cov_type="HC1", over="task", weights="usage").fit(d, platform="api")
     api = d.task_count.sel(geo="GLOBAL", platform="api").to_pandas().drop(["none", "not_classified"])
     cost = d.cost_index.to_pandas().loc[api.index]
     y = np.log(api / api.sum())
@@ -468,7 +469,7 @@ def test_cost_usage_matches_statsmodels_wls() -> None:
     assert res.slope == pytest.approx(ref.params["log_cost_index"], rel=1e-10)
     assert res.se == pytest.approx(ref.bse["log_cost_index"], rel=1e-8)
     assert res.nobs == 60 and len(res.dropped) == 0
-    unw = CostUsage(cov_type="HC3", level="task", weights=None).fit(d, platform="api")
+    unw = CostUsage(cov_type="HC3", over="task", weights=None).fit(d, platform="api")
     ref = sm.OLS(y, X).fit(cov_type="HC3")
     assert unw.slope == pytest.approx(ref.params["log_cost_index"], rel=1e-10)
     assert unw.se == pytest.approx(ref.bse["log_cost_index"], rel=1e-8)
@@ -484,7 +485,7 @@ def test_cost_usage_token_regressors_and_controls_match_statsmodels() -> None:
     ctrl = rng.normal(0, 1, k)
     d = d.assign(prompt_tokens_index=("task", prompt), novelty=("task", ctrl))
     res = CostUsage(
-        level="task", regressors=("cost_index", "prompt_tokens_index"), controls=("novelty",), cov_type="HC2"
+        over="task", regressors=("cost_index", "prompt_tokens_index"), controls=("novelty",), cov_type="HC2"
     ).fit(d)
     keep = slice(0, k - 2)
     api = d.task_count.sel(geo="GLOBAL", platform="api").values[keep]
@@ -499,7 +500,7 @@ def test_cost_usage_soc_level_notes_tasks_without_cost() -> None:
     d, _ = cost_ds(np.random.default_rng(9))
     cost = d.cost_index.values.copy()
     cost[[0, 12]] = np.nan  # both in SOC group "11"
-    res = CostUsage(level="soc_major").fit(d.assign(cost_index=("task", cost)))
+    res = CostUsage(over="soc_major").fit(d.assign(cost_index=("task", cost)))
     assert res.nobs == 12 and any("2 used tasks" in n for n in res.notes)
     api = d.task_count.sel(geo="GLOBAL", platform="api").values
     row = res.data.set_index("category").loc["11"]
@@ -511,7 +512,7 @@ def test_cost_usage_soc_level_notes_tasks_without_cost() -> None:
 
 def test_cost_usage_soc_aggregation_is_usage_weighted_mean() -> None:
     d, _ = cost_ds(np.random.default_rng(2))
-    res = CostUsage(level="soc_major").fit(d, platform="api")
+    res = CostUsage(over="soc_major").fit(d, platform="api")
     df = pd.DataFrame(
         {
             "n": d.task_count.sel(geo="GLOBAL", platform="api").values,
@@ -530,7 +531,7 @@ def test_cost_usage_intervals_cover_true_slope() -> None:
     hits, reps = 0, 40
     for seed in range(reps):
         d, slope = cost_ds(np.random.default_rng(100 + seed))
-        lo, hi = CostUsage(level="task").fit(d).ci(0.95)
+        lo, hi = CostUsage(over="task").fit(d).ci(0.95)
         hits += lo <= slope <= hi
     # robust SEs with 60 observations: coverage near 95% (sd ~ 0.035 over 40 seeds)
     assert hits / reps >= 0.85
@@ -540,15 +541,15 @@ def test_cost_usage_bad_input() -> None:
     d, _ = cost_ds(np.random.default_rng(3))
     cost = d.cost_index.values.copy()
     cost[[0, 1]] = np.nan
-    res = CostUsage(level="task").fit(d.assign(cost_index=("task", cost)))
+    res = CostUsage(over="task").fit(d.assign(cost_index=("task", cost)))
     assert set(res.dropped["category"]) == {"task 0", "task 1"} and res.nobs == 58
     cost[:40] = np.nan
     with pytest.raises(MissingCovariateError, match="40 of 60"):
-        CostUsage(level="task").fit(d.assign(cost_index=("task", cost)))
+        CostUsage(over="task").fit(d.assign(cost_index=("task", cost)))
     cost = d.cost_index.values.copy()
     cost[5] = 0.0
     with pytest.raises(DataValueError, match="task 5"):
-        CostUsage(level="task").fit(d.assign(cost_index=("task", cost)))
+        CostUsage(over="task").fit(d.assign(cost_index=("task", cost)))
     with pytest.raises(MissingCovariateError, match="prompt_tokens_index"):
         CostUsage(regressors=("cost_index", "prompt_tokens_index")).fit(d)
     with pytest.raises(SchemaError, match="web"):
@@ -559,7 +560,7 @@ def test_cost_usage_bad_input() -> None:
         CostUsage(regressors=("price",))
     counts = d.task_count.values.copy()
     counts[0, 7, 1] = 0.0
-    res = CostUsage(level="task").fit(d.assign(task_count=(d.task_count.dims, counts)))
+    res = CostUsage(over="task").fit(d.assign(task_count=(d.task_count.dims, counts)))
     assert res.dropped.set_index("category").loc["task 7", "reason"] == "zero usage"
 
 
@@ -572,7 +573,7 @@ def test_cost_usage_docstring_and_plot() -> None:
     import matplotlib.pyplot as plt
 
     d, _ = cost_ds(np.random.default_rng(4))
-    res = CostUsage(level="task").fit(d)
+    res = CostUsage(over="task").fit(d)
     ax = res.plot(n_bins=8)
     assert ax.get_xlabel() == "log cost_index"
     assert "does not identify" in res.summary()
@@ -615,7 +616,7 @@ def test_cost_usage_covers_simulated_slope() -> None:
         slope = json.loads(d.attrs["truth"])["cost_usage_slope"]
         # unweighted: the simulator's task-level equation has a homoskedastic error
         # (log base weight), so OLS is the efficient, unbiased estimator there
-        res = CostUsage(level="task").fit(d)  # default: unweighted
+        res = CostUsage(over="task").fit(d)  # default: unweighted
         lo, hi = res.ci(0.95)
         hits += lo <= slope <= hi
         slopes.append(res.slope)
@@ -634,7 +635,7 @@ def test_read_aei_round_trip_gives_the_same_comparison(tmp_path) -> None:
     r2 = compare_shares(back, over="soc_major").table.set_index("category").loc[r1.index]
     np.testing.assert_allclose(r2["diff"], r1["diff"], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(r2["p_holm"], r1["p_holm"], rtol=1e-9)
-    assert CostUsage(level="task").fit(back).slope == pytest.approx(CostUsage(level="task").fit(d).slope)
+    assert CostUsage(over="task").fit(back).slope == pytest.approx(CostUsage(over="task").fit(d).slope)
 
 
 @settings(max_examples=40, deadline=None)
@@ -657,3 +658,25 @@ def test_properties_of_any_comparison(ca: list[int], cb: list[int]) -> None:
     twin = compare_shares(make_ds(np.column_stack([ca, ca])), over="task")
     assert (twin.table["diff"] == 0).all() and twin.chi2_pvalue == 1
     assert (twin.table["p_value"].dropna() == 1).all()
+
+
+def test_cost_usage_level_is_a_deprecated_spelling_of_over() -> None:
+    d = ei.simulate(seed=3, platforms=("claude_ai", "api"), n_countries=4, n_tasks=60)
+    with pytest.warns(DeprecationWarning, match="use over="):
+        old = CostUsage(level="task")
+    assert old.over == "task" and old.level is None
+    new = CostUsage(over="task").fit(d, platform="api")
+    assert old.fit(d, platform="api").slope == new.slope and new.over == "task"
+    with pytest.warns(DeprecationWarning), pytest.raises(OptionError, match="over="):
+        CostUsage(level="geo")
+
+
+def test_compare_shares_ci_level_is_a_deprecated_spelling_of_alpha() -> None:
+    ds = ei.simulate(seed=3, platforms=("claude_ai", "api"), n_countries=4, n_tasks=60)
+    new = compare_shares(ds, dim="platform", over="soc_major", alpha=0.1)
+    with pytest.warns(DeprecationWarning, match="use alpha="):
+        old = compare_shares(ds, dim="platform", over="soc_major", ci_level=0.9)
+    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
+    assert new.ci_level == pytest.approx(0.9)
+    with pytest.raises(OptionError, match="alpha"):
+        compare_shares(ds, dim="platform", over="soc_major", alpha=1.5)

@@ -154,7 +154,7 @@ def plot_cost_usage(res: CostUsageResult, ax: Any = None, n_bins: int = 10) -> A
     >>> import econindex as ei
     >>> from econindex.platforms import CostUsage
     >>> ds = ei.simulate(seed=0, platforms=("claude_ai", "api"), n_countries=5, n_tasks=100)
-    >>> ax = plot_cost_usage(CostUsage(level="task").fit(ds), n_bins=5)
+    >>> ax = plot_cost_usage(CostUsage(over="task").fit(ds), n_bins=5)
     >>> ax.get_xlabel()
     'log cost_index'
     """
@@ -182,6 +182,6 @@ def plot_cost_usage(res: CostUsageResult, ax: Any = None, n_bins: int = 10) -> A
     )
     ax.set_xlabel(f"log {res.regressor}")
     ax.set_ylabel("log usage share")
-    ax.set_title(f"Cost and usage on {res.platform} ({res.level})")
+    ax.set_title(f"Cost and usage on {res.platform} ({res.over})")
     ax.legend(fontsize="small")
     return ax

@@ -689,7 +689,7 @@ def simulated_section(ctx: Context) -> Section:
     )
     if "platform" in sim.dims:
         comp = ei.compare_shares(sim, dim="platform", over="soc_major", exclude=("none", "not_classified"))
-        cost = ei.CostUsage(cov_type="HC1", level="task").fit(sim, platform="api")
+        cost = ei.CostUsage(cov_type="HC1", over="task").fit(sim, platform="api")
         ctx.headline["cost_usage_slope"] = float(cost.slope)
         sec.add_table(
             "platform_shares_soc_major",
