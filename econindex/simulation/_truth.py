@@ -1,0 +1,95 @@
+"""The true parameters of a simulated release, stored as JSON in ``ds.attrs["truth"]``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from econindex.schema import PATTERNS
+from econindex.simulation._design import (
+    _COUNTRY_CENTER,
+    _SOC,
+    _SOC_AUTOMATION,
+    _SOC_INCOME_LOADING,
+    _SOC_TREND_LOADING,
+    _STATE_CENTER,
+    _Design,
+)
+
+
+def _truth(
+    seed: int,
+    d: _Design,
+    params: dict[str, float],
+    periods: list[dict[str, np.ndarray]],
+    abuse_state: str | None,
+    abuse: dict[str, Any],
+    api_truth: dict[str, Any],
+    cost_usage_slope: float,
+    n_periods: int,
+    platforms: tuple[str, ...],
+    api_usage_ratio: float,
+) -> dict[str, Any]:
+    beta = params["convergence_rate"]
+    loading = {s: float(v) for s, v in _SOC_INCOME_LOADING.items()}
+    p0 = periods[0]
+    kr = len(d.tasks) - 2
+    usage = p0["usage_count"] - p0["flagged_count"]
+    drawn = np.r_[d.country_idx[d.country_idx != d.usa], d.unl_country, d.state_idx, d.unl_state]
+    claude_global = (usage[:, None] * p0["_probs"])[drawn]
+    claude_soc = np.bincount(d.task_soc, weights=claude_global[:, :kr].sum(axis=0), minlength=len(_SOC))
+    claude_soc = claude_soc / claude_soc.sum()
+    truth: dict[str, Any] = {
+        "seed": seed,
+        "simulated": True,
+        **params,
+        "convergence_beta": beta,
+        "convergence_half_life_periods": float(np.log(0.5) / np.log(beta)) if 0 < beta < 1 else None,
+        "country_income_center": _COUNTRY_CENTER,
+        "state_income_center": _STATE_CENTER,
+        "automation_equation": (
+            "automation_share_classified = expected_automation + automation_slope * (usage_index - 1) + v;"
+            " usage_index: default index of clean counts at the geo's level"
+        ),
+        "expected_automation_coef": 1.0,
+        "expected_automation_definition": (
+            "sum over tasks with a rate (not none/not_classified) of the geo's task share among them times"
+            " the task's automation rate in task_pattern_share (automation / five classified patterns)"
+        ),
+        "soc_income_loading": loading,
+        "soc_automation_mean": {s: float(v) for s, v in _SOC_AUTOMATION.items()},
+        "claude_soc_share": dict(zip(_SOC, map(float, p0["_exp_soc"]), strict=True)),
+        "claude_soc_share_clean": dict(zip(_SOC, map(float, claude_soc), strict=True)),
+        "claude_soc_share_note": "expected Claude.ai SOC mix of GLOBAL among regular tasks in the first "
+        "period: claude_soc_share with all traffic (as released, flagged included), "
+        "claude_soc_share_clean without the flagged traffic; platform_soc_share_diff = api - all traffic",
+        "abuse": {"geo": abuse_state, **abuse} if abuse_state is not None else {"geo": None},
+        "abuse_periods": [0] if abuse_state is not None else [],
+        "soc_trend_loading": dict(_SOC_TREND_LOADING),
+        "claude_soc_share_by_period": [
+            dict(zip(_SOC, map(float, per["_exp_soc"]), strict=True)) for per in periods
+        ],
+        "claude_pattern_share_by_period": [
+            dict(zip(PATTERNS, map(float, per["_exp_pattern"]), strict=True)) for per in periods
+        ],
+        "by_period_note": "expected shares of GLOBAL (all traffic, flagged included) given the realized "
+        "usage of each geo; lists follow the period order",
+        "n_geo": len(d.geos),
+        "n_tasks": kr,
+        "n_requests_leaf": int(d.request_weight.size),
+        "n_periods": n_periods,
+        "platforms": list(platforms),
+        "unlocated_us_share": params["unlocated_share"] / 2,
+    }
+    if "api" in platforms:
+        truth["cost_usage_slope"] = float(cost_usage_slope)
+        truth["cost_usage_level"] = "task (exact in expectation); soc_major approximately"
+        truth["api_usage_ratio"] = float(api_usage_ratio)
+        truth["platform_soc_share_diff"] = {
+            s: api_truth["api_soc_share"][s] - truth["claude_soc_share"][s] for s in _SOC
+        }
+        truth.update(api_truth)
+    else:
+        truth["cost_usage_slope"] = float(cost_usage_slope)
+    return truth
