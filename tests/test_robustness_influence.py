@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
+import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 import econindex as ei
 from econindex.regression import OLS
@@ -63,7 +66,7 @@ def _check_vs_statsmodels(res_econ: object, sm_res: object) -> None:
         "loo_sigma": np.sqrt(oi.sigma2_not_obsi),
     }
     for name, ref in pairs.items():
-        np.testing.assert_allclose(infl[name].values, np.asarray(ref), rtol=1e-9, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(infl[name].values, np.asarray(ref), rtol=1e-10, atol=1e-12, err_msg=name)
 
 
 @settings(max_examples=20, deadline=None)
@@ -71,6 +74,67 @@ def _check_vs_statsmodels(res_econ: object, sm_res: object) -> None:
 def test_influence_equals_statsmodels_olsinfluence(seed: int, n: int, k: int) -> None:
     X, y, _ = _design(seed, n, k)
     _check_vs_statsmodels(OLS(cov_type="HC3").fit(y, X), sm.OLS(y, X).fit())
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_influence_dataset_equals_explicit_refits(weighted: bool) -> None:
+    # every variable of influence() from its definition, with a statsmodels refit without each
+    # observation for the leave-one-out ones (the weighted case has no OLSInfluence reference)
+    n, k = 35, 3
+    X, y, w = _design(21, n, k)
+    ww = w if weighted else np.ones(n)
+    res = OLS(cov_type="HC1").fit(
+        y, X, weights=w if weighted else None, obs_names=[f"g{i}" for i in range(n)]
+    )
+    infl = influence(res)
+    full = sm.WLS(y, X, weights=ww).fit()
+    sw = np.sqrt(ww)
+    A = (X * ww[:, None]).T @ X
+    A_inv = np.linalg.inv(A)
+    h = ww * np.einsum("ij,jk,ik->i", X, A_inv, X)
+    e = sw * (y - X @ full.params)
+    s = np.sqrt(full.mse_resid)
+    ref: dict[str, np.ndarray] = {
+        name: np.empty(n) for name in ("loo_sigma", "student_resid", "dffits", "cooks")
+    }
+    ref.update({name: np.empty((n, k)) for name in ("loo_params", "dfbeta", "dfbetas")})
+    for i in range(n):
+        keep = np.arange(n) != i
+        fit = sm.WLS(y[keep], X[keep], weights=ww[keep]).fit()
+        s_i = np.sqrt(fit.mse_resid)
+        d = full.params - fit.params
+        x_i = X[i]
+        # the deleted residual over its standard error (prediction of observation i from the refit)
+        pred_var = 1 + ww[i] * x_i @ np.linalg.inv((X[keep] * ww[keep, None]).T @ X[keep]) @ x_i
+        ref["student_resid"][i] = sw[i] * (y[i] - x_i @ fit.params) / (s_i * np.sqrt(pred_var))
+        ref["dffits"][i] = sw[i] * x_i @ d / (s_i * np.sqrt(h[i]))
+        ref["cooks"][i] = d @ A @ d / (k * s**2)
+        ref["loo_sigma"][i] = s_i
+        ref["loo_params"][i] = fit.params
+        ref["dfbeta"][i] = d
+        ref["dfbetas"][i] = d / (s_i * np.sqrt(np.diag(A_inv)))
+    pairs = {
+        "leverage": h,
+        "resid": e,
+        "student_resid_internal": e / (s * np.sqrt(1 - h)),
+        "student_resid": ref["student_resid"],
+        "cooks_distance": ref["cooks"],
+        "cooks_pvalue": stats.f.sf(ref["cooks"], k, n - k),
+        "dffits": ref["dffits"],
+        "dfbeta": ref["dfbeta"],
+        "dfbetas": ref["dfbetas"],
+        "loo_params": ref["loo_params"],
+        "loo_sigma": ref["loo_sigma"],
+    }
+    assert set(infl.data_vars) == set(pairs)
+    for name, value in pairs.items():
+        np.testing.assert_allclose(infl[name].values, value, rtol=1e-10, atol=1e-12, err_msg=name)
+    assert infl.attrs["weighted"] == int(weighted) and infl.attrs["nobs"] == n
+    assert infl.attrs["cooks_threshold"] == pytest.approx(4 / n)
+    assert infl.attrs["dffits_threshold"] == pytest.approx(2 * np.sqrt(k / n))
+    assert infl.attrs["dfbetas_threshold"] == pytest.approx(2 / np.sqrt(n))
+    top = [f"g{i}" for i in np.argsort(-ref["cooks"], kind="stable")[:10]]
+    assert json.loads(infl.attrs["most_influential"]) == top
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +153,33 @@ def test_real_country_elasticity_influence_matches_statsmodels(countries: object
     assert named[0] == str(reg.obs_names[int(np.argmax(ref.get_influence().cooks_distance[0]))])
     top = most_influential(infl, 3, term="log_gdp_pc")
     assert top.index[0] == named[0] and list(top.columns)[-1] == "loo[log_gdp_pc]"
+
+
+def test_influence_is_an_ordinary_labelled_dataset(countries: object) -> None:
+    # influence() builds its Dataset without xarray's merging constructor: the result must be the
+    # one that constructor gives, and label selection, alignment and tidy frames must work on it
+    res = ei.IncomeElasticity(cov_type="HC1").fit(countries, level="country")
+    reg = res.regression
+    infl = influence(res)
+    geo = [str(g) for g in reg.obs_names]
+    ref = xr.Dataset(
+        {name: (v.dims, v.values, v.attrs) for name, v in infl.data_vars.items()},
+        coords={"geo": pd.Index(geo, dtype=object), "term": pd.Index(list(reg.names), dtype=object)},
+        attrs=dict(infl.attrs),
+    )
+    assert infl.identical(ref)
+    assert dict(infl.sizes) == {"geo": 114, "term": 2}
+    assert infl["dfbeta"].attrs["long_name"] == "params - params without the geo"
+    assert list(infl.indexes["geo"]) == geo and list(infl.indexes["term"]) == list(reg.names)
+    assert infl["leverage"].sel(geo=geo[5]).item() == infl["leverage"].values[5]
+    assert infl["loo_params"].sel(geo=geo[7], term="log_gdp_pc").item() == infl["loo_params"].values[7, 1]
+    other = xr.DataArray([1.0, 2.0], coords={"geo": [geo[3], "nowhere"]}, dims="geo")
+    summed = infl["cooks_distance"] + other  # inner join on the geo labels
+    assert summed["geo"].values.tolist() == [geo[3]]
+    assert summed.item() == pytest.approx(infl["cooks_distance"].values[3] + 1.0)
+    frame = infl[["leverage", "cooks_distance"]].to_dataframe()
+    assert frame.index.tolist() == geo
+    np.testing.assert_array_equal(frame["leverage"].to_numpy(), infl["leverage"].values)
 
 
 def test_real_country_automation_influence_is_tabulated(countries: object) -> None:

