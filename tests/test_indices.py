@@ -272,6 +272,32 @@ def test_pattern_and_request_shares_sum_to_one():
         request_share(ds, request_level=2)
 
 
+def test_request_level_is_selected_once_for_shares_and_specialization():
+    """request_share and specialization(over="request") pick the same clusters (one selection), and
+    their location quotients equal a hand computation from the counts."""
+    counts = np.array([[4.0, 6.0, 10.0, 2.0], [1.0, 9.0, 10.0, 8.0], [5.0, 15.0, 20.0, 10.0]])
+    ds = xr.Dataset(
+        {"request_count": (("geo", "request"), counts)},
+        coords={
+            **geo_coords(["GLOBAL", "BRA", "IND"], ["global", "country", "country"]),
+            "request": ["leaf a", "leaf b", "top x", "leaf c"],
+            "request_level": ("request", [0, 0, 2, 0]),
+        },
+    )
+    rs = request_share(ds, request_level=0, level="country")
+    lq = specialization(ds, "request", level="country", request_level=0)
+    assert list(rs["request"].values) == list(lq["request"].values) == ["leaf a", "leaf b", "leaf c"]
+    leaves = counts[:, [0, 1, 3]]
+    share = leaves / leaves.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(rs.values, share[1:], rtol=1e-15)
+    np.testing.assert_allclose(lq.values, share[1:] / share[0], rtol=1e-15)  # reference: GLOBAL
+    missing = r"request_level=1 has no clusters; levels present: \[0, 2\]"
+    with pytest.raises(OptionError, match=missing):
+        request_share(ds, request_level=1)
+    with pytest.raises(OptionError, match=missing):
+        specialization(ds, "request", request_level=1)
+
+
 def test_shares_from_published_variable_are_renormalized():
     ds = xr.Dataset(
         {"task_share_published": (("geo", "task"), [[0.3, 0.2, 0.5]])},

@@ -495,3 +495,26 @@ def test_full_size_release_has_over_a_million_long_rows() -> None:
         int((ds[v] > 0).sum()) for v in ("usage_count", "task_count", "pattern_count", "request_count")
     )
     assert 2 * cells > 1_000_000
+
+
+
+def test_design_helpers_match_independent_references() -> None:
+    """The one definition of the directly drawn geos and of SOC shares (used by the Claude.ai draw,
+    the API draw and the truth) agree with references built from the labels and with pandas."""
+    import pandas as pd
+
+    from econindex.simulation._design import _design, _expected_soc
+
+    d = _design(4, 30, 200, 48, 0.35, 0.25)
+    pairs = enumerate(zip(d.geos, d.levels, strict=True))
+    leaf = [i for i, (g, lv) in pairs if lv != "global" and g != "USA"]
+    assert sorted(d.drawn.tolist()) == leaf and len(set(d.drawn.tolist())) == len(leaf)
+    mass = np.random.default_rng(0).gamma(2.0, size=len(d.tasks))
+    by_soc = pd.Series(mass[: d.task_soc.size]).groupby(d.task_soc).sum()
+    ref = (by_soc / by_soc.sum()).reindex(range(len(SOC_MAJOR_GROUPS)), fill_value=0.0).to_numpy()
+    np.testing.assert_allclose(_expected_soc(d, mass), ref, rtol=1e-13)
+    ds = simulate(seed=4, n_countries=30, n_tasks=200, n_requests=48, platforms=("claude_ai", "api"))
+    tr = truth(ds)
+    for key in ("claude_soc_share", "claude_soc_share_clean", "api_soc_share"):
+        assert sum(tr[key].values()) == pytest.approx(1.0, abs=1e-12), key
+

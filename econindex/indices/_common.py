@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from econindex.errors import SchemaError
-from econindex.schema import GEO, geos_at_level
+from econindex.errors import OptionError, SchemaError
+from econindex.schema import GEO, REQUEST, geos_at_level
 
 _INDEX_LEVELS = ("country", "state_us")
 
@@ -56,3 +56,25 @@ def _bare(da: xr.DataArray) -> xr.DataArray:
 def _divide(num: xr.DataArray, den: xr.DataArray | float) -> xr.DataArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return num / den
+
+
+def _request_labels(ds: xr.Dataset, request_level: int) -> list[str]:
+    """Labels of the request clusters at ``request_level`` of the hierarchy (0 = finest in the AEI release).
+
+    The one selection of a request level, for shares and for specialization.
+
+    Examples
+    --------
+    >>> ds = xr.Dataset(coords={"request": ["a", "b", "c"], "request_level": ("request", [0, 0, 1])})
+    >>> _request_labels(ds, 0)
+    ['a', 'b']
+    """
+    if "request_level" not in ds.coords:
+        raise SchemaError("dimension 'request' lacks the 'request_level' coordinate")
+    lv = np.asarray(ds["request_level"].values)
+    at = _labels(ds[REQUEST].values[lv == request_level])
+    if not at:
+        raise OptionError(
+            f"request_level={request_level!r} has no clusters; levels present: {sorted(set(lv.tolist()))}"
+        )
+    return at

@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from econindex.errors import OptionError, SchemaError
-from econindex.indices._common import _INDEX_LEVELS, _bare, _divide, _labels, _require
+from econindex.indices._common import _INDEX_LEVELS, _bare, _divide, _labels, _request_labels, _require
 from econindex.indices.shares import _kept_labels
 from econindex.schema import (
     GEO,
@@ -31,13 +31,7 @@ def _category_counts(ds: xr.Dataset, over: str, request_level: int) -> tuple[xr.
     if over == "request":
         if "request_count" not in ds.data_vars:
             raise SchemaError("specialization over='request' needs 'request_count'")
-        if "request_level" not in ds.coords:
-            raise SchemaError("dimension 'request' lacks the 'request_level' coordinate")
-        lv = np.asarray(ds["request_level"].values)
-        at = ds[REQUEST].values[lv == request_level]
-        if at.size == 0:
-            raise OptionError(f"request_level={request_level!r} has no clusters")
-        return ds["request_count"].sel({REQUEST: at}), REQUEST
+        return ds["request_count"].sel({REQUEST: _request_labels(ds, request_level)}), REQUEST
     counts = _require(ds, "task_count")
     if over == "task":
         return counts, TASK

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
-from econindex.errors import OptionError, SchemaError
-from econindex.indices._common import _divide, _labels, _level_geos, _require
+from econindex.errors import SchemaError
+from econindex.indices._common import _divide, _labels, _level_geos, _request_labels, _require
 from econindex.schema import GEO, PATTERN, REQUEST, SPECIAL_CLUSTERS, TASK
 
 __all__ = ["cluster_identity", "pattern_share", "request_share", "task_share"]
@@ -204,15 +203,7 @@ def request_share(
     [0.25, 0.75]
     """
     counts = _require(ds, "request_count")
-    if "request_level" not in ds.coords:
-        raise SchemaError("dimension 'request' lacks the 'request_level' coordinate")
-    lv = np.asarray(ds["request_level"].values)
-    at = _labels(ds[REQUEST].values[lv == request_level])
-    if not at:
-        raise OptionError(
-            f"request_level={request_level!r} has no clusters; levels present: {sorted(set(lv.tolist()))}"
-        )
-    counts = counts.sel({GEO: _level_geos(ds, level), REQUEST: at})
+    counts = counts.sel({GEO: _level_geos(ds, level), REQUEST: _request_labels(ds, request_level)})
     out = _share(
         counts,
         REQUEST,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from econindex.schema import AUTOMATION_PATTERNS, CLASSIFIED_PATTERNS, PATTERNS
-from econindex.simulation._design import _SOC, _SPECIAL_SHARE, _Design, _request_levels
+from econindex.simulation._design import _SOC, _SPECIAL_SHARE, _Design, _expected_soc, _request_levels
 from econindex.simulation._random import _multinomial, _normalize, _rng
 
 # API targets where the report gives them (15: 44%, 25: 4%, 27: 5%); the rest
@@ -29,8 +29,7 @@ def _draw_api(
     mu = crng.normal(0.0, cost_soc_sd, len(_SOC))
     ln_cost = mu[d.task_soc] + crng.normal(0.0, 0.5, kr)
     # API SOC shift: targets for three groups, Claude.ai proportions for the rest
-    claude_soc = np.bincount(d.task_soc, weights=d.task_weight[:kr], minlength=len(_SOC))
-    claude_soc = claude_soc / claude_soc.sum()
+    claude_soc = _expected_soc(d, d.task_weight)
     target = claude_soc.copy()
     fixed = np.array([s in _API_SOC_TARGET for s in _SOC])
     target[fixed] = [_API_SOC_TARGET[s] for s in np.asarray(_SOC)[fixed]]

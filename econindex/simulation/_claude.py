@@ -64,15 +64,14 @@ def _draw_claude(
     # realized clean indices (the ones the automation equation and the next period use)
     aui = np.full(n_geo, np.nan)
     aui[ci], ratio_c = _aui(usage, d.pop, ci, d.unl_country)
-    aui[si], _ = _aui(usage, d.pop, si, d.unl_state)
+    aui[si], ratio_s = _aui(usage, d.pop, si, d.unl_state)
     ln_aui = np.full(n_geo, np.nan)
     ln_aui[ci] = np.log(np.maximum(usage[ci], 0.5) / d.pop[ci] / ratio_c)
-    ratio_s = (usage[si].sum() + usage[d.unl_state]) / d.pop[si].sum()
     ln_aui[si] = np.log(np.maximum(usage[si], 0.5) / d.pop[si] / ratio_s)
 
     # --- tasks ---
     trng = _rng(seed, "tasks", t)
-    drawn = np.concatenate([ci[ci != d.usa], [d.unl_country], si, [d.unl_state]])  # geos drawn directly
+    drawn = d.drawn
     k = len(d.tasks)
     loading = np.array([_SOC_INCOME_LOADING[s] for s in _SOC])
     eta = trng.normal(0.0, 0.2, (n_geo, len(_SOC)))
@@ -130,6 +129,13 @@ def _draw_claude(
         arr[0] = arr[ci[0] : ci[-1] + 1].sum(axis=0) + arr[d.unl_country]
         return arr
 
+    def add_flagged(arr: np.ndarray, add: Any, pos: int) -> None:
+        """Add flagged traffic to geo ``pos`` and to its aggregates (USA for a state, and GLOBAL)."""
+        arr[pos] += add
+        if pos in si:
+            arr[d.usa] += add
+        arr[0] += add
+
     task = aggregate(task)
     # global task x pattern counts: clean traffic from the true mix, plus the flagged traffic
     prng = _rng(seed, "patterns", t)
@@ -140,10 +146,7 @@ def _draw_claude(
     task_all = task.copy()
     if abuse_pos is not None:
         for arr, add in ((usage_all, flagged[abuse_pos]), (task_all, fl_task)):
-            arr[abuse_pos] += add
-            if abuse_pos in si:
-                arr[d.usa] += add
-            arr[0] += add
+            add_flagged(arr, add, abuse_pos)
         flagged = aggregate(flagged)
         flagged_task[abuse_pos] = fl_task
         flagged_task = aggregate(flagged_task)
@@ -200,10 +203,7 @@ def _draw_claude(
     pattern_all, leaves_all = pattern.copy(), leaves.copy()
     if abuse_pos is not None:
         for arr, add in ((pattern_all, fl_pat), (leaves_all, fl_req)):
-            arr[abuse_pos] += add
-            if abuse_pos in si:
-                arr[d.usa] += add
-            arr[0] += add
+            add_flagged(arr, add, abuse_pos)
         abuse["expected_automation_clean"] = float(expected[abuse_pos])
     return {
         "usage_count": usage_all,

@@ -87,6 +87,15 @@ class _Design:
     request_weight: np.ndarray
     request_top_of_leaf: np.ndarray
 
+    @property
+    def drawn(self) -> np.ndarray:
+        """Positions of the geos drawn directly: located countries but USA, the unlocated geos, states.
+
+        ``USA`` (states + ``not_classified_us``) and ``GLOBAL`` (countries + ``not_classified``) are sums.
+        """
+        countries = self.country_idx[self.country_idx != self.usa]
+        return np.concatenate([countries, [self.unl_country], self.state_idx, [self.unl_state]])
+
 
 @lru_cache(maxsize=1)
 def _onet_pool() -> tuple[tuple[str, ...], ...]:

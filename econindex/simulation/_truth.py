@@ -15,6 +15,7 @@ from econindex.simulation._design import (
     _SOC_TREND_LOADING,
     _STATE_CENTER,
     _Design,
+    _expected_soc,
 )
 
 
@@ -36,10 +37,9 @@ def _truth(
     p0 = periods[0]
     kr = len(d.tasks) - 2
     usage = p0["usage_count"] - p0["flagged_count"]
-    drawn = np.r_[d.country_idx[d.country_idx != d.usa], d.unl_country, d.state_idx, d.unl_state]
+    drawn = d.drawn
     claude_global = (usage[:, None] * p0["_probs"])[drawn]
-    claude_soc = np.bincount(d.task_soc, weights=claude_global[:, :kr].sum(axis=0), minlength=len(_SOC))
-    claude_soc = claude_soc / claude_soc.sum()
+    claude_soc = _expected_soc(d, claude_global.sum(axis=0))
     truth: dict[str, Any] = {
         "seed": seed,
         "simulated": True,
