@@ -685,3 +685,33 @@ def test_automation_share_from_the_real_state_slice(shared_aei) -> None:
     ut = raw[(raw.geo_id == "UT") & (raw.facet == "collaboration")].set_index("cluster_name")["value"]
     hand = (ut.get("directive", 0) + ut.get("feedback loop", 0)) / ut.sum()
     assert float(got.sel(geo="UT")) == pytest.approx(hand, rel=1e-12)
+
+
+def test_indices_and_simulation_import_no_higher_layer():
+    """Data flow one way (io/simulation -> indices -> estimators): read every import of the two packages."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(ei.__file__).parent
+    allowed = {
+        "indices": {"econindex.errors", "econindex.schema", "econindex._kernels", "econindex.indices"},
+        "simulation": {
+            "econindex.errors", "econindex.schema", "econindex.geography", "econindex.datasets",
+            "econindex.simulation",
+        },
+    }  # fmt: skip
+    for package, ok in allowed.items():
+        files = sorted((root / package).glob("*.py"))
+        assert len(files) >= 6, package
+        for f in files:
+            for node in ast.walk(ast.parse(f.read_text())):
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else []
+                )
+                for name in (n for n in names if n.split(".")[0] == "econindex"):
+                    assert any(name == m or name.startswith(m + ".") for m in ok), f"{f.name} imports {name}"
+
