@@ -646,7 +646,9 @@ class TaskMixAutomation:
         non-numeric coordinate (``"census_region"``) enters as dummies ``C(name)[T.level]``.
     fixed_effects : tuple of str
         Geo coordinates whose levels are controlled for (entered as dummies, which gives
-        the same slope and errors as absorbing them; the dummies count in the dof).
+        the same slope and errors as absorbing them; the dummies count in the dof), and/or
+        ``"period"``: every period of the dataset pooled (one row per geo and period,
+        named ``geo@period``) with period effects.
     task_control : {"expected", "soc_major", "none"}
         The task-mix control: the single expected-automation index (the
         report's), the geo's SOC-major-group task shares (one group dropped as
@@ -730,11 +732,6 @@ class TaskMixAutomation:
     def __post_init__(self) -> None:
         fe = (self.fixed_effects,) if isinstance(self.fixed_effects, str) else tuple(self.fixed_effects)
         object.__setattr__(self, "fixed_effects", fe)
-        if "period" in fe:
-            raise OptionError(
-                "TaskMixAutomation fits one period; for period effects pool the periods with "
-                "econindex.regression.ols(..., model_frame(ds, level=...)) and '| period'"
-            )
         check_option("usage", self.usage, USAGE_KINDS)
         check_option("base", self.base, BASES)
         check_option("cov_type", self.cov_type, COV_TYPES)
@@ -895,7 +892,119 @@ class TaskMixAutomation:
         wanted = (*_INPUTS, *self.controls)
         ds = ds[[v for v in ds.data_vars if v in wanted]]
         ds, platform_sel = _select(ds, PLATFORM, platform, "")
-        ds, period_sel = _select(ds, PERIOD, period, " or use fit_periods()")
+        if PERIOD in self.fixed_effects:
+            if period is not None:
+                raise OptionError("period= selects one period; fixed_effects=('period',) pools every period")
+            if PERIOD not in ds.dims:
+                raise OptionError("fixed_effects includes 'period' but the dataset has no period dimension")
+            labels = [str(p) for p in ds[PERIOD].values]
+            parts = [
+                (p, self._design(ds.isel({PERIOD: i}), level, platform_sel, p)) for i, p in enumerate(labels)
+            ]
+            d = _pool(parts)
+            period_sel = None
+        else:
+            ds, period_sel = _select(ds, PERIOD, period, " or use fit_periods()")
+            d = self._design(ds, level, platform_sel, period_sel)
+        reasons, columns, keep, sources = d.reasons, d.columns, d.keep, d.sources
+        n = int(keep.sum())
+        obs = [g for g, k in zip(d.obs, keep, strict=True) if k]
+
+        if self.task_control == "soc_major":
+            columns = _soc_design(columns, keep)
+
+        y = d.actual[keep]
+        x = d.usage[keep]
+        Z = np.column_stack([np.ones(n)] + [col[keep] for col in columns.values()])
+        znames = ["const", *columns]
+        k = Z.shape[1] + 1
+        term = d.term
+        if n <= k:
+            raise EstimationError(
+                f"{n} geos at level {level!r} for a regression with {k} coefficients; excluded: "
+                f"{ {g: r for g, r in reasons.items() if r} }"
+            )
+        X = np.column_stack([Z[:, :1], x, Z[:, 1:]])
+        names = ["const", term, *znames[1:]]
+        clusters = None if d.clusters is None else d.clusters[keep]
+        dep = "automation_pct" if self.units == "percent" else "automation_share"
+        full = _ols(self.cov_type, y, X, names, obs, clusters, self.cluster_correction, level, dep)
+
+        # Frisch-Waugh-Lovell: partial out (1, control, controls) from both sides
+        # (the core's least-squares kernel; Z has full rank because the full regression did)
+        ry = wls(y, Z).resid
+        rx = wls(x, Z).resid
+        sxx = float(rx @ rx)
+        if sxx <= 0:
+            raise EstimationError(f"{term} has no variation left after partialling out the controls")
+        slope = float(rx @ ry) / sxx
+        syy = float(ry @ ry)
+        partial_r2 = float(rx @ ry) ** 2 / (sxx * syy) if syy > 0 else float("nan")
+        # the naive residual-on-residual regression (with a constant, as a two-step user would run it):
+        # rx has mean zero (Z holds the constant), so its intercept is 0 and its SSR is the full model's
+        resid_naive = ry - slope * rx
+        naive_se = math.sqrt(float(resid_naive @ resid_naive) / (n - 2) / sxx)
+
+        table = pd.DataFrame(
+            {
+                "geo_name": d.geo_names[keep],
+                "actual": y,
+                "expected": columns["expected_automation"][keep]
+                if "expected_automation" in columns
+                else np.full(n, np.nan),
+                "usage": x,
+                **{c: columns[c][keep] for c in self.controls},
+                "fitted": np.asarray(full.fittedvalues, float),
+                "resid": np.asarray(full.resid, float),
+                "resid_automation": ry,
+                "resid_usage": rx,
+                "leverage": np.asarray(full.hat, float),
+            },
+            index=pd.Index(obs, name=GEO),
+        )
+        dropped = [g for g, k in zip(d.obs, keep, strict=True) if not k]
+        excluded = pd.DataFrame(
+            {
+                "geo_name": list(d.geo_names[~keep]),
+                "reason": ["; ".join(reasons[g]) for g in dropped],
+            },
+            index=pd.Index(dropped, name=GEO),
+        )
+        return AutomationResult(
+            names=full.names,
+            coef=full.coef,
+            cov=full.cov,
+            df=full.df,
+            cov_label=full.cov_label,
+            cov_description=full.cov_description,
+            model="TaskMixAutomation (OLS, FWL partial slope)",
+            dep_var=dep,
+            slope=slope,
+            naive_se=naive_se,
+            partial_rsquared=partial_r2,
+            nobs=n,
+            n_tasks_rated=d.n_rated,
+            regression=full,
+            table=table,
+            excluded=excluded,
+            level=level,
+            usage=self.usage,
+            base=self.base,
+            units=self.units,
+            task_control=self.task_control,
+            cov_type=full.cov_type,
+            alpha=self.alpha,
+            sources=sources,
+            term=term,
+            period=period_sel,
+            platform=platform_sel,
+        )
+
+    def _design(
+        self, ds: xr.Dataset, level: str, platform_sel: str | None, period_sel: str | None
+    ) -> _Design:
+        """The regression's columns on the geos of ``level`` of one cross-section (``ds`` has
+        no ``period`` or ``platform`` dimension left), with the reasons rows are left out."""
         geos = geos_at_level(ds, level)
         sub = ds.isel({GEO: ds.indexes[GEO].get_indexer(pd.Index(geos))})
         scale = 100.0 if self.units == "percent" else 1.0
@@ -947,8 +1056,9 @@ class TaskMixAutomation:
             uncovered = has & ~(cov > 0)
             if uncovered.any() and self.on_uncovered == "raise":
                 named = [str(g) for g in np.asarray(geos, dtype=object)[uncovered]]
+                where = "" if period_sel is None else f" in period {period_sel}"
                 raise DataValueError(
-                    f"{_UNCOVERED} for geo(s) {named}; pass on_uncovered='record' to leave them out"
+                    f"{_UNCOVERED} for geo(s) {named}{where}; pass on_uncovered='record' to leave them out"
                 )
             record(uncovered, _UNCOVERED)
             record(
@@ -964,12 +1074,13 @@ class TaskMixAutomation:
             for grp in shares["soc_major"].values:
                 columns[f"soc_{grp}"] = np.asarray(shares.sel(soc_major=grp).values, float)
 
-        for c in (*self.controls, *self.fixed_effects):
+        effects = [f for f in self.fixed_effects if f != PERIOD]
+        for c in (*self.controls, *effects):
             if c not in sub.data_vars and c not in sub.coords:
                 raise SchemaError(f"control {c!r} is not a variable or coordinate of the dataset")
             if sub[c].dims != (GEO,):
                 raise SchemaError(f"control {c!r} must have dims ('geo',); it has {sub[c].dims}")
-            if c in self.fixed_effects or sub[c].dtype.kind in "OUS":
+            if c in effects or sub[c].dtype.kind in "OUS":
                 # a geo coordinate: one dummy per level but the first (as C(c) in a formula); a fixed
                 # effect entered as dummies has the same estimates as an absorbed one
                 lab = np.asarray(sub[c].values).astype(str)
@@ -982,106 +1093,25 @@ class TaskMixAutomation:
             record(~np.isfinite(v), f"control {c!r} missing")
             columns[c] = v
 
-        keep = np.array([not reasons[g] for g in geos])
-        n = int(keep.sum())
-        obs = [g for g, k in zip(geos, keep, strict=True) if k]
-
-        if self.task_control == "soc_major":
-            columns = _soc_design(columns, keep)
-
-        y = a[keep] * scale
-        x = u[keep]
-        Z = np.column_stack([np.ones(n)] + [col[keep] for col in columns.values()])
-        znames = ["const", *columns]
-        k = Z.shape[1] + 1
-        if n <= k:
-            raise EstimationError(
-                f"{n} geos at level {level!r} for a regression with {k} coefficients; excluded: "
-                f"{ {g: r for g, r in reasons.items() if r} }"
-            )
-        X = np.column_stack([Z[:, :1], x, Z[:, 1:]])
-        names = ["const", term, *znames[1:]]
         clusters = None
         if self.cov_type == "cluster":
             cname = str(self.cluster)
             if cname not in sub.coords or sub[cname].dims != (GEO,):
                 raise SchemaError(f"cluster coordinate {cname!r} is not a coordinate on 'geo'")
-            clusters = np.asarray(sub[cname].values)[keep]
-        dep = "automation_pct" if self.units == "percent" else "automation_share"
-        full = _ols(self.cov_type, y, X, names, obs, clusters, self.cluster_correction, level, dep)
-
-        # Frisch-Waugh-Lovell: partial out (1, control, controls) from both sides
-        # (the core's least-squares kernel; Z has full rank because the full regression did)
-        ry = wls(y, Z).resid
-        rx = wls(x, Z).resid
-        sxx = float(rx @ rx)
-        if sxx <= 0:
-            raise EstimationError(f"{term} has no variation left after partialling out the controls")
-        slope = float(rx @ ry) / sxx
-        syy = float(ry @ ry)
-        partial_r2 = float(rx @ ry) ** 2 / (sxx * syy) if syy > 0 else float("nan")
-        # the naive residual-on-residual regression (with a constant, as a two-step user would run it):
-        # rx has mean zero (Z holds the constant), so its intercept is 0 and its SSR is the full model's
-        resid_naive = ry - slope * rx
-        naive_se = math.sqrt(float(resid_naive @ resid_naive) / (n - 2) / sxx)
-
-        geo_names = (
-            np.asarray(sub["geo_name"].values, dtype=object)[keep] if "geo_name" in sub.coords else obs
-        )
-        table = pd.DataFrame(
-            {
-                "geo_name": geo_names,
-                "actual": y,
-                "expected": columns["expected_automation"][keep]
-                if "expected_automation" in columns
-                else np.full(n, np.nan),
-                "usage": x,
-                **{c: columns[c][keep] for c in self.controls},
-                "fitted": np.asarray(full.fittedvalues, float),
-                "resid": np.asarray(full.resid, float),
-                "resid_automation": ry,
-                "resid_usage": rx,
-                "leverage": np.asarray(full.hat, float),
-            },
-            index=pd.Index(obs, name=GEO),
-        )
-        dropped = [g for g, k in zip(geos, keep, strict=True) if not k]
-        all_names = np.asarray(sub["geo_name"].values, dtype=object) if "geo_name" in sub.coords else None
-        excluded = pd.DataFrame(
-            {
-                "geo_name": list(all_names[~keep]) if all_names is not None else dropped,
-                "reason": ["; ".join(reasons[g]) for g in dropped],
-            },
-            index=pd.Index(dropped, name=GEO),
-        )
-        return AutomationResult(
-            names=full.names,
-            coef=full.coef,
-            cov=full.cov,
-            df=full.df,
-            cov_label=full.cov_label,
-            cov_description=full.cov_description,
-            model="TaskMixAutomation (OLS, FWL partial slope)",
-            dep_var=dep,
-            slope=slope,
-            naive_se=naive_se,
-            partial_rsquared=partial_r2,
-            nobs=n,
-            n_tasks_rated=n_rated,
-            regression=full,
-            table=table,
-            excluded=excluded,
-            level=level,
-            usage=self.usage,
-            base=self.base,
-            units=self.units,
-            task_control=self.task_control,
-            cov_type=full.cov_type,
-            alpha=self.alpha,
+            clusters = np.asarray(sub[cname].values)
+        geo_names = np.asarray(sub["geo_name"].values if "geo_name" in sub.coords else geos, dtype=object)
+        return _Design(
+            obs=[str(g) for g in geos],
+            geo_names=geo_names,
+            actual=a * scale,
+            usage=u,
+            columns=columns,
+            keep=np.array([not reasons[g] for g in geos]),
+            reasons=reasons,
             sources=sources,
+            clusters=clusters,
+            n_rated=n_rated,
             term=term,
-            period=period_sel,
-            platform=platform_sel,
         )
 
     def fit_periods(
@@ -1109,6 +1139,60 @@ class TaskMixAutomation:
         return {
             str(p): self.fit(ds, level=level, platform=platform, period=str(p)) for p in ds[PERIOD].values
         }
+
+
+@dataclass(frozen=True)
+class _Design:
+    """The columns of a :class:`TaskMixAutomation` regression before the sample rule is applied."""
+
+    obs: list[str]
+    geo_names: np.ndarray
+    actual: np.ndarray
+    usage: np.ndarray
+    columns: dict[str, np.ndarray]
+    keep: np.ndarray
+    reasons: dict[str, list[str]]
+    sources: dict[str, str]
+    clusters: np.ndarray | None
+    n_rated: int
+    term: str
+
+
+def _pool(parts: Sequence[tuple[str, _Design]]) -> _Design:
+    """Cross-sections stacked, rows named ``geo@period``, with period dummies (first period the base).
+
+    A column missing in a period (a geo-coordinate level absent there) is 0 in it; a period
+    without usable rows gets no dummy.
+    """
+    labels = [p for p, _ in parts]
+    designs = [d for _, d in parts]
+    names = list(dict.fromkeys(c for d in designs for c in d.columns))
+    columns = {
+        c: np.concatenate([d.columns.get(c, np.zeros(len(d.obs))) for d in designs]) for c in names
+    }
+    keep = np.concatenate([d.keep for d in designs])
+    period_of = np.concatenate([np.full(len(d.obs), p, dtype=object) for p, d in parts])
+    used = [p for p, d in zip(labels, designs, strict=True) if d.keep.any()]
+    for p in used[1:]:
+        columns[f"C(period)[T.{p}]"] = (period_of == p).astype(float)
+    obs = [f"{g}@{p}" for p, d in zip(labels, designs, strict=True) for g in d.obs]
+    reasons = {f"{g}@{p}": r for p, d in zip(labels, designs, strict=True) for g, r in d.reasons.items()}
+    sources = {**designs[0].sources, "period": f"{len(labels)} periods pooled, period effects"}
+    cl = [d.clusters for d in designs if d.clusters is not None]
+    clusters = np.concatenate(cl) if cl else None
+    return _Design(
+        obs=obs,
+        geo_names=np.concatenate([d.geo_names for d in designs]),
+        actual=np.concatenate([d.actual for d in designs]),
+        usage=np.concatenate([d.usage for d in designs]),
+        columns=columns,
+        keep=keep,
+        reasons=reasons,
+        sources=sources,
+        clusters=clusters,
+        n_rated=max(d.n_rated for d in designs),
+        term=designs[0].term,
+    )
 
 
 def _sample_threshold(min_count: float | str | None, ds: xr.Dataset, level: str) -> float | None:

@@ -134,8 +134,55 @@ def test_task_mix_automation_fixed_effects_equal_statsmodels(states):
     ref = smf.ols("a ~ usage_index + e + C(census_region)", mf).fit(cov_type="HC1", use_t=True)
     np.testing.assert_allclose(res.slope, ref.params["usage_index"], rtol=1e-10)
     np.testing.assert_allclose(res.se, ref.bse["usage_index"], rtol=1e-10)
-    with pytest.raises(ei.errors.OptionError, match="period"):
-        ei.TaskMixAutomation(fixed_effects=("period",))
+
+
+def _automation_panel():
+    import sys
+
+    import xarray as xr
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_automation import make_ds
+
+    parts = [make_ds(seed=s, n_geo=40, n_task=30)[0] for s in (1, 2, 3)]
+    panel = xr.concat(parts, dim="period", data_vars="all")
+    panel = panel.assign_coords(period=["2025-08-04", "2025-11-03", "2026-02-02"])
+    return panel.assign_coords(block=("geo", np.array(list("ABCD"))[np.arange(40) % 4]))
+
+
+def _pooled_frame(panel):
+    mf = model_frame(panel, level="country")
+    mf = mf.drop(columns=["geo", "period"]).reset_index()
+    return mf.assign(a=100 * mf["automation_share"], e=100 * mf["expected_automation"])
+
+
+EFFECTS = [
+    (("period", "block"), {"cov_type": "HC1"}),
+    (("period",), {"cov_type": "cluster", "cluster": "block"}),
+]
+
+
+@pytest.mark.parametrize("effects, cov", EFFECTS)
+def test_task_mix_automation_period_effects_equal_statsmodels_dummies(effects, cov):
+    panel = _automation_panel()
+    res = ei.TaskMixAutomation(expected_source="counts", fixed_effects=effects, **cov).fit(panel)
+    assert res.nobs == 120 and res.period is None and "pooled" in res.sources["period"]
+    assert res.regression.obs_names[0] == "G00@2025-08-04"
+    mf = _pooled_frame(panel)
+    rhs = " + ".join(f"C({e})" for e in effects)
+    fit = smf.ols(f"a ~ usage_index_published + e + {rhs}", mf)
+    if cov["cov_type"] == "HC1":
+        ref = fit.fit(cov_type="HC1", use_t=True)
+    else:
+        ref = fit.fit(cov_type="cluster", cov_kwds={"groups": mf["block"].astype("category").cat.codes})
+    np.testing.assert_allclose(res.slope, ref.params["usage_index_published"], rtol=1e-10)
+    np.testing.assert_allclose(res.se, ref.bse["usage_index_published"], rtol=1e-10)
+    with pytest.raises(ei.errors.OptionError, match="pools every period"):
+        ei.TaskMixAutomation(expected_source="counts", fixed_effects=("period",)).fit(
+            panel, period="2025-08-04"
+        )
+    with pytest.raises(ei.errors.OptionError, match="no period dimension"):
+        ei.TaskMixAutomation(expected_source="counts", fixed_effects=("period",)).fit(panel.isel(period=0))
 
 
 def test_convergence_clustered_equals_statsmodels():
@@ -162,3 +209,15 @@ def test_bootstrapped_p_values_come_from_the_bootstrap_like_the_intervals():
     # a hypothesis value outside the bootstrap-t interval is rejected by the bootstrap-t distribution
     lo, hi = res.ci(0.95)
     assert lo < res.slope < hi and res.pvalue < 0.05
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("effects, cov", EFFECTS)
+def test_task_mix_automation_period_effects_equal_pyfixest(effects, cov):
+    pf = pytest.importorskip("pyfixest")
+    panel = _automation_panel()
+    res = ei.TaskMixAutomation(expected_source="counts", fixed_effects=effects, **cov).fit(panel)
+    vcov = "hetero" if cov["cov_type"] == "HC1" else {"CRV1": "block"}
+    ref = pf.feols(f"a ~ usage_index_published + e | {' + '.join(effects)}", _pooled_frame(panel), vcov=vcov)
+    np.testing.assert_allclose(res.slope, ref.coef()["usage_index_published"], rtol=1e-10)
+    np.testing.assert_allclose(res.se, ref.se()["usage_index_published"], rtol=1e-10)
