@@ -150,3 +150,28 @@ def test_coverage_hc3_and_wild_near_nominal_nonrobust_below():
     assert 0.92 <= cov["HC3"] <= 0.98, cov
     assert 0.92 <= cov["wild"] <= 0.98, cov
     assert cov["nonrobust"] < 0.88, cov  # classical SEs under-cover under this heteroskedasticity
+
+
+def test_one_blas_thread_changes_no_bit_and_is_restored(monkeypatch):
+    # the kernels run their (B, N) products on one BLAS thread (econindex/_kernels/threads.py);
+    # the draws must be those of the default thread count, bit for bit
+    import contextlib
+
+    from threadpoolctl import threadpool_info
+
+    from econindex._kernels.threads import one_blas_thread
+
+    X, y, w = _data(n=114, weighted=True)
+    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    with one_blas_thread():
+        assert all(lib["num_threads"] == 1 for lib in threadpool_info() if lib["user_api"] == "blas")
+    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
+    limited = boot.pairs_bootstrap(y, X, w, n_boot=5000, rng=np.random.default_rng(9))
+    wild = boot.wild_bootstrap(y, X, w, n_boot=5000, rng=np.random.default_rng(9))
+    monkeypatch.setattr(boot, "one_blas_thread", contextlib.nullcontext)
+    free = boot.pairs_bootstrap(y, X, w, n_boot=5000, rng=np.random.default_rng(9))
+    wild_free = boot.wild_bootstrap(y, X, w, n_boot=5000, rng=np.random.default_rng(9))
+    np.testing.assert_array_equal(limited.params, free.params)
+    np.testing.assert_array_equal(limited.se, free.se)
+    np.testing.assert_array_equal(wild.params, wild_free.params)
+    np.testing.assert_array_equal(wild.se, wild_free.se)

@@ -9,10 +9,12 @@ matrix ``P = inv(X'WX) X'W``.
 
 Why hand-written (measured by ``benchmarks/bench_bootstrap.py``, which times
 both in the same run and checks the intervals agree to Monte Carlo error): a
-Python loop refitting ``statsmodels.OLS`` with HC1 errors costs about 0.6 ms
-per replicate on the 114 countries (5.9 s for 10,000), the batched pairs
-bootstrap 0.11 s (52x) and the wild bootstrap 0.09 s for 10,000 replicates,
-standard errors of every replicate included.
+Python loop refitting ``statsmodels.OLS`` with HC1 errors costs 0.3-0.5 ms per
+replicate on the 114 countries (2.9-4.9 s for 10,000, on the project's shared
+2-core machine), the batched pairs bootstrap 0.11-0.12 s (25-41x) and the wild
+bootstrap 0.08-0.10 s for 10,000 replicates, standard errors of every
+replicate included. Both run their products on one BLAS thread
+(:mod:`econindex._kernels.threads`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 
 from econindex._kernels.ols import batched_wls, wls
 from econindex._kernels.sandwich import cluster_codes
+from econindex._kernels.threads import one_blas_thread
 from econindex.covariance import batch_sandwich
 
 __all__ = [
@@ -117,25 +120,26 @@ def pairs_bootstrap(
     base_w = np.ones(n) if w is None else np.asarray(w, dtype=float)
     codes, n_groups = _codes(clusters)
     out_b, out_se = [], []
-    for start in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - start)
-        if codes is None:
-            counts = _resample_counts(rng, b, n)
-        else:
-            gcounts = _resample_counts(rng, b, n_groups)
-            counts = gcounts[:, codes]
-        W = counts * base_w
-        params, inv = batched_wls(y, X, W)
-        E = y[None, :] - params @ X.T
-        if codes is None:
-            cov, _, _ = batch_sandwich(se_kind, X, E, counts, base_w, inv)
-        else:
-            cov, _, _ = batch_sandwich(
-                "cluster", X, E, counts, base_w, inv, codes=codes, n_groups=n_groups, cluster_mult=gcounts
-            )
-        se = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0.0, None))
-        out_b.append(params)
-        out_se.append(se)
+    with one_blas_thread():  # skinny (B, N) products: see _kernels/threads.py
+        for start in range(0, n_boot, chunk):
+            b = min(chunk, n_boot - start)
+            if codes is None:
+                counts = _resample_counts(rng, b, n)
+            else:
+                gcounts = _resample_counts(rng, b, n_groups)
+                counts = gcounts[:, codes]
+            W = counts * base_w
+            params, inv = batched_wls(y, X, W)
+            E = y[None, :] - params @ X.T
+            if codes is None:
+                cov, _, _ = batch_sandwich(se_kind, X, E, counts, base_w, inv)
+            else:
+                cov, _, _ = batch_sandwich(
+                    "cluster", X, E, counts, base_w, inv, codes=codes, n_groups=n_groups, cluster_mult=gcounts
+                )
+            se = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0.0, None))
+            out_b.append(params)
+            out_se.append(se)
     params = np.concatenate(out_b)
     se = np.concatenate(out_se)
     ok = np.isfinite(params).all(axis=1) & np.isfinite(se).all(axis=1)
@@ -185,20 +189,21 @@ def wild_bootstrap(
     codes, n_groups = _codes(clusters)
     kind = "cluster" if codes is not None else se_kind
     out_b, out_se = [], []
-    for start in range(0, n_boot, chunk):
-        bsz = min(chunk, n_boot - start)
-        if codes is None:
-            V = wild_weights(rng, (bsz, n), weights)
-        else:
-            V = wild_weights(rng, (bsz, n_groups), weights)[:, codes]
-        U = V * e_t  # (B, N) bootstrap errors
-        params = b[None, :] + U @ P.T
-        Estar = U - (U @ P.T) @ X.T  # residuals of the bootstrap fits: (I - H) U
-        ones = np.ones_like(Estar)
-        cov, _, _ = batch_sandwich(kind, X, Estar, ones, wv, bread, codes=codes, n_groups=n_groups)
-        se = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0.0, None))
-        out_b.append(params)
-        out_se.append(se)
+    with one_blas_thread():
+        for start in range(0, n_boot, chunk):
+            bsz = min(chunk, n_boot - start)
+            if codes is None:
+                V = wild_weights(rng, (bsz, n), weights)
+            else:
+                V = wild_weights(rng, (bsz, n_groups), weights)[:, codes]
+            U = V * e_t  # (B, N) bootstrap errors
+            params = b[None, :] + U @ P.T
+            Estar = U - (U @ P.T) @ X.T  # residuals of the bootstrap fits: (I - H) U
+            ones = np.ones_like(Estar)
+            cov, _, _ = batch_sandwich(kind, X, Estar, ones, wv, bread, codes=codes, n_groups=n_groups)
+            se = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0.0, None))
+            out_b.append(params)
+            out_se.append(se)
     params = np.concatenate(out_b)
     se = np.concatenate(out_se)
     ok = np.isfinite(params).all(axis=1) & np.isfinite(se).all(axis=1) & (se > 0).all(axis=1)

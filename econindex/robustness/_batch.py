@@ -17,6 +17,7 @@ import numpy as np
 
 from econindex._kernels.ols import batched_wls
 from econindex._kernels.sandwich import cluster_codes
+from econindex._kernels.threads import one_blas_thread
 from econindex.covariance import BATCH_COV_TYPES, batch_sandwich
 from econindex.errors import EstimationError, OptionError
 from econindex.results import two_sided_pvalue
@@ -112,43 +113,44 @@ def batch_wls(
     if (nobs <= k).any():
         bad = int(np.argmax(nobs <= k))
         raise EstimationError(f"spec {bad} has {int(nobs[bad])} observations for {k} parameters")
-    params, Ainv = batched_wls(Yz, X, Mw, det_tol=0.0)
-    with np.errstate(invalid="ignore"):
-        cond = np.where(np.isfinite(Ainv).all(axis=(1, 2)), np.linalg.cond(np.nan_to_num(Ainv)), np.inf)
-    singular = ~np.isfinite(params).all(axis=1) | ~np.isfinite(cond) | (cond > 1e14)
-    if singular.any():
-        bad = int(np.argmax(singular))
-        raise EstimationError(f"spec {bad} has a singular design (condition number {cond[bad]:.3g})")
-    resid = np.where(M, Yz - params @ X.T, 0.0)  # (S, n)
-    t_arr = np.array(types)
-    cov = np.empty((S, k, k))
-    n_clusters = None
-    codes, g = (None, 0)
-    if (t_arr == "cluster").any():
-        if clusters is None:
-            raise OptionError("cov_type='cluster' needs clusters")
-        arr = np.asarray(clusters)
-        if arr.shape != (n,):
-            raise OptionError(f"clusters must have shape ({n},); got {arr.shape}")
-        codes, labels = cluster_codes(arr.astype(str))
-        g = int(labels.size)
-        n_clusters = np.full(S, np.nan)
-    for kind in set(types):
-        sel = t_arr == kind
-        c, _, ncl = batch_sandwich(
-            kind,
-            X,
-            resid[sel],
-            M[sel].astype(float),
-            np.where(M[sel], W[sel], 0.0),
-            Ainv[sel],
-            codes=codes,
-            n_groups=g,
-        )
-        cov[sel] = c
-        if ncl is not None and n_clusters is not None:
-            n_clusters[sel] = ncl
-    bse = np.sqrt(np.clip(np.einsum("skk->sk", cov), 0.0, None))
+    with one_blas_thread():  # skinny (S, n) products: see econindex/_kernels/threads.py
+        params, Ainv = batched_wls(Yz, X, Mw, det_tol=0.0)
+        with np.errstate(invalid="ignore"):
+            cond = np.where(np.isfinite(Ainv).all(axis=(1, 2)), np.linalg.cond(np.nan_to_num(Ainv)), np.inf)
+        singular = ~np.isfinite(params).all(axis=1) | ~np.isfinite(cond) | (cond > 1e14)
+        if singular.any():
+            bad = int(np.argmax(singular))
+            raise EstimationError(f"spec {bad} has a singular design (condition number {cond[bad]:.3g})")
+        resid = np.where(M, Yz - params @ X.T, 0.0)  # (S, n)
+        t_arr = np.array(types)
+        cov = np.empty((S, k, k))
+        n_clusters = None
+        codes, g = (None, 0)
+        if (t_arr == "cluster").any():
+            if clusters is None:
+                raise OptionError("cov_type='cluster' needs clusters")
+            arr = np.asarray(clusters)
+            if arr.shape != (n,):
+                raise OptionError(f"clusters must have shape ({n},); got {arr.shape}")
+            codes, labels = cluster_codes(arr.astype(str))
+            g = int(labels.size)
+            n_clusters = np.full(S, np.nan)
+        for kind in set(types):
+            sel = t_arr == kind
+            c, _, ncl = batch_sandwich(
+                kind,
+                X,
+                resid[sel],
+                M[sel].astype(float),
+                np.where(M[sel], W[sel], 0.0),
+                Ainv[sel],
+                codes=codes,
+                n_groups=g,
+            )
+            cov[sel] = c
+            if ncl is not None and n_clusters is not None:
+                n_clusters[sel] = ncl
+        bse = np.sqrt(np.clip(np.einsum("skk->sk", cov), 0.0, None))
     return BatchFit(
         params=params,
         bse=bse,
