@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,11 +53,12 @@ import xarray as xr
 
 from econindex.errors import DataValueError, ReadError
 from econindex.geography import geo_coords, iso_table
+from econindex.io._dense import nan_array
 from econindex.io._onet import task_soc_major
 from econindex.io._subdivisions import map_subdivisions
 from econindex.schema import PATTERNS, add_units, pattern_coords
 
-__all__ = ["CADENCE_COLUMNS", "OVERALL_METRICS", "is_cadence", "read_cadence", "platform_of"]
+__all__ = ["CADENCE_COLUMNS", "OVERALL_METRICS", "is_cadence", "parse", "platform_of", "read_cadence"]
 
 CADENCE_COLUMNS: tuple[str, ...] = (
     "date_start",
@@ -185,7 +186,8 @@ def platform_of(path: Path) -> str:
 _DICT = pa.dictionary(pa.int32(), pa.string())
 
 
-def _parse(path: Path) -> pa.Table:
+def parse(path: Path) -> pa.Table:
+    """Parse one release 6 file (labels as dictionary columns, ``value`` as floats)."""
     types = {c: (pa.float64() if c == "value" else _DICT) for c in CADENCE_COLUMNS}
     opts = pacsv.ConvertOptions(
         column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False,
@@ -340,9 +342,9 @@ def _node_labels(f: _File, table: pa.Table, dim: str, rows: np.ndarray, level: s
     return codes + offset
 
 
-def _read_one(path: Path) -> tuple[_File, pa.Table]:
+def _read_one(path: Path, parse: Callable[[Path], pa.Table] = parse) -> tuple[_File, pa.Table]:
     name = path.name
-    table = _parse(path)
+    table = parse(path)
     n = table.num_rows
     row_geo, geos = _geos(table, name)
     row_window, starts, ends = _windows(table, name)
@@ -408,7 +410,7 @@ def _dims(t: _Target, platforms: bool) -> tuple[str, ...]:
     return (*core, "period", *(("platform",) if platforms else ()))
 
 
-def read_cadence(paths: Sequence[Path]) -> xr.Dataset:
+def read_cadence(paths: Sequence[Path], parse: Callable[[Path], pa.Table] = parse) -> xr.Dataset:
     """Read release 6 files (one per platform) into a dataset with a ``period`` (and ``platform``) dim.
 
     Raises
@@ -420,7 +422,7 @@ def read_cadence(paths: Sequence[Path]) -> xr.Dataset:
         A window whose ``date_end`` is not after its ``date_start``, an
         unknown ISO-3 or subdivision code, a negative or out-of-range value.
     """
-    files = [_read_one(p)[0] for p in paths]
+    files = [_read_one(p, parse)[0] for p in paths]
     geo_all = pd.concat([f.geos for f in files], ignore_index=True)
     geo_all = geo_all[geo_all["label"] != ""].drop_duplicates("label")
     win = pd.DataFrame({"start": np.concatenate([f.starts for f in files]),
@@ -482,7 +484,7 @@ def read_cadence(paths: Sequence[Path]) -> xr.Dataset:
             owners.append(np.stack([np.full(c.rows.size, k), c.rows]))
         lin, v, own = np.concatenate(lins), np.concatenate(vals), np.concatenate(owners, axis=1)
         lin, v = _dedupe(var, lin, v, own, files)
-        arr = np.full(int(np.prod(shape)), np.nan)
+        arr = nan_array(int(np.prod(shape)))
         arr[lin] = v
         data_vars[var] = (dims, arr.reshape(shape))
 

@@ -44,6 +44,7 @@ import xarray as xr
 
 from econindex.errors import DataValueError, ReadError
 from econindex.geography import geo_coords
+from econindex.io._dense import nan_array
 from econindex.io._onet import task_ids, task_soc_major
 from econindex.schema import PATTERNS, add_units, pattern_coords
 
@@ -258,7 +259,7 @@ def _assemble(cells: list[_Cells], entries: list[dict], names: list[str]) -> xr.
             continue
         shape = tuple({"geo": 1, "task": len(tasks), "pattern": len(patterns), "period": len(periods)}[d]
                       for d in dims)  # fmt: skip
-        arr = np.full(shape, np.nan)
+        arr = nan_array(shape)
         for k, c in mine:  # a handful of files
             idx = {
                 "geo": np.zeros(c.value.size, dtype=np.int64),

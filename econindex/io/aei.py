@@ -20,7 +20,7 @@ import gzip
 import json
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,7 +35,10 @@ import xarray as xr
 
 from econindex.errors import DataValueError, ReadError, SchemaError, TooLargeError, excerpt
 from econindex.geography import geo_coords
+from econindex.io._ahead import ParseAhead
 from econindex.io._cadence import is_cadence, read_cadence
+from econindex.io._cadence import parse as cadence_parse
+from econindex.io._dense import has_repeats, nan_array
 from econindex.io._early import REFERENCE_HEADERS, early_role, read_early
 from econindex.io._layouts import REQUIRED_COLUMNS, Layout, check_header, detect_layout
 from econindex.io._onet import task_ids, task_soc_major
@@ -502,9 +505,11 @@ def _mixed_key(*parts: tuple[np.ndarray, int]) -> np.ndarray:
     return key
 
 
-def _read_file(path: Path, offset: int, status_parts: list[_Status]) -> _FileRows:
+def _read_file(
+    path: Path, offset: int, status_parts: list[_Status], parse: Callable[[Path], Any] = _parse
+) -> _FileRows:
     name = path.name
-    table, values = _parse(path)
+    table, values = parse(path)
     n = table.num_rows
     status = _Status(n)
     status_parts.append(status)
@@ -1052,16 +1057,28 @@ def _classify(paths: Sequence[Path]) -> dict[str, list[Path]]:
 def _read_releases(groups: dict[str, list[Path]], trees: Sequence[Path]) -> xr.Dataset:
     """Read each layout family with its adapter and combine them along ``period``."""
     reference = [(p, _reference_kind(p), _count_rows(p)) for p in groups.get("reference", [])]
+    # every long and release 6 file is parsed one ahead of its routing (ParseAhead), so the routing's
+    # one thread and pyarrow's parse threads overlap
+    jobs = [(p, _parse) for p in groups.get("long", [])]
+    jobs += [(p, cadence_parse) for p in groups.get("cadence", [])]
+    with ParseAhead(jobs) as ahead:
+        return _read_parts(groups, trees, reference, ahead)
+
+
+def _read_parts(
+    groups: dict[str, list[Path]],
+    trees: Sequence[Path],
+    reference: list[tuple[Path, str, int]],
+    ahead: ParseAhead,
+) -> xr.Dataset:
     parts: list[xr.Dataset] = []
     extra: list[dict[str, Any]] = []
-    # (reading release 6 in a second thread while the long files are read was measured: no gain on
-    # 2 cores, 1.58-2.07x against 1.70-1.82x a pyarrow parse over four runs)
     if "long" in groups:
-        parts.append(_read_long(groups["long"], trees, check=False))  # validated once, combined
+        parts.append(_read_long(groups["long"], trees, parse=ahead.take))
     if "early" in groups:
         early, entries = read_early(groups["early"], reference)
         early.attrs["ingest_report"] = json.dumps({"files": entries})
-        parts.append(early)
+        parts.append(validate(early))
     elif reference:
         extra = [
             {"file": p.name, "layout": "reference", "rows_read": n, "rows_kept": 0,
@@ -1069,13 +1086,15 @@ def _read_releases(groups: dict[str, list[Path]], trees: Sequence[Path]) -> xr.D
             for p, kind, n in reference
         ]  # fmt: skip
     if "cadence" in groups:
-        parts.append(read_cadence(groups["cadence"]))
+        parts.append(validate(read_cadence(groups["cadence"], parse=ahead.take)))
     if not parts:
         names = [p.name for p, _, _ in reference]
         raise ReadError(f"read_aei: {names} are reference tables (O*NET, SOC), not usage data")
     ds = combine(parts, extra)
     add_units(ds)
-    return validate(ds)
+    # each part's values were checked above, on its own (smaller) arrays; the panel holds exactly those
+    # cells (and NaN), so its values are not scanned again (700 MB at full size)
+    return validate(ds, check_values=False)
 
 
 def _reference_kind(path: Path) -> str:
@@ -1089,13 +1108,26 @@ def _count_rows(path: Path) -> int:
     return int(pacsv.read_csv(path, convert_options=opts).num_rows)
 
 
-def _read_long(paths: Sequence[Path], trees: Sequence[Path], *, check: bool = True) -> xr.Dataset:
-    """The long format of releases 3-5 (raw or enriched), every file at once."""
+def _read_long(
+    paths: Sequence[Path],
+    trees: Sequence[Path],
+    *,
+    check: bool = True,
+    parse: Callable[[Path], Any] | None = None,
+) -> xr.Dataset:
+    """The long format of releases 3-5 (raw or enriched), every file at once.
+
+    ``parse`` gives each file's parse (a :class:`ParseAhead`'s ``take``); by
+    default the files are parsed one ahead of their routing.
+    """
+    if parse is None and len(paths) > 1:
+        with ParseAhead([(p, _parse) for p in paths]) as ahead:
+            return _read_long(paths, trees, check=check, parse=ahead.take)
     statuses: list[_Status] = []
     files: list[_FileRows] = []
     offset = 0
     for p in paths:
-        fr = _read_file(p, offset, statuses)
+        fr = _read_file(p, offset, statuses, parse or _parse)
         files.append(fr)
         offset += fr.n_rows
     status = _Status(offset)
@@ -1236,8 +1268,7 @@ def _assemble(
                 f"of {MEMORY_FACTOR}x the file size ({budget / 1e6:,.1f} MB). Read fewer files, or subset "
                 "the release (geos, tasks) before reading"
             )
-        counts = np.bincount(lin, minlength=size)
-        if counts.max(initial=0) > 1:
+        if has_repeats(lin, size):
             keep = _resolve_duplicates(
                 target,
                 lin,
@@ -1253,7 +1284,7 @@ def _assemble(
                 all_platforms,
             )
             lin, v, r = lin[keep], v[keep], r[keep]
-        arr = np.full(size, np.nan)
+        arr = nan_array(size)
         arr[lin] = v
         data_vars[target] = (tuple(dims), arr.reshape(shape))
         row_cells[target] = (lin, r)
