@@ -715,3 +715,18 @@ def test_indices_and_simulation_import_no_higher_layer():
                 for name in (n for n in names if n.split(".")[0] == "econindex"):
                     assert any(name == m or name.startswith(m + ".") for m in ok), f"{f.name} imports {name}"
 
+
+
+def test_convergence_from_its_old_path_warns_and_is_the_estimator():
+    import warnings
+
+    import econindex as ei
+    from econindex import indices
+
+    with pytest.warns(DeprecationWarning, match="moved to econindex.beta_convergence"):
+        old = indices.convergence
+    assert old is ei.convergence
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+            indices.not_a_name  # noqa: B018

@@ -20,6 +20,10 @@ re-exported here. Beta convergence, a regression, is an estimator:
 :func:`econindex.beta_convergence.convergence` (``ei.convergence``).
 """
 
+import importlib
+import warnings
+from typing import Any
+
 from econindex.indices.concentration import gini, lorenz_curve, top_k_share
 from econindex.indices.location_quotient import specialization, top_specializations
 from econindex.indices.patterns import automation_share
@@ -47,3 +51,19 @@ __all__ = [
     "usage_index",
     "usage_tiers",
 ]
+
+
+_MOVED = {"convergence": "econindex.beta_convergence", "ConvergenceResult": "econindex.beta_convergence"}
+
+
+def __getattr__(name: str) -> Any:
+    # names that moved out of the indices keep working, with a warning, for one release
+    if name in _MOVED:
+        warnings.warn(
+            f"econindex.indices.{name} moved to {_MOVED[name]}.{name} (also ei.{name}); "
+            "the old path will be removed",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module 'econindex.indices' has no attribute {name!r}")
