@@ -130,6 +130,35 @@ def test_single_state_named(states) -> None:
         StateUsageModel().build(states.sel(geo=["AL"]))
 
 
+@pytest.mark.parametrize("cls", [StateUsageModel, StateTaskMixModel, StateAutomationModel])
+def test_single_state_refused_by_every_model(demo, cls) -> None:
+    with pytest.raises(EstimationError, match=r"at least 3 .*got 1: \['WY'\]"):
+        cls().build(demo.sel(geo=["WY"]))
+
+
+def test_state_without_counts_named(demo) -> None:
+    """A state whose counts are missing (not zero) is refused, naming the state and the variable."""
+    ds = demo.copy()
+    ds["pattern_count"] = ds["pattern_count"].where(ds["geo"] != "VT")
+    with pytest.raises(DataValueError, match=r"pattern_count is missing for states \['VT'\]"):
+        StateAutomationModel(likelihood="binomial").build(ds)
+    ds = demo.copy()
+    ds["usage_count"] = ds["usage_count"].where(ds["geo"] != "VT")
+    with pytest.raises(DataValueError, match=r"'usage_count' is missing for states \['VT'\]"):
+        StateUsageModel().build(ds)
+    with pytest.raises(SchemaError, match="usage_count"):
+        StateUsageModel().build(demo.drop_vars("usage_count"))
+    with pytest.raises(SchemaError, match="pattern_count"):
+        StateAutomationModel(likelihood="binomial").build(demo.drop_vars("pattern_count"))
+
+
+def test_bad_input_errors_are_econindex_errors() -> None:
+    from econindex.errors import EconIndexError
+
+    for err in (DataValueError, EstimationError, MissingCovariateError, OptionError, SchemaError):
+        assert issubclass(err, EconIndexError)
+
+
 def test_all_zero_counts_refused(demo) -> None:
     ds = demo.copy()
     ds["usage_count"] = ds["usage_count"] * 0.0

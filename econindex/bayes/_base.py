@@ -9,6 +9,7 @@ is the frozen result every model returns.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import warnings
 from collections import OrderedDict
@@ -34,7 +35,9 @@ __all__ = [
     "SAMPLERS",
     "BayesResult",
     "diagnose",
+    "group",
     "group_effect",
+    "partial_group_effect",
     "resolve_sampler",
     "sample",
     "clear_compiled_cache",
@@ -137,7 +140,11 @@ def _add_constant_data(idata: az.InferenceData, model: pm.Model) -> None:
         else:
             coords.update({d: np.asarray(model.coords[d]) for d in dims if d in model.coords})
         dvars[name] = (dims, arr)
-    idata.add_groups({"constant_data": xr.Dataset(dvars, coords=coords)})
+    constants = xr.Dataset(dvars, coords=coords)
+    if hasattr(idata, "add_groups"):
+        idata.add_groups({"constant_data": constants})
+    else:  # ArviZ 1 / PyMC 6 return an xarray.DataTree, whose groups are assigned by key
+        idata["constant_data"] = constants
 
 
 def sample(
@@ -241,6 +248,54 @@ def group_effect(
     return pm.Normal(name, mu, sigma, dims=dims)
 
 
+def partial_group_effect(name: str, sigma: Any, dims: str, weight: Any, *, mu: Any = 0.0) -> Any:
+    """A group effect ``N(mu, sigma)`` partially centered with weight ``weight`` in [0, 1] per group.
+
+    The variationally inferred parameterization of Gorinova, Moore and
+    Hoffman (2020): ``raw ~ N(w mu, sigma^w)`` and ``effect = mu +
+    sigma^(1-w) (raw - w mu)``, which is ``N(mu, sigma)`` for every ``w``;
+    ``w = 1`` is the centered form, ``w = 0`` the non-centered one. For a
+    normal likelihood that pins a group's effect with variance ``v``, with
+    ``w = sigma^2 / (sigma^2 + v)`` the posterior sd of ``raw`` given
+    ``sigma`` does not change with ``sigma`` (to first order in log sigma):
+    neither the centered funnel (weak data) nor the non-centered one (strong data). ``weight`` may be a
+    ``pm.Data`` container, so a compiled model is reused when it changes.
+    The sampled variable is ``<name>_raw``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with pm.Model(coords={"g": ["a", "b"]}) as m:
+    ...     eff = partial_group_effect("eff", 0.5, "g", np.array([0.0, 1.0]), mu=1.0)
+    >>> [v.name for v in m.free_RVs]
+    ['eff_raw']
+    """
+    raw = pm.Normal(f"{name}_raw", weight * mu, sigma**weight, dims=dims)
+    return pm.Deterministic(name, mu + sigma ** (1.0 - weight) * (raw - weight * mu), dims=dims)
+
+
+def group(idata: Any, name: str) -> xr.Dataset:
+    """Group ``name`` of ``idata`` as an :class:`xarray.Dataset` (empty when absent).
+
+    ArviZ < 1 ``InferenceData`` holds Datasets; ArviZ 1 and PyMC 6 return an
+    ``xarray.DataTree``, whose groups are nodes (``.to_dataset()``).
+
+    Examples
+    --------
+    >>> import numpy as np, arviz as az
+    >>> idata = az.from_dict(posterior={"x": np.zeros((2, 3))})
+    >>> dict(group(idata, "posterior").sizes), len(group(idata, "sample_stats").data_vars)
+    ({'chain': 2, 'draw': 3}, 0)
+    """
+    try:
+        node = idata[name]
+    except KeyError:
+        return xr.Dataset()
+    if isinstance(node, xr.Dataset):
+        return node
+    return node.to_dataset()
+
+
 def _stat(ss: xr.Dataset, *names: str) -> xr.DataArray | None:
     for n in names:
         if n in ss:
@@ -289,7 +344,7 @@ def diagnose(
     >>> bool(table.loc["r_hat", "passed"]), int(table.loc["divergences", "value"])
     (True, 0)
     """
-    post: xr.Dataset = idata["posterior"]
+    post = group(idata, "posterior")
     if var_names is not None:
         post = post[list(var_names)]
     chains = int(post.sizes["chain"])
@@ -306,7 +361,7 @@ def diagnose(
         arr = arr[np.isfinite(arr)]
         return float(fn(arr)) if arr.size else float("nan")
 
-    ss = idata.get("sample_stats", xr.Dataset())
+    ss = group(idata, "sample_stats")
     div = _stat(ss, "diverging")
     depth = _stat(ss, "maxdepth_reached", "reached_max_treedepth")
     n_div = float(div.values.sum()) if div is not None else float("nan")
@@ -384,8 +439,7 @@ class BayesResult:
     @property
     def posterior(self) -> xr.Dataset:
         """The posterior group of :attr:`idata` (draws over ``chain`` and ``draw``)."""
-        post: xr.Dataset = self.idata["posterior"]
-        return post
+        return group(self.idata, "posterior")
 
     # --- diagnostics --------------------------------------------------------
     @cached_property
@@ -460,7 +514,10 @@ class BayesResult:
         names = list(var_names) if var_names is not None else list(self.var_names)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            summ: Any = az.summary(self.idata, var_names=names, hdi_prob=hdi_prob)
+            # ArviZ 1 renamed hdi_prob to ci_prob (and defaults to equal-tailed intervals)
+            new_api = "ci_prob" in inspect.signature(az.summary).parameters
+            kind = {"ci_prob": hdi_prob, "ci_kind": "hdi"} if new_api else {"hdi_prob": hdi_prob}
+            summ: Any = az.summary(self.idata, var_names=names, **kind)
             table = pd.DataFrame(summ)
         table.attrs = {
             "model": self.model_name,
@@ -502,7 +559,10 @@ class BayesResult:
             raise EstimationError("this result carries no PyMC model; refit to draw predictions")
         with self.model, warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            return pm.sample_posterior_predictive(self.idata, random_seed=seed, progressbar=False)
+            # extend_inferencedata=False: PyMC 6 otherwise adds the draws to (mutates) this result's idata
+            return pm.sample_posterior_predictive(
+                self.idata, random_seed=seed, progressbar=False, extend_inferencedata=False
+            )
 
     def plot_forest(
         self, var_names: Sequence[str] | None = None, *, hdi_prob: float = 0.9, ax: Axes | None = None

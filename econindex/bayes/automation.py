@@ -10,7 +10,14 @@ import pymc as pm
 import xarray as xr
 
 from econindex.automation import expected_automation
-from econindex.bayes._base import PARAMETERIZATIONS, BayesResult, group_effect, sample, warn_if_failed
+from econindex.bayes._base import (
+    PARAMETERIZATIONS,
+    BayesResult,
+    group_effect,
+    partial_group_effect,
+    sample,
+    warn_if_failed,
+)
 from econindex.bayes._data import MIN_STATES, Exclude, require, require_some_counts, select_states
 from econindex.errors import DataValueError, MissingCovariateError, OptionError, SchemaError
 from econindex.schema import AUTOMATION_PATTERNS, CLASSIFIED_PATTERNS, check_option
@@ -86,8 +93,11 @@ class StateAutomationModel:
         "offset" (default, the issue's model) enters :math:`\mathrm{logit}(E_s)`
         with coefficient 1; "covariate" gives it a free loading ``g`` ~ N(1, 1),
         like the task-mix controlled OLS regression (Frisch-Waugh-Lovell).
-    parameterization : {"noncentered", "centered"}
-        Form of the binomial state effects.
+    parameterization : {"auto", "partial", "noncentered", "centered"}
+        Form of the binomial state effects. "auto" (default) is "partial":
+        each state's effect is partially centered with a weight chosen from
+        its own count (:meth:`state_weights`); "centered" and "noncentered"
+        are the two ends.
     prior_c_sd : float
         Prior sd of ``c`` (mean 0).
     target_accept : float
@@ -97,19 +107,19 @@ class StateAutomationModel:
     >>> from econindex.bayes._demo import demo_states
     >>> model = StateAutomationModel().build(demo_states(0))
     >>> sorted(v.name for v in model.free_RVs)
-    ['a', 'c', 'sigma_state', 'state_logit']
+    ['a', 'c', 'sigma_state', 'state_logit_raw']
     """
 
     likelihood: str = "auto"
     expected: str = "offset"
-    parameterization: str = "centered"
+    parameterization: str = "auto"
     prior_c_sd: float = 1.0
     target_accept: float = 0.9
 
     def __post_init__(self) -> None:
         check_option("likelihood", self.likelihood, LIKELIHOODS)
         check_option("expected", self.expected, ("offset", "covariate"))
-        check_option("parameterization", self.parameterization, PARAMETERIZATIONS)
+        check_option("parameterization", self.parameterization, (*PARAMETERIZATIONS, "partial", "auto"))
         if not self.prior_c_sd > 0:
             raise OptionError(f"prior_c_sd={self.prior_c_sd!r} must be positive")
 
@@ -212,6 +222,33 @@ class StateAutomationModel:
         data, _, like = self._inputs(ds, exclude)
         return self._model(data, like)
 
+    @staticmethod
+    def state_weights(data: xr.Dataset) -> np.ndarray:
+        """Centering weight per state of the partial form, ``w_s = t^2 / (t^2 + v_s)`` (binomial counts).
+
+        ``v_s = 1 / (n_s p_s (1 - p_s))`` is the variance with which state
+        ``s``'s ``n_s`` classified conversations pin its logit (``p_s`` its
+        automation share, shrunk by half a count) and ``t^2`` the state
+        effects' variance: the variance of the residuals of the OLS of
+        ``logit p_s - logit E_s`` on the standardized usage, net of the mean
+        ``v_s``, floored at ``0.05^2``. A state whose count pins its logit
+        far more tightly than the spread of the state effects is centered
+        (``w`` near 1), one with few conversations non-centered (near 0).
+        See :func:`econindex.bayes._base.partial_group_effect`.
+        """
+        n = np.asarray(data["classified_count"].values, float)
+        y = np.asarray(data["automation_count"].values, float)
+        p = (y + 0.5) / (n + 1.0)
+        v = 1.0 / ((n + 1.0) * p * (1.0 - p))
+        e = np.asarray(data["expected_automation"].values, float)
+        u = np.asarray(data["usage_index"].values, float)
+        r = np.log(p / (1 - p)) - np.log(e / (1 - e))
+        design = np.column_stack([np.ones_like(u), (u - u.mean()) / u.std()])
+        resid = r - design @ np.linalg.lstsq(design, r, rcond=None)[0]
+        dof = max(len(r) - 2, 1)
+        t2 = max(float(resid @ resid / dof - v.mean()), 0.05**2)
+        return t2 / (t2 + v)
+
     def _model(self, data: xr.Dataset, like: str) -> pm.Model:
         e = data["expected_automation"].values
         u = data["usage_index"].values
@@ -235,7 +272,11 @@ class StateAutomationModel:
                 sigma_s = pm.HalfNormal("sigma_state", 0.5)
                 # the state's logit is centered on its whole linear predictor (not a zero-mean effect
                 # added to it), so a and c are not tied to the state effects along a ridge
-                theta = group_effect("state_logit", sigma_s, "geo", self.parameterization, mu=eta)
+                if self.parameterization in ("auto", "partial"):
+                    weight = pm.Data("state_centering", self.state_weights(data), dims="geo")
+                    theta = partial_group_effect("state_logit", sigma_s, "geo", weight, mu=eta)
+                else:
+                    theta = group_effect("state_logit", sigma_s, "geo", self.parameterization, mu=eta)
                 pm.Deterministic("state_effect", theta - eta, dims="geo")
                 p = pm.Deterministic("automation_share_fitted", pm.math.invlogit(theta), dims="geo")
                 pm.Binomial("automation_count", n=n, p=p, observed=obs, dims="geo")
