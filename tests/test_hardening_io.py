@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from econindex.errors import DataValueError, EconIndexError, ReadError, TooLargeError
-from econindex.io import aei
+from econindex.io import _assemble
 from econindex.io.aei import read_aei
 
 COLS = "geo_id,geography,date_start,date_end,platform_and_product,facet,level,variable,cluster_name,value"
@@ -232,18 +232,18 @@ def test_dense_array_over_the_memory_bound(tmp_path: Path, monkeypatch: pytest.M
     rows = [f"{s},state_us,{W},state_us,0,usage_count,{s},100000" for s in states]
     rows += [f"{states[k % 51]},state_us,{W},onet_task,0,onet_task_count,task {k},1" for k in range(3000)]
     path = put(tmp_path, lines(*rows), "wide.csv")
-    monkeypatch.setattr(aei, "_MEMORY_FLOOR", 0)
+    monkeypatch.setattr(_assemble, "_MEMORY_FLOOR", 0)
     with pytest.raises(
         TooLargeError, match=r"task_count would be a dense array of 153,000 cells .* over the bound of 3x"
     ):
         read_aei(path)
-    monkeypatch.setattr(aei, "MEMORY_FACTOR", 6)
+    monkeypatch.setattr(_assemble, "MEMORY_FACTOR", 6)
     assert read_aei(path).sizes["task"] == 3000
 
 
 def test_real_state_slice_within_the_bound(monkeypatch: pytest.MonkeyPatch, shared_aei: Path) -> None:
     path = shared_aei / "releases/release_2025_09_15/aei_raw_claude_ai_2025-08-04_to_2025-08-11_state_us.csv"
-    monkeypatch.setattr(aei, "_MEMORY_FLOOR", 0)
+    monkeypatch.setattr(_assemble, "_MEMORY_FLOOR", 0)
     ds = read_aei(path)
     assert sum(v.nbytes for v in ds.data_vars.values()) <= 3 * path.stat().st_size
     assert np.isfinite(ds["usage_count"]).sum() == 52

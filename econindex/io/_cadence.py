@@ -183,15 +183,16 @@ def platform_of(path: Path) -> str:
     )
 
 
-_DICT = pa.dictionary(pa.int32(), pa.string())
-
-
 def parse(path: Path) -> pa.Table:
     """Parse one release 6 file (labels as dictionary columns, ``value`` as floats)."""
-    types = {c: (pa.float64() if c == "value" else _DICT) for c in CADENCE_COLUMNS}
+    # the long format's parse options (imported here: econindex.io._csv imports the layouts, which
+    # import this module)
+    from econindex.io._csv import DICTIONARY, NULL_VALUES
+
+    types = {c: (pa.float64() if c == "value" else DICTIONARY) for c in CADENCE_COLUMNS}
     opts = pacsv.ConvertOptions(
         column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False,
-        null_values=["", "NaN", "nan", "NA", "null", "NULL"],
+        null_values=NULL_VALUES,
     )  # fmt: skip
     size = path.stat().st_size
     read = pacsv.ReadOptions(block_size=int(min(max(size // 16, 1 << 20), 16 << 20)))

@@ -4,9 +4,9 @@ A layout decides two things about a file: whether it is one the reader can
 use (and if not, says why), and how its ``(geography, geo_id)`` pairs map
 to the canonical ``geo`` labels of :mod:`econindex.schema` (ISO-3 for
 countries, USPS codes for US states, ``GLOBAL``, and the unlocated labels).
-Everything else (facets, pivots, the ingest report) is shared by
-:mod:`econindex.io.aei`, so a later release is added here without touching
-the rest.
+Everything else (facets, routing, assembly, the ingest report) is shared by
+:mod:`econindex.io._long` and :mod:`econindex.io._assemble`, so a later release is added here
+without touching the rest.
 
 The mapping works on the *unique* ``(geography, geo_id)`` pairs of a file
 (a few hundred), never on rows.
