@@ -6,7 +6,7 @@ a product over its threads, which then wait for one another whenever the cores
 are busy (a shared machine, CI, a user's parallel jobs). Measured on this
 project's 2-core machine under load: ``(2500 x 114) @ (114 x 4)`` took 11 ms
 with 2 threads and 0.3 ms with one, and 10,000 pairs-bootstrap replicates on
-the 114 countries 0.34 s and 0.22 s (``benchmarks/bench_bootstrap.py``). The
+the 114 countries 0.27-0.49 s and 0.11-0.12 s (``benchmarks/bench_bootstrap.py``). The
 results are the same bit for bit (each output element is one dot product
 either way; ``tests/test_bootstrap.py`` checks it).
 
