@@ -38,13 +38,9 @@ from econindex.platforms import (
     IDENTIFICATION_NOTE,
     CostUsage,
     ShareComparison,
-    _adjust,
-    _delta_diff,
-    _delta_ratio,
-    _homogeneity,
-    _ztest,
     compare_shares,
 )
+from econindex.platforms._inference import _adjust, _delta_diff, _delta_ratio, _homogeneity, _ztest
 from econindex.schema import pattern_coords
 
 TASKS = ["write code", "debug code", "teach math", "grade essays", "draw logos", "none", "not_classified"]
