@@ -23,7 +23,9 @@ from econindex.bayes._data import (
 from econindex.errors import EstimationError, OptionError
 from econindex.schema import check_option
 
-__all__ = ["StateTaskMixModel", "TaskMixPosterior"]
+__all__ = ["LIKELIHOODS", "StateTaskMixModel", "TaskMixPosterior", "conjugate_shares", "empirical_scales"]
+
+LIKELIHOODS: tuple[str, ...] = ("dirichlet_multinomial", "logistic_normal")
 
 
 def _lq(share: xr.DataArray, weight: xr.DataArray) -> xr.DataArray:
@@ -53,6 +55,55 @@ def _derived(idata: az.InferenceData, hier: Hierarchy, geos: np.ndarray, centere
     post["share"] = e / e.sum("soc_major")
     dev = eta - center
     post["state_deviation"] = dev - dev.mean("soc_major")
+
+
+def conjugate_shares(
+    logmean: np.ndarray, kappa: np.ndarray, counts: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Log state shares drawn from their conjugate posterior ``Dirichlet(kappa * p_r + n_s)``, one per draw.
+
+    ``logmean`` (draws, geo, group) is the log of each state's region mix
+    ``p_r``, ``kappa`` (draws,) the concentration, ``counts`` (geo, group)
+    the cells. Gamma variates are drawn on the log scale, ``log G(a) = log
+    G(a + 1) + log(U) / a``, which stays finite for the tiny shapes of
+    rare groups in small states (a plain Gamma draw underflows to 0 there).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> logp = np.log(np.full((20000, 1, 2), 0.5))
+    >>> s = np.exp(conjugate_shares(logp, np.full(20000, 4.0), np.array([[6.0, 0.0]]), rng))
+    >>> round(float(s[:, 0, 0].mean()), 2)  # Beta(2 + 6, 2) has mean 0.8
+    0.8
+    """
+    alpha = kappa[:, None, None] * np.exp(logmean) + counts[None, :, :]
+    logg = np.log(rng.gamma(alpha + 1.0)) + np.log(rng.uniform(size=alpha.shape)) / alpha
+    logg -= logg.max(axis=-1, keepdims=True)
+    return logg - np.log(np.exp(logg).sum(axis=-1, keepdims=True))
+
+
+def _derived_dm(idata: az.InferenceData, hier: Hierarchy, geos: np.ndarray, counts: np.ndarray,
+                seed: int | None) -> None:
+    """Add ``concentration``, each state's ``share`` (a conjugate Dirichlet draw per posterior draw),
+    its zero-sum ``state_logmix`` and ``state_deviation`` from the region mix to the posterior."""
+    post: xr.Dataset = idata["posterior"]
+    k = counts.shape[1]
+    region = post["region_deviation"].isel(region=xr.DataArray(hier.region_of_state, dims="geo"))
+    center = (post["mix"] + region.drop_vars("region")).assign_coords(geo=geos)
+    center = center.transpose("chain", "draw", "geo", "soc_major")
+    kappa = k / post["sigma_state"] ** 2
+    post["concentration"] = kappa
+    c, d = post.sizes["chain"], post.sizes["draw"]
+    eta = center.values.reshape(c * d, len(geos), k)
+    logmean = eta - np.log(np.exp(eta - eta.max(-1, keepdims=True)).sum(-1, keepdims=True)) - eta.max(
+        -1, keepdims=True)
+    rng = np.random.default_rng(None if seed is None else [int(seed), 18])
+    logs = conjugate_shares(logmean, kappa.values.reshape(-1), counts, rng).reshape(c, d, len(geos), k)
+    dims = ("chain", "draw", "geo", "soc_major")
+    post["share"] = xr.DataArray(np.exp(logs), dims=dims, coords=center.coords)
+    logmix = logs - logs.mean(-1, keepdims=True)
+    post["state_logmix"] = xr.DataArray(logmix, dims=dims, coords=center.coords)
+    post["state_deviation"] = post["state_logmix"] - center
 
 
 def empirical_scales(counts: np.ndarray, region_of_state: np.ndarray) -> tuple[float, float, float]:
@@ -145,36 +196,46 @@ class TaskMixPosterior(BayesResult):
 
 @dataclass(frozen=True)
 class StateTaskMixModel:
-    r"""Multinomial-logit model of each state's conversations over SOC major groups.
+    r"""Each state's conversations over SOC major groups, pooled within Census regions.
+
+    Default, ``likelihood="dirichlet_multinomial"``: a state's shares are a
+    Dirichlet draw about its region's mix, integrated out analytically,
 
     .. math::
 
-        n_{s\cdot} &\sim \mathrm{Multinomial}(N_s, \mathrm{softmax}(\eta_{s\cdot})), \qquad
-        \eta_{sk} = m_k + \rho_{r(s)k} + \epsilon_{sk} \\
+        n_{s\cdot} &\sim \mathrm{DirMult}(N_s,\ \kappa\, p_{r(s)}), \qquad
+        p_r = \mathrm{softmax}(m + \rho_r), \qquad \kappa = K / \sigma_s^2 \\
         m &\sim \mathrm{ZeroSumNormal}(2), \quad
         \rho \sim \mathrm{ZeroSumNormal}(\sigma_r) \text{ over regions and groups}, \quad
-        \epsilon_{sk} \sim N(0, \sigma_s)
+        \sigma_s \sim \mathrm{HalfNormal}(0.5), \quad \sigma_r \sim \mathrm{Gamma}(2, 10)
 
-    sampled through its Poisson form (Baker 1994): ``n[s, k] ~ Poisson(exp(
-    theta[s, k]))`` with ``theta = level_s + eta`` and a (nearly) flat
-    ``level_s ~ N(log(N_s / K), 10)`` per state gives the same posterior of
-    the shares, and every sampled quantity is identified by construction:
-    each cell's log-rate by its own count, each state's level by its
-    cells, the global and regional mixes by the zero-sum constraints. (In
-    the softmax form a state's common shift is invisible to the likelihood
-    and lies, for states pinned by thousands of conversations, along a
-    direction a diagonal mass matrix cannot scale.) Reported state
-    deviations are projected to sum to zero over groups.
+    so NUTS samples only ``mix``, the region deviations and the two sds
+    (about 110 numbers for 22 groups). ``sigma_state`` is the sd of a state's
+    log share of a group of average share ``1/K`` about its region's (a
+    Dirichlet's log-share sd is about ``1/sqrt(kappa p_k)``). Each state's
+    ``share`` is drawn, per posterior draw, from its conjugate posterior
+    ``Dirichlet(kappa p_r + n_s)`` (:func:`conjugate_shares`).
+
+    ``likelihood="logistic_normal"``: the multinomial logit with normal state
+    deviations, ``eta[s, k] = m_k + rho[r(s), k] + eps[s, k]``,
+    ``eps ~ N(0, sigma_s)``, sampled through its Poisson form (Baker 1994):
+    ``n[s, k] ~ Poisson(exp(theta[s, k]))`` with ``theta = level_s + eta``
+    and a (nearly) flat ``level_s ~ N(log(N_s / K), 10)`` per state, one
+    latent parameter per (state, group) cell. Reported state deviations are
+    projected to sum to zero over groups in both forms.
 
     Parameters
     ----------
+    likelihood : {"dirichlet_multinomial", "logistic_normal"}
+        The state-deviation family (see above; docs/bayes.md compares them).
     parameterization : {"auto", "centered", "noncentered"}
-        Form of the cell log-rates and region deviations. "auto" (default)
-        chooses from the data (:func:`empirical_scales`): a cell is centered
-        when its count pins its log-rate more tightly than the spread of
-        state deviations (``1 / (n + 0.5) < sigma_state_hat^2``), else
-        non-centered; the region deviations are centered when their moment
-        estimate exceeds what the states' spread puts into a region mean.
+        Form of the region deviations (both likelihoods) and of the cell
+        log-rates (logistic-normal). "auto" (default) chooses from the data
+        (:func:`empirical_scales`): a cell is centered when its count pins
+        its log-rate more tightly than the spread of state deviations
+        (``1 / (n + 0.5) < sigma_state_hat^2``), else non-centered; the
+        region deviations are centered when their moment estimate exceeds
+        what the states' spread puts into a region mean.
     prior_sigma_state : float
         Half-normal prior scale of the state sd (log-share scale).
     target_accept : float
@@ -185,14 +246,19 @@ class StateTaskMixModel:
     >>> from econindex.bayes._demo import demo_states
     >>> model = StateTaskMixModel().build(demo_states(0))
     >>> len(model.coords["soc_major"]), sorted(v.name for v in model.free_RVs)  # regions: centered
-    (22, ['level', 'mix', 'region_deviation', 'sigma_region', 'sigma_state', 'state_lograte', 'state_z'])
+    (22, ['mix', 'region_deviation', 'sigma_region', 'sigma_state'])
+    >>> poisson = StateTaskMixModel(likelihood="logistic_normal").build(demo_states(0))
+    >>> sorted(v.name for v in poisson.free_RVs)
+    ['level', 'mix', 'region_deviation', 'sigma_region', 'sigma_state', 'state_lograte', 'state_z']
     """
 
+    likelihood: str = "dirichlet_multinomial"
     parameterization: str = "auto"
     prior_sigma_state: float = 0.5
     target_accept: float = 0.9
 
     def __post_init__(self) -> None:
+        check_option("likelihood", self.likelihood, LIKELIHOODS)
         check_option("parameterization", self.parameterization, (*PARAMETERIZATIONS, "auto"))
         if not self.prior_sigma_state > 0:
             raise OptionError(f"prior_sigma_state={self.prior_sigma_state!r} must be positive")
@@ -244,6 +310,51 @@ class StateTaskMixModel:
         return mask, region
 
     def _model(self, data: xr.Dataset, hier: Hierarchy) -> pm.Model:
+        if self.likelihood == "dirichlet_multinomial":
+            return self._model_dm(data, hier)
+        return self._model_poisson(data, hier)
+
+    def _model_dm(self, data: xr.Dataset, hier: Hierarchy) -> pm.Model:
+        """Dirichlet-multinomial form: the state deviations integrated out analytically."""
+        counts = np.asarray(data["task_count"].values, float)
+        k = counts.shape[1]
+        coords = {"geo": data["geo"].values, "region": hier.regions, "soc_major": data["soc_major"].values}
+        centered, region_form = self.forms(counts, hier.region_of_state)
+        with pm.Model(coords=coords) as model:
+            # every input is a pm.Data container, so a compiled model of the same size is reused
+            obs = pm.Data("task_count_observed", counts, dims=("geo", "soc_major"))
+            reg_of_state = pm.Data("region_of_state", hier.region_of_state, dims="geo")
+            n_states = pm.Data("states_per_region", np.bincount(hier.region_of_state,
+                                                                minlength=len(hier.regions)).astype(float),
+                               dims="region")
+            mix = pm.ZeroSumNormal("mix", sigma=2.0, dims="soc_major")
+            # boundary-avoiding Gamma(2, 10) (mean 0.2) on the sd of 4 regions: as in StateUsageModel
+            sigma_r = pm.Gamma("sigma_region", alpha=2.0, beta=10.0)
+            region = group_effect(
+                "region_deviation", sigma_r, ("region", "soc_major"), region_form, zerosum_axes=2
+            )
+            # sigma_state: sd of a state's log share of a group of average share 1/K about its region's
+            # (a Dirichlet's log-share sd is about 1/sqrt(kappa p_k)), so kappa = K / sigma_state^2
+            sigma_s = pm.HalfNormal("sigma_state", self.prior_sigma_state)
+            kappa = k / sigma_s**2
+            eta = mix[None, :] + region  # (region, group)
+            alpha_r = kappa * pt.exp(eta - pt.logsumexp(eta, axis=1, keepdims=True))
+            total = obs.sum(axis=1)
+            # Dirichlet-multinomial log-likelihood, constants in the counts dropped: per state
+            # lgamma(kappa) - lgamma(N + kappa) + sum_k [lgamma(n_k + alpha_k) - lgamma(alpha_k)]; the
+            # last term depends on the region only, so it is summed once per region (a state without
+            # conversations contributes 0 either way). lgamma and its derivative dominate the cost.
+            loglik = (
+                (pt.gammaln(kappa) - pt.gammaln(total + kappa)).sum()
+                + pt.gammaln(obs + alpha_r[reg_of_state]).sum()
+                - (n_states[:, None] * pt.gammaln(alpha_r)).sum()
+            )
+            pm.Potential("task_count_loglik", loglik)
+        model._econindex_forms = (np.zeros_like(centered), region_form)  # type: ignore[attr-defined]
+        return model
+
+    def _model_poisson(self, data: xr.Dataset, hier: Hierarchy) -> pm.Model:
+        """Logistic-normal form, sampled as Poisson counts with a free level per state."""
         counts = np.asarray(data["task_count"].values, float)
         k = counts.shape[1]
         coords = {"geo": data["geo"].values, "region": hier.regions, "soc_major": data["soc_major"].values}
@@ -330,12 +441,21 @@ class StateTaskMixModel:
             progressbar=progressbar,
             cache_key=key,
         )
-        has_data = data["task_count"].sum("soc_major").values > 0
-        _derived(idata, hier, data["geo"].values, centered, has_data)
-        notes.append(
-            f"parameterization: {int(centered.sum())} of {centered.size} (state, group) cells centered, "
-            f"region deviations {region_form}"
-        )
+        counts = np.asarray(data["task_count"].values, float)
+        if self.likelihood == "dirichlet_multinomial":
+            _derived_dm(idata, hier, data["geo"].values, counts, seed)
+            notes.append(f"Dirichlet-multinomial likelihood; region deviations {region_form}")
+            # the Markov chain is on these; shares are exact conditional draws given them (their ESS
+            # is measured in docs/bayes.md), and leaving their 1,100 cells out saves ArviZ ~10 s a fit
+            diag: tuple[str, ...] = ("mix", "sigma_region", "sigma_state", "region_deviation")
+        else:
+            _derived(idata, hier, data["geo"].values, centered, counts.sum(axis=1) > 0)
+            notes.append(
+                f"parameterization: {int(centered.sum())} of {centered.size} (state, group) cells "
+                f"centered, region deviations {region_form}"
+            )
+            diag = ("mix", "sigma_region", "sigma_state", "region_deviation", "state_deviation", "share",
+                    "level")
         res = TaskMixPosterior(
             idata=idata,
             model_name=type(self).__name__,
@@ -345,8 +465,7 @@ class StateTaskMixModel:
             notes=tuple(notes),
             model=model,
             # diagnostics cover the identified quantities (the prior-only twin of each cell is left out)
-            diagnostic_names=("mix", "sigma_region", "sigma_state", "region_deviation", "state_deviation",
-                              "share", "level"),
+            diagnostic_names=diag,
         )
         warn_if_failed(res.diagnose(), res.model_name)
         return res
