@@ -30,7 +30,9 @@ def plot_forest(
     """
     import matplotlib.pyplot as plt
 
-    post = idata.posterior
+    post = idata["posterior"]
+    if hasattr(post, "to_dataset"):  # an xarray.DataTree node (PyMC 6 / ArviZ 1)
+        post = post.to_dataset()
     labels: list[str] = []
     draws: list[np.ndarray] = []
     for name in var_names:
