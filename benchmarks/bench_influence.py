@@ -152,10 +152,10 @@ def run(quick: bool) -> list[Record]:
     from econindex.robustness import influence, jackknife
     from econindex.robustness.influence import _closed_form
 
-    repeat = 5 if quick else 15
+    repeat = 3 if quick else 15
     countries = ei.IncomeElasticity(cov_type="HC1").fit(ei.datasets.load_countries_2025_08(), level="country")
     states = ei.IncomeElasticity(cov_type="HC1").fit(ei.datasets.load_us_states_2025_08(), level="state_us")
-    rounds = 100 if quick else 400
+    rounds = 60 if quick else 400
     rec_c = _influence_record("114 countries' income elasticity", countries, rounds, repeat)
     rec_s = _influence_record("51 US states' income elasticity", states, rounds, repeat)
     sim = _simulated(300 if quick else 1000, 4)

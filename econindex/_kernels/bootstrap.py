@@ -9,10 +9,10 @@ matrix ``P = inv(X'WX) X'W``.
 
 Why hand-written (measured by ``benchmarks/bench_bootstrap.py``, which times
 both in the same run and checks the intervals agree to Monte Carlo error): a
-Python loop refitting ``statsmodels.OLS`` with HC1 errors costs 0.3-0.5 ms per
-replicate on the 114 countries (2.9-4.9 s for 10,000, on the project's shared
-2-core machine), the batched pairs bootstrap 0.11-0.12 s (25-41x) and the wild
-bootstrap 0.08-0.10 s for 10,000 replicates, standard errors of every
+Python loop refitting ``statsmodels.OLS`` with HC1 errors costs 0.6-0.7 ms per
+replicate on the 114 countries (6.0-7.0 s for 10,000, on the project's shared
+2-core machine at load 6-8), the batched pairs bootstrap 0.15 s (38-47x) and
+the wild bootstrap 0.10 s for 10,000 replicates, standard errors of every
 replicate included. Both run their products on one BLAS thread
 (:mod:`econindex._kernels.threads`).
 """

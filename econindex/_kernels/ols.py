@@ -7,8 +7,8 @@ Why hand-written: a single fit is as fast as statsmodels' (about 0.1-0.2 ms
 for N = 114 either way), but statsmodels builds a model, a data handler and a
 result object per fit, which dominates when thousands of fits are needed
 (bootstrap, leave-one-out): :func:`batched_wls` solves all of them with one
-matrix product (52x faster than a statsmodels loop for 10,000 pairs-bootstrap
-replicates, ``benchmarks/bench_bootstrap.py``), and the registry needs the
+matrix product (38-47x faster than a statsmodels loop for 10,000 pairs-bootstrap
+replicates on the shared 2-core machine, ``benchmarks/bench_bootstrap.py``), and the registry needs the
 whitened pieces (design, residuals, bread, leverages) that this kernel keeps.
 The numbers are checked against statsmodels to 1e-10 in ``tests/test_regression.py``.
 """
