@@ -291,7 +291,7 @@ def convergence(
     reg = OLS(cov_type=cov_type, cluster_correction=cluster_correction).fit(
         y,
         X,
-        clusters=clusters,
+        cluster=clusters,
         weights=None if w_v is None else w_v[keep],
         names=("const", "ln_aui_start"),
         obs_names=kept,

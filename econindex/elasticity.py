@@ -833,7 +833,7 @@ class IncomeElasticity:
             weights=wk,
             names=names,
             obs_names=np.array(used),
-            clusters=ck if self.cov_type == "cluster" else None,
+            cluster=ck if self.cov_type == "cluster" else None,
             dep_var="log_usage_index",
             level=level,
         )
@@ -921,7 +921,7 @@ class IncomeElasticity:
             weights=wk,
             names=names,
             obs_names=np.array(used),
-            clusters=None if cl is None or self.cov_type != "cluster" else cl[keep],
+            cluster=None if cl is None or self.cov_type != "cluster" else cl[keep],
             dep_var="usage_count",
             level=level,
         )

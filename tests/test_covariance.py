@@ -56,7 +56,7 @@ def test_descriptions_say_what_each_type_means():
 def test_one_cluster_is_an_error():
     X, y, _, _ = _design()
     with pytest.raises(EstimationError, match="at least 2 clusters"):
-        OLS(cov_type="cluster").fit(y, X, clusters=np.zeros(36))
+        OLS(cov_type="cluster").fit(y, X, cluster=np.zeros(36))
 
 
 def test_hc3_with_leverage_one_names_the_observation():
@@ -70,14 +70,14 @@ def test_hc3_with_leverage_one_names_the_observation():
 @pytest.mark.parametrize("weighted", [False, True])
 def test_cr2_with_singleton_clusters_is_hc2(weighted):
     X, y, w, _ = _design(weighted=weighted)
-    cr2 = OLS(cov_type="cluster", cluster_correction="CR2").fit(y, X, weights=w, clusters=np.arange(36))
+    cr2 = OLS(cov_type="cluster", cluster_correction="CR2").fit(y, X, weights=w, cluster=np.arange(36))
     hc2 = sm.WLS(y, X, weights=1.0 if w is None else w).fit(cov_type="HC2")
     np.testing.assert_allclose(cr2.cov, hc2.cov_params(), rtol=1e-10)
 
 
 def test_cr3_with_singleton_clusters_is_scaled_hc3():
     X, y, w, _ = _design(weighted=True)
-    cr3 = OLS(cov_type="cluster", cluster_correction="CR3").fit(y, X, weights=w, clusters=np.arange(36))
+    cr3 = OLS(cov_type="cluster", cluster_correction="CR3").fit(y, X, weights=w, cluster=np.arange(36))
     hc3 = sm.WLS(y, X, weights=w).fit(cov_type="HC3")
     np.testing.assert_allclose(cr3.cov, hc3.cov_params() * 35 / 36, rtol=1e-10)
 
@@ -85,7 +85,7 @@ def test_cr3_with_singleton_clusters_is_scaled_hc3():
 @pytest.mark.parametrize("weighted", [False, True])
 def test_cr3_is_the_delete_one_cluster_jackknife(weighted):
     X, y, w, g = _design(weighted=weighted)
-    res = OLS(cov_type="cluster", cluster_correction="CR3").fit(y, X, weights=w, clusters=g)
+    res = OLS(cov_type="cluster", cluster_correction="CR3").fit(y, X, weights=w, cluster=g)
     ww = np.ones(36) if w is None else w
     b = sm.WLS(y, X, weights=ww).fit().params
     deltas = []
@@ -108,7 +108,7 @@ def test_hc2_and_cr2_are_unbiased_under_homoskedasticity(cov):
         y = np.zeros(n)
         y[i] = 1.0
         r = OLS(cov_type=cov[0], cluster_correction=cov[1] or "CR1").fit(
-            y, X, clusters=g if cov[0] == "cluster" else None
+            y, X, cluster=g if cov[0] == "cluster" else None
         )
         total += r.cov
     np.testing.assert_allclose(total, np.linalg.inv(X.T @ X), rtol=1e-9)
@@ -137,7 +137,7 @@ def _bm_dof_bruteforce(X, w, clusters, j):
 def test_bell_mccaffrey_dof_matches_bruteforce(weighted):
     X, y, w, _ = _design(n=40, weighted=weighted)
     g = np.array([0] * 4 + [1] * 12 + [2] * 6 + [3] * 10 + [4] * 8)  # unequal sizes
-    res = OLS(cov_type="cluster", cluster_correction="CR2").fit(y, X, weights=w, clusters=g)
+    res = OLS(cov_type="cluster", cluster_correction="CR2").fit(y, X, weights=w, cluster=g)
     expected = [_bm_dof_bruteforce(X, w, g, j) for j in range(3)]
     assert res.df is not None
     np.testing.assert_allclose(res.df, expected, rtol=1e-9)
@@ -148,6 +148,6 @@ def test_cr2_bm_dof_drive_pvalues():
     from scipy import stats
 
     X, y, _, g = _design()
-    res = OLS(cov_type="cluster", cluster_correction="CR2").fit(y, X, clusters=g)
+    res = OLS(cov_type="cluster", cluster_correction="CR2").fit(y, X, cluster=g)
     t = res.tvalues.to_numpy()
     np.testing.assert_allclose(res.pvalues, 2 * stats.t.sf(np.abs(t), res.df), rtol=1e-12)

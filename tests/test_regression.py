@@ -88,7 +88,7 @@ def test_cluster_matches_statsmodels(design, spec):
     except (np.linalg.LinAlgError, ValueError):
         return  # a delete-one-cluster design is singular: statsmodels cannot compute CR3 either
     try:
-        ours = OLS(cov_type="cluster", cluster_correction=corr).fit(y, X, weights=w, clusters=g)
+        ours = OLS(cov_type="cluster", cluster_correction=corr).fit(y, X, weights=w, cluster=g)
     except EstimationError:
         assert corr == "CR3"
         return
@@ -103,7 +103,7 @@ def test_cluster_labels_may_be_strings():
     X = np.column_stack([np.ones(40), rng.normal(size=40)])
     y = X @ [1.0, 0.5] + rng.normal(size=40)
     g = np.array(list("abcde") * 8)
-    a = OLS(cov_type="cluster").fit(y, X, clusters=g)
+    a = OLS(cov_type="cluster").fit(y, X, cluster=g)
     ref = sm.OLS(y, X).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(g)[0]}, use_t=True)
     _close(a.bse, ref.bse, 1e-10)
     assert a.cov_label == "cluster (CR1, 5 clusters)"
@@ -140,7 +140,7 @@ def test_real_data_reference(key):
     w = ds["working_age_pop"].values if model == "wls_pop" else None
     if cov.startswith("cluster"):
         res = OLS(cov_type="cluster", cluster_correction=cov.split("_")[1]).fit(
-            y, X, weights=w, clusters=ds["census_division"].values
+            y, X, weights=w, cluster=ds["census_division"].values
         )
     else:
         res = OLS(cov_type=cov).fit(y, X, weights=w)
@@ -275,10 +275,10 @@ def test_bad_inputs_raise_econindex_errors_naming_the_problem():
         OLS().fit(y, X, weights=np.zeros(20))
     with pytest.raises(OptionError, match="'nonrobust', 'HC0'"):
         OLS(cov_type="robust")
-    with pytest.raises(OptionError, match="clusters"):
+    with pytest.raises(OptionError, match="needs cluster="):
         OLS(cov_type="cluster").fit(y, X)
     with pytest.raises(OptionError, match="cluster"):
-        OLS(cov_type="HC1").fit(y, X, clusters=np.arange(20) % 3)
+        OLS(cov_type="HC1").fit(y, X, cluster=np.arange(20) % 3)
     with pytest.raises(OptionError):
         OLS(cluster_correction="CR9")
     assert issubclass(OptionError, EconIndexError)
@@ -334,3 +334,22 @@ def test_compare_table_rows_and_se_type_notes():
         compare([a, b], names=["same", "same"])
     with pytest.raises(OptionError):
         compare([])
+
+
+def test_fit_clusters_is_a_deprecated_spelling_of_cluster():
+    from econindex.regression import PPML
+
+    rng = np.random.default_rng(5)
+    X = np.column_stack([np.ones(30), rng.normal(size=30)])
+    y = X @ [1.0, 0.5] + rng.normal(size=30)
+    g = np.arange(30) % 5
+    new = OLS(cov_type="cluster").fit(y, X, cluster=g)
+    with pytest.warns(DeprecationWarning, match="use cluster="):
+        old = OLS(cov_type="cluster").fit(y, X, clusters=g)
+    np.testing.assert_array_equal(old.bse, new.bse)
+    with pytest.warns(DeprecationWarning), pytest.raises(OptionError, match="cluster= only"):
+        OLS(cov_type="cluster").fit(y, X, cluster=g, clusters=g)
+    counts = rng.poisson(np.exp(X @ [0.5, 0.3]))
+    with pytest.warns(DeprecationWarning, match="use cluster="):
+        old_p = PPML(cov_type="cluster").fit(counts, X, clusters=g)
+    np.testing.assert_array_equal(old_p.bse, PPML(cov_type="cluster").fit(counts, X, cluster=g).bse)

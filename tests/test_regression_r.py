@@ -48,7 +48,7 @@ def test_hc_types_equal_r_sandwich(case, kind):
 @pytest.mark.parametrize("case", CASES)
 def test_cr1_equals_sandwich_vcovcl_hc1(case):
     y, X, w, cl = _design(case)
-    res = OLS(cov_type="cluster").fit(y, X, weights=w, clusters=cl)
+    res = OLS(cov_type="cluster").fit(y, X, weights=w, cluster=cl)
     np.testing.assert_allclose(res.bse, R[case]["se_CR1"], rtol=1e-8)
 
 
@@ -57,7 +57,7 @@ def test_cr2_and_its_dof_equal_clubsandwich(case):
     # unweighted only: with WLS weights clubSandwich's CR2 uses its own working-model target
     # (docs/regression.md); econindex's is Bell-McCaffrey on the whitened design
     y, X, w, cl = _design(case)
-    res = OLS(cov_type="cluster", cluster_correction="CR2").fit(y, X, weights=w, clusters=cl)
+    res = OLS(cov_type="cluster", cluster_correction="CR2").fit(y, X, weights=w, cluster=cl)
     np.testing.assert_allclose(res.bse, R[case]["se_CR2"], rtol=1e-8)
     np.testing.assert_allclose(res.df, R[case]["df_CR2_satterthwaite"], rtol=1e-6)
 
@@ -66,7 +66,7 @@ def test_cr2_and_its_dof_equal_clubsandwich(case):
 def test_cr3_is_clubsandwich_times_g_minus_1_over_g(case):
     # econindex's CR3 is statsmodels' cluster jackknife: (G-1)/G times clubSandwich's CR3
     y, X, w, cl = _design(case)
-    res = OLS(cov_type="cluster", cluster_correction="CR3").fit(y, X, weights=w, clusters=cl)
+    res = OLS(cov_type="cluster", cluster_correction="CR3").fit(y, X, weights=w, cluster=cl)
     g = R[case]["G"]
     np.testing.assert_allclose(res.bse, np.asarray(R[case]["se_CR3"]) * np.sqrt((g - 1) / g), rtol=1e-8)
 
@@ -79,7 +79,7 @@ def test_ppml_equals_r_glm_sandwich(kind):
         np.asarray(d["u"]),
         X,
         offset=np.log(d["pop"]),
-        clusters=np.asarray(d["cluster"]) if kind == "cluster" else None,
+        cluster=np.asarray(d["cluster"]) if kind == "cluster" else None,
     )
     ref = R["countries_ppml"]
     np.testing.assert_allclose(res.coef, ref["params"], rtol=1e-8)

@@ -88,7 +88,7 @@ def _ols(
         X,
         names=tuple(names),
         obs_names=np.asarray(obs, dtype=object),
-        clusters=clusters,
+        cluster=clusters,
         level=level,
         dep_var=dep_var,
     )

@@ -407,7 +407,7 @@ class CostUsage:
             weights=wts,
             names=tuple(names),
             obs_names=[str(c) for c in cats[use]],
-            clusters=None if clusters is None else clusters[use],
+            cluster=None if clusters is None else clusters[use],
             dep_var="log_usage_share",
         )
         data = pd.DataFrame(

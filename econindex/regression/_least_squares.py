@@ -198,9 +198,7 @@ class RegressionResult(CoefficientResult):
         >>> res.with_cov("HC3").cov_type, res.cov_type
         ('HC3', 'HC1')
         """
-        if clusters is not None:
-            warnings.warn("clusters= is deprecated; use cluster=", DeprecationWarning, stacklevel=2)
-            cluster = clusters if cluster is None else cluster
+        cluster = cluster_argument(cluster, clusters, stacklevel=2)
         cl = self.clusters if cluster is None and cov_type == "cluster" else cluster
         if cov_type == "cluster" and cluster_correction is None:
             cluster_correction = self.cluster_correction or "CR1"
@@ -432,9 +430,10 @@ class OLS:
         weights: np.ndarray | None = None,
         names: Sequence[str] | None = None,
         obs_names: Sequence[Any] | np.ndarray | None = None,
-        clusters: Sequence[Any] | np.ndarray | None = None,
+        cluster: Sequence[Any] | np.ndarray | None = None,
         dep_var: str = "y",
         level: str | None = None,
+        clusters: Sequence[Any] | np.ndarray | None = None,
     ) -> RegressionResult:
         """Fit by least squares and return a frozen :class:`RegressionResult`.
 
@@ -450,10 +449,11 @@ class OLS:
             constant first, else ``const``, ``x1``, ``x2``, ... like statsmodels).
         obs_names : sequence, optional
             Observation labels (geos) used in error messages and kept on the result.
-        clusters : sequence, optional
-            Cluster labels; required for ``cov_type="cluster"``.
+        cluster : sequence, optional
+            Cluster labels, one per observation; required for ``cov_type="cluster"``.
         dep_var, level : str
             Recorded on the result for display.
+        clusters : deprecated spelling of ``cluster`` (warns)
 
         Raises
         ------
@@ -462,14 +462,14 @@ class OLS:
         EstimationError
             Too few observations, a constant or collinear regressor.
         OptionError
-            ``clusters`` missing for (or given without) ``cov_type="cluster"``.
+            ``cluster`` missing for (or given without) ``cov_type="cluster"``.
 
         Examples
         --------
         >>> X = np.column_stack([np.ones(8), np.arange(8.0)])
         >>> y = np.array([0.2, 0.9, 2.1, 2.8, 4.2, 5.1, 5.8, 7.1])
         >>> res = OLS(cov_type="cluster", cluster_correction="CR3").fit(
-        ...     y, X, clusters=["a", "a", "b", "b", "c", "c", "d", "d"])
+        ...     y, X, cluster=["a", "a", "b", "b", "c", "c", "d", "d"])
         >>> res.cov_label, res.df.tolist()
         ('cluster (CR3, 4 clusters)', [3.0, 3.0])
         """
@@ -481,8 +481,9 @@ class OLS:
         names = tuple(str(n) for n in names)
         obs = None if obs_names is None else np.asarray(obs_names)
         y_, X_, w_ = check_inputs(y, Xa, weights, names=names, obs_names=obs)
+        clusters = cluster_argument(cluster, clusters, stacklevel=2)
         if self.cov_type == "cluster" and clusters is None:
-            raise OptionError("cov_type='cluster' needs clusters= (one label per observation)")
+            raise OptionError("cov_type='cluster' needs cluster= (one label per observation)")
         arrays = wls(y_, X_, w_, names=names)
         return _finish(
             arrays,
@@ -500,6 +501,16 @@ class OLS:
             model="OLS" if w_ is None else "WLS",
         )
 
+
+
+def cluster_argument(cluster: Any, clusters: Any, *, stacklevel: int = 2) -> Any:
+    """``cluster=``, or its deprecated spelling ``clusters=`` (with a :class:`DeprecationWarning`)."""
+    if clusters is None:
+        return cluster
+    warnings.warn("clusters= is deprecated; use cluster=", DeprecationWarning, stacklevel=stacklevel + 1)
+    if cluster is not None:
+        raise OptionError("give cluster= only (clusters= is its deprecated spelling)")
+    return clusters
 
 
 def _default_names(X: np.ndarray) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from econindex import covariance
 from econindex import formula as formula_mod
 from econindex._kernels.ols import WLSArrays, check_inputs, wls
 from econindex.errors import DataValueError, EstimationError, OptionError
-from econindex.regression._least_squares import RegressionResult, _default_names, _finish
+from econindex.regression._least_squares import RegressionResult, _default_names, _finish, cluster_argument
 from econindex.results import CoefficientResult
 from econindex.schema import check_option
 
@@ -189,18 +189,21 @@ class PPML:
         weights: np.ndarray | None = None,
         names: Sequence[str] | None = None,
         obs_names: Sequence[Any] | np.ndarray | None = None,
-        clusters: Sequence[Any] | np.ndarray | None = None,
+        cluster: Sequence[Any] | np.ndarray | None = None,
         dep_var: str = "y",
         level: str | None = None,
+        clusters: Sequence[Any] | np.ndarray | None = None,
     ) -> PPMLResult:
-        """Fit ``E[y] = exp(offset + X b)`` (``X`` includes the constant column)."""
+        """Fit ``E[y] = exp(offset + X b)`` (``X`` includes the constant column; ``cluster=`` one
+        label per row for ``cov_type="cluster"``, ``clusters=`` its deprecated spelling)."""
         Xa = np.asarray(X, dtype=float)
         if Xa.ndim == 1:
             Xa = Xa[:, None]
         nm = _default_names(Xa) if names is None else tuple(str(n) for n in names)
-        cl = None if clusters is None else np.asarray(clusters)
+        labels = cluster_argument(cluster, clusters, stacklevel=2)
+        cl = None if labels is None else np.asarray(labels)
         if self.cov_type == "cluster" and cl is None:
-            raise OptionError("cov_type='cluster' needs clusters= (one label per observation)")
+            raise OptionError("cov_type='cluster' needs cluster= (one label per observation)")
         return self._fit(
             np.asarray(y, dtype=float),
             Xa,

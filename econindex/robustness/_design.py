@@ -106,7 +106,7 @@ class Design:
                 self.X[row],
                 weights=None if self.weights is None else self.weights[row],
                 names=self.names,
-                clusters=None if self.clusters is None else self.clusters[row],
+                cluster=None if self.clusters is None else self.clusters[row],
             )
             params.append(np.asarray(res.params))
             bse.append(np.asarray(res.bse))
