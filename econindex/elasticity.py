@@ -44,7 +44,7 @@ from econindex.errors import (
 )
 from econindex.parallel import ReplicateChunk, map_replicates, replicate_chunks
 from econindex.regression import OLS, PPML, RegressionResult
-from econindex.results import CoefficientResult, inference_fields
+from econindex.results import CoefficientResult, inference_fields, interval_alpha
 from econindex.schema import GEO, PERIOD, PLATFORM, check_option, geos_at_level, validate
 
 __all__ = ["IncomeElasticity", "ElasticityResult", "SLOPE"]
@@ -302,8 +302,8 @@ class ElasticityResult(CoefficientResult):
                 DeprecationWarning,
                 stacklevel=2,
             )
-        cover = level if alpha is None else 1.0 - alpha
-        return plot_elasticity(self, ax=ax, n_labels=n_labels, level=cover)
+        cover = (1.0 - level if level is not None else None) if alpha is None else alpha
+        return plot_elasticity(self, ax=ax, n_labels=n_labels, alpha=cover)
 
 
 @dataclass(frozen=True)
@@ -410,14 +410,7 @@ class IncomeElasticity:
 
     def __post_init__(self) -> None:
         if self.ci_level is not None:
-            warnings.warn(
-                "IncomeElasticity(ci_level=) is deprecated; use alpha= (alpha = 1 - ci_level)",
-                DeprecationWarning,
-                stacklevel=3,
-            )
-            if not (isinstance(self.ci_level, float | int) and 0.0 < float(self.ci_level) < 1.0):
-                raise OptionError(f"ci_level={self.ci_level!r} must lie strictly between 0 and 1")
-            object.__setattr__(self, "alpha", 1.0 - float(self.ci_level))
+            object.__setattr__(self, "alpha", interval_alpha(self.alpha, self.ci_level, "IncomeElasticity"))
             object.__setattr__(self, "ci_level", None)
         if self.clusters is not None:
             warnings.warn(
@@ -459,8 +452,7 @@ class IncomeElasticity:
             raise OptionError(f"controls may not be named {SLOPE!r} or 'const'")
         if not (isinstance(self.n_boot, int) and self.n_boot >= 2):
             raise OptionError(f"n_boot={self.n_boot!r} must be an integer >= 2")
-        if not (isinstance(self.alpha, float | int) and 0.0 < float(self.alpha) < 1.0):
-            raise OptionError(f"alpha={self.alpha!r} must lie strictly between 0 and 1")
+        interval_alpha(self.alpha, None, "IncomeElasticity")
         if self.seed is not None and not isinstance(self.seed, int | np.integer):
             raise OptionError(f"seed={self.seed!r} must be an integer or None")
         if self.cov_type == "cluster" and self.cluster is None:

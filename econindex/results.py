@@ -35,6 +35,7 @@ __all__ = [
     "FRAME_COLUMNS",
     "two_sided_pvalue",
     "HypothesisTest",
+    "interval_alpha",
 ]
 
 FRAME_COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper")
@@ -84,6 +85,31 @@ def _check_alpha(alpha: float) -> float:
     if not (isinstance(alpha, int | float) and 0.0 < float(alpha) < 1.0):
         raise OptionError(f"alpha={alpha!r} must lie strictly between 0 and 1")
     return float(alpha)
+
+
+def interval_alpha(alpha: float, ci_level: float | None, owner: str) -> float:
+    """The interval width ``alpha``, or ``1 - ci_level`` from the deprecated ``ci_level=`` of ``owner``.
+
+    ``alpha=`` is the one name for interval width (issue 16); ``ci_level=`` warns
+    with :class:`DeprecationWarning`. Either out of (0, 1) raises :class:`OptionError`.
+
+    Examples
+    --------
+    >>> interval_alpha(0.1, None, "f")
+    0.1
+    """
+    if ci_level is not None:
+        import warnings
+
+        warnings.warn(
+            f"{owner}(ci_level=) is deprecated; use alpha= (alpha = 1 - ci_level)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if not (isinstance(ci_level, int | float) and 0.0 < float(ci_level) < 1.0):
+            raise OptionError(f"ci_level={ci_level!r} must lie strictly between 0 and 1")
+        return 1.0 - float(ci_level)
+    return _check_alpha(alpha)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)

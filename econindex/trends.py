@@ -10,7 +10,6 @@ the table's ``attrs``.
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,6 +20,7 @@ from scipy.stats import norm
 
 from econindex._kernels.proportions import wilson_interval
 from econindex.errors import DataValueError, OptionError, SchemaError
+from econindex.results import interval_alpha
 from econindex.schema import (
     GEO,
     PATTERN,
@@ -303,18 +303,7 @@ def trend_table(
         raise SchemaError(f"expected an xarray.Dataset, got {type(ds).__name__}")
     check_option("over", over, _OVER)
     base_kind = _DEFAULT_BASE[over] if base is None else check_option("base", base, ("all", "classified"))
-    if ci_level is not None:
-        warnings.warn(
-            "trend_table(ci_level=) is deprecated; use alpha= (alpha = 1 - ci_level)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        if not (isinstance(ci_level, float | int) and 0.0 < float(ci_level) < 1.0):
-            raise OptionError(f"ci_level={ci_level!r} must lie strictly between 0 and 1")
-        alpha = 1.0 - float(ci_level)
-    if not (isinstance(alpha, float | int) and 0.0 < float(alpha) < 1.0):
-        raise OptionError(f"alpha={alpha!r} must lie strictly between 0 and 1")
-    ci_level = 1.0 - float(alpha)
+    ci_level = 1.0 - interval_alpha(alpha, ci_level, "trend_table")
     where: str | list[str] = geo
     geo_text = geo
     if level is not None:

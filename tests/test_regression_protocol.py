@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
@@ -221,3 +222,21 @@ def test_task_mix_automation_period_effects_equal_pyfixest(effects, cov):
     ref = pf.feols(f"a ~ usage_index_published + e | {' + '.join(effects)}", _pooled_frame(panel), vcov=vcov)
     np.testing.assert_allclose(res.slope, ref.coef()["usage_index_published"], rtol=1e-10)
     np.testing.assert_allclose(res.se, ref.se()["usage_index_published"], rtol=1e-10)
+
+
+def test_interval_width_is_alpha_everywhere(states):
+    from econindex.results import interval_alpha
+    from econindex.robustness.flags import flag_sensitivity
+
+    assert interval_alpha(0.1, None, "f") == 0.1
+    with pytest.warns(DeprecationWarning, match=r"f\(ci_level=\) is deprecated"):
+        assert interval_alpha(0.05, 0.9, "f") == pytest.approx(0.1)
+    with pytest.raises(ei.errors.OptionError, match="alpha=1.5"):
+        interval_alpha(1.5, None, "f")
+    est = ei.IncomeElasticity()
+    new = flag_sensitivity(est, states, level="state_us", alpha=0.1)
+    with pytest.warns(DeprecationWarning, match="use alpha="):
+        old = flag_sensitivity(est, states, level="state_us", ci_level=0.9)
+    pd.testing.assert_frame_equal(new, old)
+    wide = flag_sensitivity(est, states, level="state_us")
+    assert (new["ci_upper"] < wide["ci_upper"]).all()  # 90% intervals inside the default 95%

@@ -30,6 +30,7 @@ from econindex.platforms._inference import (
     _homogeneity,
     _ztest,
 )
+from econindex.results import interval_alpha
 from econindex.schema import (
     PERIOD,
     PLATFORM,
@@ -364,18 +365,7 @@ def compare_shares(
     check_option("over", over, _OVERS)
     check_option("method", method, _METHODS)
     check_option("missing", missing, _MISSING)
-    if ci_level is not None:
-        warnings.warn(
-            "compare_shares(ci_level=) is deprecated; use alpha= (alpha = 1 - ci_level)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        if not (0.0 < ci_level < 1.0):
-            raise OptionError(f"ci_level={ci_level!r} must lie strictly between 0 and 1")
-        alpha = 1.0 - ci_level
-    if not (0.0 < alpha < 1.0):
-        raise OptionError(f"alpha={alpha!r} must lie strictly between 0 and 1")
-    ci_level = 1.0 - alpha
+    ci_level = 1.0 - interval_alpha(alpha, ci_level, "compare_shares")
     if method == "bootstrap" and (not isinstance(n_boot, int | np.integer) or n_boot < 100):
         raise OptionError(f"n_boot={n_boot!r} must be an integer >= 100")
     exclude = _as_list(exclude)

@@ -18,6 +18,7 @@ def plot_elasticity(
     ax: Any = None,
     *,
     n_labels: int = 6,
+    alpha: float | None = None,
     level: float | None = None,
 ) -> Any:
     """Log-log scatter of usage against GDP per working-age capita with the fit and its band.
@@ -26,7 +27,7 @@ def plot_elasticity(
     working-age person (PPML; geos with zero usage are drawn at the bottom
     edge as open markers). The line is ``a + b x`` with other controls at
     their means; the band is the pointwise confidence interval of that line
-    from the stored covariance (level ``level``, default ``result.ci_level``).
+    from the stored covariance (coverage ``1 - alpha``, default ``result.ci_level``).
     The ``n_labels`` geos farthest from the line and at the ends of the x range
     are labelled.
 
@@ -35,7 +36,9 @@ def plot_elasticity(
     result : ElasticityResult
     ax : matplotlib Axes, optional
     n_labels : int
+    alpha : float, optional
     level : float, optional
+        Deprecated spelling (the coverage ``1 - alpha``; ``level=`` means the geographic level).
 
     Returns
     -------
@@ -54,7 +57,18 @@ def plot_elasticity(
     from econindex.plots import axes_or_new
 
     ax = axes_or_new(ax, (7, 5))
-    level = result.ci_level if level is None else level
+    if level is not None:
+        import warnings
+
+        warnings.warn(
+            "plot_elasticity(level=) is deprecated (level= means the geographic level); use alpha=",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+    if alpha is not None:
+        cover = 1.0 - float(alpha)
+    else:
+        cover = float(result.ci_level if level is None else level)
     names = list(result.names)
     coef = result.coef
     x = np.asarray(result.x)
@@ -91,9 +105,9 @@ def plot_elasticity(
                 base[:, k] = means[k]
     fit = base @ coef
     se = np.sqrt(np.einsum("gi,ij,gj->g", base, result.cov, base))
-    q = stats.norm.ppf(0.5 + level / 2) if result.df is None else stats.t.ppf(0.5 + level / 2, result.df[j])
+    q = stats.norm.ppf(0.5 + cover / 2) if result.df is None else stats.t.ppf(0.5 + cover / 2, result.df[j])
     ax.plot(grid, fit, color="C1", lw=2, label=f"slope {result.slope:.3f} ({result.cov_label})")
-    ax.fill_between(grid, fit - q * se, fit + q * se, color="C1", alpha=0.2, label=f"{100 * level:g}% band")
+    ax.fill_between(grid, fit - q * se, fit + q * se, color="C1", alpha=0.2, label=f"{100 * cover:g}% band")
     # labels for extremes: largest |residual| and both ends of x
     # residuals from the model's own fitted values (controls included)
     if result.method == "ppml":

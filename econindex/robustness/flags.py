@@ -11,6 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from econindex.errors import DataValueError, OptionError, SchemaError
+from econindex.results import interval_alpha
 from econindex.schema import (
     AUTOMATION_PATTERNS,
     CLASSIFIED_PATTERNS,
@@ -542,7 +543,8 @@ def flag_sensitivity(
     *,
     level: str,
     geos: Sequence[str] | None = None,
-    ci_level: float = 0.95,
+    alpha: float = 0.05,
+    ci_level: float | None = None,
     **fit_kwargs: Any,
 ) -> pd.DataFrame:
     """Fit ``estimator`` with all traffic, without the flagged traffic, and without each flagged geo.
@@ -559,8 +561,8 @@ def flag_sensitivity(
     geos : sequence of str, optional
         Flagged geos; default :func:`flagged_geos` (``flagged_count``, else
         the ``abuse_flagged`` coordinate, else the shipped exclusions).
-    ci_level : float
-        Interval level.
+    alpha : float
+        Intervals have coverage ``1 - alpha`` (``ci_level=`` is the deprecated spelling).
     **fit_kwargs
         Passed to ``fit``.
 
@@ -585,6 +587,7 @@ def flag_sensitivity(
     >>> bool(tab["sign_change"].iloc[1])
     True
     """
+    ci_level = 1.0 - interval_alpha(alpha, ci_level, "flag_sensitivity")
     flagged = list(geos) if geos is not None else flagged_geos(ds, level)
     if not flagged:
         raise DataValueError(
@@ -614,14 +617,15 @@ def leave_one_group_out(
     *,
     level: str,
     by: str = "census_region",
-    ci_level: float = 0.95,
+    alpha: float = 0.05,
+    ci_level: float | None = None,
     **fit_kwargs: Any,
 ) -> pd.DataFrame:
     """Refit ``estimator`` leaving out each group of geos (a coordinate on ``geo``).
 
     Parameters
     ----------
-    estimator, ds, level, ci_level, fit_kwargs
+    estimator, ds, level, alpha, fit_kwargs
         As :func:`flag_sensitivity`.
     by : str
         A coordinate over ``geo`` naming each geo's group: ``census_region``,
@@ -643,6 +647,7 @@ def leave_one_group_out(
     >>> tab["dropped"].tolist()
     ['', 'Midwest', 'Northeast', 'South', 'West']
     """
+    ci_level = 1.0 - interval_alpha(alpha, ci_level, "leave_one_group_out")
     if by not in ds.coords or ds[by].dims != (GEO,):
         coords = [c for c in ds.coords if ds[c].dims == (GEO,)]
         raise SchemaError(f"by={by!r} is not a coordinate over geo; available: {coords}")

@@ -13,6 +13,7 @@ import xarray as xr
 from scipy import stats
 
 from econindex.errors import DataValueError, MissingCovariateError, OptionError, SchemaError
+from econindex.results import interval_alpha
 from econindex.schema import GEO, check_option, geos_at_level
 
 from ._batch import BATCH_COV_TYPES, batch_wls
@@ -237,7 +238,8 @@ def specification_curve(
     cov_type: Sequence[str] = ("nonrobust", "HC1", "HC3"),
     outcome: Sequence[str] = ("log_index", "index"),
     flagged: Sequence[bool] = (False, True),
-    ci_level: float = 0.95,
+    alpha: float = 0.05,
+    ci_level: float | None = None,
     use_t: bool = True,
 ) -> SpecificationCurve:
     """Re-estimate the income slope over every combination of analysis choices.
@@ -270,7 +272,8 @@ def specification_curve(
     flagged : sequence of bool
         ``True``: flagged traffic removed (:func:`exclude_flagged` with
         ``flagged_count``; without it, the flagged geos are dropped).
-    ci_level : float
+    alpha : float
+        Intervals have coverage ``1 - alpha`` (``ci_level=`` is the deprecated spelling).
     use_t : bool
         Student t intervals with ``N - 2`` dof (the regression core's
         default), else normal.
@@ -300,6 +303,7 @@ def specification_curve(
     >>> round(float(sc.table["estimate"].iloc[0]), 4)
     0.6895
     """
+    ci_level = 1.0 - interval_alpha(alpha, ci_level, "specification_curve")
     check_option("level", level, ("country", "state_us"))
     for o in outcome:
         check_option("outcome", o, ("log_index", "index"))
@@ -402,7 +406,8 @@ def estimator_curve(
     *,
     level: str,
     grid: Mapping[str, Sequence[Any]],
-    ci_level: float = 0.95,
+    alpha: float = 0.05,
+    ci_level: float | None = None,
 ) -> SpecificationCurve:
     """Specification curve of any estimator: one fit per combination of ``grid`` (a loop of fits).
 
@@ -421,7 +426,8 @@ def estimator_curve(
     ds : xarray.Dataset
     level : {"country", "state_us"}
     grid : mapping of option name to values
-    ci_level : float
+    alpha : float
+        Intervals have coverage ``1 - alpha`` (``ci_level=`` is the deprecated spelling).
 
     Returns
     -------
@@ -439,6 +445,7 @@ def estimator_curve(
     """
     from ._design import estimate_of
 
+    ci_level = 1.0 - interval_alpha(alpha, ci_level, "estimator_curve")
     keys = list(grid)
     if not keys:
         raise OptionError("grid is empty")
