@@ -24,6 +24,10 @@ Results are appended, one JSON line per simulation, to ``--out``
 (default ``benchmarks/sbc_results.jsonl``), so a long run can be stopped and
 summarized at any time: ``python benchmarks/sbc.py --summarize``.
 
+Sampler settings of the full run per model in ``FULL`` (chains, draws, thin);
+``--draws N --chains C --thin T --sims S`` override them, ``--seed`` the
+simulations' seed (default 2025: the same data sets every run).
+
 Run: ``nice -n 10 python benchmarks/sbc.py [--quick] [--models usage,taskmix,automation]``;
 the last line is ``ratio: <smallest p-value>``.
 """
@@ -156,7 +160,11 @@ def run_sbc(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DiagnosticsWarning)
             res = est.fit(ds, draws=draws, tune=tune, chains=chains, seed=seed + 1 + i)
-        row: dict[str, Any] = {"model": model, "sim": i, "converged": res.converged, "ranks": {}}
+        row: dict[str, Any] = {"model": model, "sim": i, "seed": seed, "converged": res.converged,
+                               "ranks": {},
+                               "truth": {p: float(v) for p, v in truth.items()},
+                               "draws": f"{chains}x{draws}", "divergences": res.divergences,
+                               "form": str(getattr(est, "parameterization", ""))}
         thinned = res.posterior.isel(draw=slice(None, None, thin))
         for p in names:
             full = _value(res.posterior, p)
@@ -183,13 +191,22 @@ def chi_square_p(ranks: np.ndarray, n_ranks: int, bins: int = 10) -> float:
     return float(stats.chisquare(counts).pvalue)
 
 
+# per-model sampler settings of the full run (``--draws``, ``--chains``, ``--thin``, ``--sims`` override)
+FULL = {"usage": (2, 500, 5), "taskmix": (2, 500, 5), "automation": (4, 1000, 10)}
+OVERRIDE: dict[str, int] = {}
+
+
 def run(quick: bool, models: tuple[str, ...] = tuple(PARAMS)) -> list[Record]:
-    n_sims = 20 if quick else 100
     records: list[Record] = []
     for model in models:
+        chains, draws, thin = (2, 200, 2) if quick else FULL[model]
+        chains, draws = OVERRIDE.get("chains", chains), OVERRIDE.get("draws", draws)
+        thin = OVERRIDE.get("thin", thin)
+        n_sims = OVERRIDE.get("sims", 20 if quick else 100)
         t0 = time.perf_counter()
         ranks, n_ranks, cov = run_sbc(
-            model, n_sims, draws=200 if quick else 500, tune=300 if quick else 500, thin=2 if quick else 5,
+            model, n_sims, seed=OVERRIDE.get("seed", 2025), draws=draws, tune=300 if quick else draws,
+            chains=chains, thin=thin,
             out=None if quick else OUT,
         )
         wall = time.perf_counter() - t0
@@ -208,10 +225,12 @@ def run(quick: bool, models: tuple[str, ...] = tuple(PARAMS)) -> list[Record]:
 def summarize(path: Path = OUT) -> None:
     """Print chi-square p-values and ranks-based coverage from the JSON lines written so far."""
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    for model in PARAMS:
-        mine = [r for r in rows if r["model"] == model]
-        if not mine:
-            continue
+    # one summary per model and run setting (rows before settings were recorded: 2 x 500 draws)
+    def key(r: dict) -> tuple[str, str, str]:
+        return r["model"], r.get("draws", "2x500"), r.get("form", "")
+
+    for model, setting, form in sorted({key(r) for r in rows}):
+        mine = [r for r in rows if key(r) == (model, setting, form)]
         n_ranks = mine[0]["L"]
         parts = []
         for p in PARAMS[model]:
@@ -221,13 +240,19 @@ def summarize(path: Path = OUT) -> None:
             c90 = float(np.mean((r >= 0.05 * n_ranks) & (r <= 0.95 * n_ranks)))
             parts.append(f"{p}: p={chi_square_p(r, n_ranks):.3f} cover50={c50:.2f} cover90={c90:.2f}")
         conv = sum(m["converged"] for m in mine)
-        print(f"{model}: {len(mine)} sims ({conv} converged), L={n_ranks}; " + "; ".join(parts))
+        label = f"{model} ({setting} draws{', ' + form if form else ''})"
+        print(f"{label}: {len(mine)} sims ({conv} converged), L={n_ranks}; " + "; ".join(parts))
 
 
 if __name__ == "__main__":
     if "--summarize" in sys.argv:
         summarize()
         sys.exit(0)
+    for opt in ("draws", "chains", "thin", "sims", "seed"):
+        if f"--{opt}" in sys.argv:
+            j = sys.argv.index(f"--{opt}")
+            OVERRIDE[opt] = int(sys.argv[j + 1])
+            del sys.argv[j : j + 2]
     if "--models" in sys.argv:
         i = sys.argv.index("--models")
         chosen = tuple(sys.argv[i + 1].split(","))
