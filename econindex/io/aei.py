@@ -135,35 +135,33 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
 
 def _read_releases(groups: dict[str, list[Path]], trees: Sequence[Path]) -> xr.Dataset:
     """Read each layout family with its adapter and combine them along ``period``."""
-    reference = [(p, reference_kind(p), count_rows(p)) for p in groups.get("reference", [])]
     # every long and release 6 file is parsed one ahead of its routing (ParseAhead), so the routing's
-    # one thread and pyarrow's parse threads overlap
+    # one thread and pyarrow's parse threads overlap; the first parse starts before anything else
     jobs = [(p, parse_long) for p in groups.get("long", [])]
     jobs += [(p, cadence_parse) for p in groups.get("cadence", [])]
     with ParseAhead(jobs) as ahead:
-        return _read_parts(groups, trees, reference, ahead)
+        return _read_parts(groups, trees, ahead)
 
 
-def _read_parts(
-    groups: dict[str, list[Path]],
-    trees: Sequence[Path],
-    reference: list[tuple[Path, str, int]],
-    ahead: ParseAhead,
-) -> xr.Dataset:
-    parts: list[xr.Dataset] = []
+def _read_parts(groups: dict[str, list[Path]], trees: Sequence[Path], ahead: ParseAhead) -> xr.Dataset:
+    reference = [(p, reference_kind(p), count_rows(p)) for p in groups.get("reference", [])]
     extra: list[dict[str, Any]] = []
-    if "long" in groups:
-        parts.append(read_long(groups["long"], trees, parse=ahead.take))
-    if "early" in groups:
+    early = None
+    if "early" in groups:  # small files, read while the first large one is parsed
         early, entries = read_early(groups["early"], reference)
         early.attrs["ingest_report"] = json.dumps({"files": entries})
-        parts.append(validate(early))
+        early = validate(early)
     elif reference:
         extra = [
             {"file": p.name, "layout": "reference", "rows_read": n, "rows_kept": 0,
              "rows_dropped": {f"reference table ({kind}), not usage data": n}}
             for p, kind, n in reference
         ]  # fmt: skip
+    parts: list[xr.Dataset] = []
+    if "long" in groups:
+        parts.append(read_long(groups["long"], trees, parse=ahead.take))
+    if early is not None:
+        parts.append(early)
     if "cadence" in groups:
         parts.append(validate(read_cadence(groups["cadence"], parse=ahead.take)))
     if not parts:
