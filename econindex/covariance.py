@@ -139,13 +139,18 @@ def _hc(kind: str) -> Compute:
         fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mapping[str, Any]
     ) -> CovEstimate:
         k = fit.params.size
+        hat = fit.hat
         if kind in ("HC2", "HC3"):
-            full = fit.hat >= 1.0 - 1e-10
+            absorbed = _absorbed_hat(fit, opts)
+            if absorbed is not None:  # the effects' leverage too: HC2/HC3 of the dummy design
+                D, Q = absorbed[0][:, k:], absorbed[1][k:, k:]
+                hat = hat + np.einsum("ni,ij,nj->n", D, Q, D)
+            full = hat >= 1.0 - 1e-10
             if full.any():
                 names = opts.get("obs_names")
                 rows = [str(names[i]) if names is not None else f"row {i}" for i in np.flatnonzero(full)]
                 raise EstimationError(f"{kind} is undefined: observations with leverage 1: {', '.join(rows)}")
-        meat = sandwich.hc_meat(fit.wX, fit.wresid, fit.hat, "HC0" if kind == "HC1" else kind)
+        meat = sandwich.hc_meat(fit.wX, fit.wresid, hat, "HC0" if kind == "HC1" else kind)
         factor = nobs / df_resid if kind == "HC1" else 1.0
         return CovEstimate(
             factor * _sandwich(fit, meat),
@@ -191,15 +196,16 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
         theta = _working_target(fit, opts) if club else None
         if club:
             label = f"cluster ({correction}, {g} clusters, clubSandwich)"
+        hat = _absorbed_hat(fit, opts)
         try:
             if theta is not None and correction == "CR2":
                 # clubSandwich's A_g = V G^{-1/2} V on its working model (identity for WLS)
                 scores, A, idx, mask = sandwich.target_adjusted_scores(
-                    fit.wX, fit.wresid, fit.bread, fit.sqrt_w, codes, g, theta
+                    fit.wX, fit.wresid, fit.bread, fit.sqrt_w, codes, g, theta, hat
                 )
             else:
                 scores, A, idx, mask = sandwich.cluster_adjusted_scores(
-                    fit.wX, fit.wresid, fit.bread, codes, g, 0.5 if correction == "CR2" else 1.0
+                    fit.wX, fit.wresid, fit.bread, codes, g, 0.5 if correction == "CR2" else 1.0, hat
                 )
         except np.linalg.LinAlgError as exc:
             raise EstimationError(f"{correction} is undefined: {exc}") from exc
@@ -209,7 +215,7 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
             # Satterthwaite (Bell-McCaffrey) dof with this estimator's adjustment matrices, as
             # clubSandwich's coef_test(test="Satterthwaite"), under its working model
             wtheta = None if theta is None else theta * fit.sqrt_w**2
-            df = sandwich.bell_mccaffrey_dof(fit.wX, fit.bread, A, idx, mask, wtheta) if use_t else None
+            df = sandwich.bell_mccaffrey_dof(fit.wX, fit.bread, A, idx, mask, wtheta, hat) if use_t else None
         else:
             df = _df(g - 1, k, use_t)
     return CovEstimate(
@@ -227,6 +233,38 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
             "target": opts.get("target"),
         },
     )
+
+
+MAX_ABSORBED_LEVELS = 5000
+"""Most absorbed fixed-effect levels for which HC2/HC3/CR2/CR3 form the effects' projection."""
+
+
+def _absorbed_hat(fit: WLSArrays, opts: Mapping[str, Any]) -> sandwich.Hat | None:
+    """``(U, K)`` of the full model's hat matrix when fixed effects were absorbed (option ``absorbed``:
+    the (N, n_fe) integer codes), else ``None``.
+
+    HC2/HC3 and CR2/CR3 depend on the hat matrix, and the within design's alone is not the
+    model's: with ``U = [wX, sqrt(w) D]`` and ``K = blockdiag(bread, pinv(D'WD))``
+    (``D`` the effects' dummies), ``U K U'`` is the hat matrix of the regression with the
+    effects entered as dummies, so the estimators equal those of the dummy design.
+    """
+    codes = opts.get("absorbed")
+    if codes is None:
+        return None
+    codes = np.asarray(codes)
+    codes = codes[:, None] if codes.ndim == 1 else codes
+    n_levels = [int(c.max()) + 1 for c in codes.T]
+    if sum(n_levels) > MAX_ABSORBED_LEVELS:
+        raise EstimationError(
+            f"HC2/HC3/CR2/CR3 with {sum(n_levels)} absorbed fixed-effect levels (more than "
+            f"{MAX_ABSORBED_LEVELS}) are not available; use HC1 or CR1"
+        )
+    D = np.hstack([np.eye(m)[c] for c, m in zip(codes.T, n_levels, strict=True)]) * fit.sqrt_w[:, None]
+    k = fit.bread.shape[0]
+    K = np.zeros((k + D.shape[1], k + D.shape[1]))
+    K[:k, :k] = fit.bread
+    K[k:, k:] = np.linalg.pinv(D.T @ D)
+    return np.hstack([fit.wX, D]), K
 
 
 TARGETS: tuple[str, ...] = ("identity", "inverse_weights")
@@ -277,12 +315,12 @@ REGISTRY: dict[str, _Entry] = {
     "nonrobust": _Entry("nonrobust", _DESCRIPTIONS["nonrobust"], ("scale",), _nonrobust),
     "HC0": _Entry("HC0", _DESCRIPTIONS["HC0"], (), _hc("HC0")),
     "HC1": _Entry("HC1", _DESCRIPTIONS["HC1"], (), _hc("HC1")),
-    "HC2": _Entry("HC2", _DESCRIPTIONS["HC2"], (), _hc("HC2")),
-    "HC3": _Entry("HC3", _DESCRIPTIONS["HC3"], (), _hc("HC3")),
+    "HC2": _Entry("HC2", _DESCRIPTIONS["HC2"], ("absorbed",), _hc("HC2")),
+    "HC3": _Entry("HC3", _DESCRIPTIONS["HC3"], ("absorbed",), _hc("HC3")),
     "cluster": _Entry(
         "cluster",
         "cluster-robust; see cluster_correction",
-        ("clusters", "cluster_correction", "convention", "target"),
+        ("clusters", "cluster_correction", "convention", "target", "absorbed"),
         _cluster,
     ),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 
@@ -41,9 +42,15 @@ def test_entries_reject_undeclared_options():
         covariance.compute("HC1", fit, nobs=36, df_resid=33, clusters=g)
     with pytest.raises(OptionError, match="cluster_correction"):
         covariance.compute("cluster", fit, nobs=36, df_resid=33, clusters=g, cluster_correction="CR7")
-    assert covariance.get("cluster").options == ("clusters", "cluster_correction", "convention", "target")
+    assert covariance.get("cluster").options == (
+        "clusters",
+        "cluster_correction",
+        "convention",
+        "target",
+        "absorbed",
+    )
     assert covariance.get("nonrobust").options == ("scale",)  # fixed dispersion (GLM)
-    assert covariance.get("HC3").options == ()
+    assert covariance.get("HC3").options == ("absorbed",)  # absorbed effects enter the leverages
 
 
 def test_descriptions_say_what_each_type_means():
@@ -151,3 +158,50 @@ def test_cr2_bm_dof_drive_pvalues():
     res = OLS(cov_type="cluster", cluster_correction="CR2").fit(y, X, cluster=g)
     t = res.tvalues.to_numpy()
     np.testing.assert_allclose(res.pvalues, 2 * stats.t.sf(np.abs(t), res.df), rtol=1e-12)
+
+
+def _absorbed_case(weighted):
+    """Two non-nested effects (one nested in neither the clusters nor the other) and 8 clusters."""
+    rng = np.random.default_rng(11)
+    n = 96
+    fe1 = rng.integers(0, 4, n)
+    fe2 = rng.integers(0, 6, n)
+    g = rng.integers(0, 8, n)
+    x = rng.normal(size=n) + 0.3 * fe1
+    z = rng.normal(size=n)
+    y = 1 + 0.5 * x - 0.2 * z + 0.4 * fe1 - 0.1 * fe2 + rng.normal(size=n) * (1 + 0.5 * (g % 3))
+    df = pd.DataFrame({"y": y, "x": x, "z": z, "f1": fe1, "f2": fe2, "w": rng.uniform(0.5, 2, n)})
+    return df, g, ("w" if weighted else None)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(
+    "cov", [("HC2", None), ("HC3", None), ("cluster", "CR2"), ("cluster", "CR3")], ids=str
+)
+@pytest.mark.parametrize("convention", [None, "clubSandwich"])
+def test_absorbed_effects_give_the_dummy_design_estimator(weighted, cov, convention):
+    # HC2/HC3/CR2/CR3 depend on the hat matrix: with absorbed effects they must be those of the
+    # regression with the effects as dummies (checked against R/statsmodels elsewhere)
+    from econindex.regression import ols
+
+    if convention and cov[0] != "cluster":
+        pytest.skip("convention= is a cluster option")
+    df, g, w = _absorbed_case(weighted)
+    kw = {"cluster": g, "cluster_correction": cov[1], "convention": convention} if cov[1] else {}
+    a = ols("y ~ x + z | f1 + f2", df, weights=w).with_cov(cov[0], **kw)
+    b = ols("y ~ x + z + C(f1) + C(f2)", df, weights=w).with_cov(cov[0], **kw)
+    np.testing.assert_allclose(a.bse[["x", "z"]], b.bse[["x", "z"]], rtol=1e-9)
+    if cov[1]:
+        np.testing.assert_allclose(a.df, np.asarray(b.df)[1:3], rtol=1e-8)
+
+
+def test_absorbed_cr3_is_the_delete_one_cluster_jackknife():
+    from econindex.regression import ols
+
+    df, g, _ = _absorbed_case(False)
+    res = ols("y ~ x + z | f1 + f2", df).with_cov("cluster", cluster=g, cluster_correction="CR3")
+    b = res.params[["x", "z"]].to_numpy()
+    G = 8
+    drops = [ols("y ~ x + z + C(f1) + C(f2)", df[g != c]).params[["x", "z"]].to_numpy() - b for c in range(G)]
+    jack = (G - 1) / G * sum(np.outer(d, d) for d in drops)
+    np.testing.assert_allclose(res.cov[:2, :2], jack, rtol=1e-8)

@@ -80,12 +80,25 @@ def padded_clusters(codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.nd
     return idx, idx >= 0
 
 
+Hat = tuple[np.ndarray, np.ndarray]
+"""``(U, K)`` with the whitened hat matrix ``H = U K U'``: by default ``(wX, bread)``; with
+absorbed fixed effects ``U = [wX, sqrt(w) D]`` and ``K = blockdiag(bread, pinv(D'WD))``
+(the within design and the effects' projection, orthogonal by Frisch-Waugh-Lovell)."""
+
+
+def _pad(a: np.ndarray, idx: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Rows of ``a`` (N, p) per cluster, padded with zeros: (G, m, p)."""
+    return np.where(mask[:, :, None], a[np.where(mask, idx, 0)], 0.0)
+
+
 def _cluster_blocks(
-    wX: np.ndarray, bread: np.ndarray, idx: np.ndarray, mask: np.ndarray
+    wX: np.ndarray, bread: np.ndarray, idx: np.ndarray, mask: np.ndarray, hat: Hat | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Padded per-cluster designs (G, m, k) and ``I - H_gg`` (G, m, m)."""
-    Xg = np.where(mask[:, :, None], wX[np.where(mask, idx, 0)], 0.0)
-    H = np.einsum("gik,kl,gjl->gij", Xg, bread, Xg)
+    Xg = _pad(wX, idx, mask)
+    U, K = (wX, bread) if hat is None else hat
+    Ug = Xg if hat is None else _pad(U, idx, mask)
+    H = np.einsum("gik,kl,gjl->gij", Ug, K, Ug)
     eye = np.eye(idx.shape[1])
     return Xg, eye[None] - H
 
@@ -107,6 +120,7 @@ def cluster_adjusted_scores(
     codes: np.ndarray,
     n_groups: int,
     power: float,
+    hat: Hat | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scores ``X_g' A_g e_g`` with ``A_g = (I - H_gg)^{-power}``, all clusters in one batch.
 
@@ -126,7 +140,7 @@ def cluster_adjusted_scores(
         ``I - H_gg`` is singular for some cluster.
     """
     idx, mask = padded_clusters(codes, n_groups)
-    Xg, IminusH = _cluster_blocks(wX, bread, idx, mask)
+    Xg, IminusH = _cluster_blocks(wX, bread, idx, mask, hat)
     A = _inv_power(IminusH, power)
     eg = np.where(mask, wresid[np.where(mask, idx, 0)], 0.0)
     scores = np.einsum("gik,gij,gj->gk", Xg, A, eg)
@@ -141,6 +155,7 @@ def target_adjusted_scores(
     codes: np.ndarray,
     n_groups: int,
     target: np.ndarray,
+    hat: Hat | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """CR2 scores with R clubSandwich's working-model adjustment (Pustejovsky and Tipton 2018).
 
@@ -157,14 +172,16 @@ def target_adjusted_scores(
     """
     idx, mask = padded_clusters(codes, n_groups)
     take = np.where(mask, idx, 0)
-    Xg, IminusH = _cluster_blocks(wX, bread, idx, mask)  # whitened: I - D X bread X' D
+    Xg, IminusH = _cluster_blocks(wX, bread, idx, mask, hat)  # whitened: I - U K U'
     tw = np.where(mask, (target * sqrt_w**2)[take], 0.0)  # whitened target w * theta
-    omega = bread @ (wX.T @ (wX * (target * sqrt_w**2)[:, None])) @ bread
+    U, K = (wX, bread) if hat is None else hat
+    Ug = Xg if hat is None else _pad(U, idx, mask)
+    omega = K @ (U.T @ (U * (target * sqrt_w**2)[:, None])) @ K
     # [(I - H~) Theta~ (I - H~)]_gg = Theta~ - H~ Theta~ - Theta~ H~ + X~_g Omega X~_g'
     eye = np.eye(idx.shape[1])
     H = eye[None] - IminusH
     S = tw[:, :, None] * eye[None] - H * tw[:, None, :] - tw[:, :, None] * H
-    S = S + np.einsum("gik,kl,gjl->gij", Xg, omega, Xg)
+    S = S + np.einsum("gik,kl,gjl->gij", Ug, omega, Ug)
     v = np.where(mask, np.sqrt(target)[take], 1.0)  # V_g
     d = np.where(mask, sqrt_w[take], 1.0)  # sqrt(W_g)
     r = v / d  # original-scale G_g = R S R with R = V / sqrt(W)
@@ -183,6 +200,7 @@ def bell_mccaffrey_dof(
     idx: np.ndarray,
     mask: np.ndarray,
     target: np.ndarray | None = None,
+    hat: Hat | None = None,
 ) -> np.ndarray:
     """Satterthwaite (Bell-McCaffrey) degrees of freedom of each coefficient's t-statistic, shape (k,).
 
@@ -192,21 +210,23 @@ def bell_mccaffrey_dof(
     identity: inverse-variance weights), let ``P_gh = c_g' [(I - H) Theta (I - H)]_gh c_h``;
     the dof is ``tr(P)**2 / tr(P**2)`` (Bell and McCaffrey 2002; Imbens and Kolesar 2016,
     eq. 8; clubSandwich's ``coef_test(test="Satterthwaite")`` with its ``target``).
-    ``target`` is in the whitened scale (``w * theta``).
+    ``target`` is in the whitened scale (``w * theta``); ``hat`` gives ``H`` (see :data:`Hat`).
     """
     n_groups, _ = idx.shape
     take = np.where(mask, idx, 0)
-    Xg = np.where(mask[:, :, None], wX[take], 0.0)
+    Xg = _pad(wX, idx, mask)
     C = np.einsum("gji,gjk,kl->lgi", A, Xg, bread)  # (k, G, m): c_g for each coefficient
+    U, K = (wX, bread) if hat is None else hat
+    Ug = Xg if hat is None else _pad(U, idx, mask)
     if target is None:
         tw = mask.astype(float)
-        omega = bread
+        omega = K
     else:
         tw = np.where(mask, target[take], 0.0)
-        omega = bread @ (wX.T @ (wX * target[:, None])) @ bread
-    F1 = np.einsum("lgi,gip->lgp", C, Xg)  # c_g' X_g
-    F2 = np.einsum("lgi,gi,gip->lgp", C, tw, Xg)  # c_g' Theta_g X_g
-    cross = np.einsum("lgp,pq,lhq->lgh", F1, bread, F2)
+        omega = K @ (U.T @ (U * target[:, None])) @ K
+    F1 = np.einsum("lgi,gip->lgp", C, Ug)  # c_g' U_g
+    F2 = np.einsum("lgi,gi,gip->lgp", C, tw, Ug)  # c_g' Theta_g U_g
+    cross = np.einsum("lgp,pq,lhq->lgh", F1, K, F2)
     P = np.einsum("lgp,pq,lhq->lgh", F1, omega, F1) - cross - np.swapaxes(cross, 1, 2)
     diag = np.arange(n_groups)
     P[:, diag, diag] += np.einsum("lgi,gi->lg", C**2, tw)

@@ -215,6 +215,7 @@ class RegressionResult(CoefficientResult):
             scale=self.fixed_scale,
             convention=convention,
             target=target,
+            absorbed=self.fe_codes if self.fe_names else None,
         )
         return replace(
             self,
@@ -361,8 +362,11 @@ def _compute_cov(
     scale: float | None = None,
     convention: str | None = None,
     target: Any = None,
+    absorbed: np.ndarray | None = None,
 ) -> covariance.CovEstimate:
     opts: dict[str, Any] = {"obs_names": obs_names}
+    if cov_type in ("HC2", "HC3") or (cov_type == "cluster" and cluster_correction in ("CR2", "CR3")):
+        opts["absorbed"] = absorbed  # the absorbed effects enter the hat matrix these use
     if cov_type == "cluster":
         opts.update(
             clusters=clusters,
