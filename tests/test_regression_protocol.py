@@ -240,3 +240,22 @@ def test_interval_width_is_alpha_everywhere(states):
     pd.testing.assert_frame_equal(new, old)
     wide = flag_sensitivity(est, states, level="state_us")
     assert (new["ci_upper"] < wide["ci_upper"]).all()  # 90% intervals inside the default 95%
+
+
+@pytest.mark.slow
+def test_cr3_against_pyfixest_crv3(states_frame):
+    # pyfixest's CRV3 has no (G-1)/G factor (as clubSandwich's CR3); without its ssc it is
+    # econindex's CR3 times sqrt(G/(G-1)) (docs/regression.md)
+    pf = pytest.importorskip("pyfixest")
+    mf = states_frame.reset_index(drop=True)
+    for fe in ("", " | census_region"):
+        res = ols(f"log_usage_index ~ log_gdp_pc{fe}", mf).with_cov(
+            "cluster", cluster=mf["census_division"].to_numpy(), cluster_correction="CR3"
+        )
+        ref = pf.feols(
+            f"log_usage_index ~ log_gdp_pc{fe}",
+            mf,
+            vcov={"CRV3": "census_division"},
+            ssc=pf.ssc(adj=False, cluster_adj=False),
+        )
+        np.testing.assert_allclose(res.bse["log_gdp_pc"] * np.sqrt(9 / 8), ref.se()["log_gdp_pc"], rtol=1e-8)
