@@ -17,11 +17,11 @@ import pandas as pd
 import xarray as xr
 
 from econindex.errors import EstimationError, OptionError, SchemaError
-from econindex.indices._common import _INDEX_LEVELS, _exclude_list, _labels, _require
+from econindex.indices._common import _INDEX_LEVELS, _labels, _require
 from econindex.indices.usage import usage_index
 from econindex.regression import OLS, RegressionResult
 from econindex.results import CoefficientResult, inference_fields
-from econindex.schema import GEO, PERIOD, check_option, geos_at_level, validate
+from econindex.schema import GEO, PERIOD, check_option, excluded_geos, geos_at_level, validate
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -237,7 +237,7 @@ def convergence(
         raise OptionError(f"convergence works on one slice; select a single value of {other} first")
     aui = aui.transpose(GEO, PERIOD)
     geos = _labels(aui[GEO].values)
-    excl = set(_exclude_list(sub, exclude))
+    excl = set(excluded_geos(sub, exclude))
     exclude_desc = "abuse_flagged" if exclude == "abuse_flagged" else "exclude="
     vals = np.asarray(aui.values, dtype=float)
     below_v = np.asarray(below.transpose(GEO, PERIOD).values, dtype=bool)

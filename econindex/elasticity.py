@@ -45,7 +45,7 @@ from econindex.errors import (
 from econindex.parallel import ReplicateChunk, map_replicates, replicate_chunks
 from econindex.regression import OLS, PPML, RegressionResult
 from econindex.results import CoefficientResult, inference_fields, interval_alpha
-from econindex.schema import GEO, PERIOD, PLATFORM, check_option, geos_at_level, validate
+from econindex.schema import GEO, PERIOD, PLATFORM, check_option, excluded_geos, geos_at_level, validate
 
 __all__ = ["IncomeElasticity", "ElasticityResult", "SLOPE"]
 
@@ -514,7 +514,8 @@ class IncomeElasticity:
         for v in ("gdp", "working_age_pop"):
             if v not in ds.data_vars and not (per_capita and (v == "gdp" or self.method == "ols")):
                 raise SchemaError(f"dataset lacks {v!r}, needed for GDP per working-age capita")
-        geos = [g for g in geos_at_level(ds, level) if g not in set(self._excluded(ds))]
+        dropped = set(excluded_geos(ds, self.exclude))
+        geos = [g for g in geos_at_level(ds, level) if g not in dropped]
         if not geos:
             raise EstimationError(f"no geo at level {level!r} is left after exclude={self.exclude!r}")
         if self.method == "ppml":
@@ -566,22 +567,6 @@ class IncomeElasticity:
         return out
 
     # ------------------------------------------------------------------ helpers
-    def _excluded(self, ds: xr.Dataset) -> list[str]:
-        ex = self.exclude
-        if ex is None:
-            return []
-        labels = set(_geo_list(ds[GEO].values))
-        if isinstance(ex, str):
-            if ex == "abuse_flagged":
-                if "abuse_flagged" not in ds.coords:
-                    raise SchemaError("exclude='abuse_flagged' needs the 'abuse_flagged' coordinate on 'geo'")
-                flag = ds["abuse_flagged"]
-                if flag.ndim > 1:
-                    flag = flag.any([d for d in flag.dims if d != GEO])
-                return _geo_list(ds[GEO].values[np.asarray(flag.values, dtype=bool)])
-            ex = [ex]
-        return [str(g) for g in ex if str(g) in labels]
-
     def _geo_var(self, ds: xr.Dataset, name: str, geos: list[str], what: str) -> np.ndarray:
         if name not in ds.data_vars and name not in ds.coords:
             raise SchemaError(f"{what} {name!r} is not a variable of the dataset")

@@ -52,6 +52,7 @@ __all__ = [
     "Level",
     "validate",
     "check_option",
+    "excluded_geos",
     "geos_at_level",
     "located_geos",
 ]
@@ -282,6 +283,37 @@ def geos_at_level(ds: xr.Dataset, level: str, *, located_only: bool = True) -> l
         present = sorted(set(map(str, ds["geo_level"].values)))
         raise SchemaError(f"dataset has no geo at level {level!r}; levels present: {present}")
     return geos
+
+
+def excluded_geos(ds: xr.Dataset, exclude: Any, *, what: str = "exclude") -> list[str]:
+    """The geo labels of ``ds`` that an estimator's ``exclude=`` option names.
+
+    ``exclude`` is ``None`` (nothing), ``"abuse_flagged"`` (the geos of the
+    ``abuse_flagged`` coordinate, flagged in any period or platform), one geo
+    label or a list of them; labels that are not geos of ``ds`` (say, countries
+    when the fit is over states) exclude nothing. The one implementation behind
+    every ``exclude=`` of the indices and estimators.
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> ds = ei.datasets.load_us_states_2025_08()
+    >>> excluded_geos(ds, "abuse_flagged"), excluded_geos(ds, ["UT", "FR"])
+    (['UT'], ['UT'])
+    """
+    if exclude is None:
+        return []
+    if isinstance(exclude, str):
+        if exclude == "abuse_flagged":
+            if "abuse_flagged" not in ds.coords:
+                raise SchemaError(f"{what}='abuse_flagged' needs the 'abuse_flagged' coordinate on 'geo'")
+            flag = ds["abuse_flagged"]
+            if flag.ndim > 1:
+                flag = flag.any([d for d in flag.dims if d != GEO])
+            return [str(g) for g in ds[GEO].values[np.asarray(flag.values, dtype=bool)].tolist()]
+        exclude = [exclude]
+    present = {str(g) for g in ds[GEO].values.tolist()}
+    return [str(g) for g in exclude if str(g) in present]
 
 
 def located_geos(ds: xr.Dataset, level: str) -> xr.Dataset:

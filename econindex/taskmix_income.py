@@ -47,7 +47,16 @@ from econindex.errors import (
 )
 from econindex.regression import RegressionResult, ols, ppml
 from econindex.results import CoefficientResult, HypothesisTest
-from econindex.schema import GEO, PERIOD, PLATFORM, SOC_MAJOR_GROUPS, check_option, geos_at_level, validate
+from econindex.schema import (
+    GEO,
+    PERIOD,
+    PLATFORM,
+    SOC_MAJOR_GROUPS,
+    check_option,
+    excluded_geos,
+    geos_at_level,
+    validate,
+)
 
 __all__ = ["TaskMixIncome", "TaskMixIncomeResult", "REPORT_GROUPS"]
 
@@ -481,17 +490,6 @@ class TaskMixIncome:
             raise OptionError(f"seed={self.seed!r} must be an integer or None")
 
     # ------------------------------------------------------------------ data
-    def _excluded_geos(self, ds: xr.Dataset) -> list[str]:
-        ex = self.exclude
-        if ex is None:
-            return []
-        if ex == "abuse_flagged":
-            if "abuse_flagged" not in ds.coords:
-                raise SchemaError("exclude='abuse_flagged' needs the 'abuse_flagged' coordinate on 'geo'")
-            flag = np.asarray(ds["abuse_flagged"].values, dtype=bool)
-            return [str(g) for g in ds[GEO].values[flag]]
-        return [ex] if isinstance(ex, str) else list(ex)
-
     def _prepare(self, ds: xr.Dataset) -> dict[str, Any]:
         if not isinstance(ds, xr.Dataset):
             raise OptionError(f"fit takes an econindex dataset (xarray.Dataset), got {type(ds).__name__}")
@@ -506,7 +504,7 @@ class TaskMixIncome:
             raise SchemaError("task_count needs the 'soc_major' coordinate on 'task'")
         geos = geos_at_level(ds, self.level)
         excluded: dict[str, str] = {}
-        for g in self._excluded_geos(ds):
+        for g in excluded_geos(ds, self.exclude):
             if g in geos:
                 excluded[g] = "excluded (exclude=)"
         geos = [g for g in geos if g not in excluded]

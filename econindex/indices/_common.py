@@ -1,4 +1,4 @@
-"""Helpers shared by the index modules: required variables, labels, exclusions, level geos, safe division."""
+"""Helpers shared by the index modules: required variables, labels, level geos, safe division."""
 
 from __future__ import annotations
 
@@ -23,23 +23,6 @@ def _require(ds: xr.Dataset, name: str, hint: str = "") -> xr.DataArray:
 
 def _labels(values: Any) -> list[str]:
     return [str(v) for v in np.asarray(values).tolist()]
-
-
-def _exclude_list(ds: xr.Dataset, exclude: Any, what: str = "exclude") -> list[str]:
-    """Normalize ``exclude`` to the geo labels of ``ds`` it names (unknown labels are ignored)."""
-    if exclude is None:
-        return []
-    if isinstance(exclude, str):
-        if exclude == "abuse_flagged":
-            if "abuse_flagged" not in ds.coords:
-                raise SchemaError(f"{what}='abuse_flagged' needs the 'abuse_flagged' coordinate on 'geo'")
-            flag = ds["abuse_flagged"]
-            if flag.ndim > 1:
-                flag = flag.any([d for d in flag.dims if d != GEO])
-            return _labels(ds[GEO].values[np.asarray(flag.values, dtype=bool)])
-        exclude = [exclude]
-    present = set(_labels(ds[GEO].values))
-    return [str(g) for g in exclude if str(g) in present]
 
 
 def _level_geos(ds: xr.Dataset, level: str | None) -> list[str]:

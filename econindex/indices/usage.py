@@ -10,8 +10,8 @@ import numpy as np
 import xarray as xr
 
 from econindex.errors import DataValueError, OptionError, SchemaError
-from econindex.indices._common import _INDEX_LEVELS, _bare, _divide, _exclude_list, _labels, _require
-from econindex.schema import GEO, UNLOCATED, check_option, geos_at_level
+from econindex.indices._common import _INDEX_LEVELS, _bare, _divide, _labels, _require
+from econindex.schema import GEO, UNLOCATED, check_option, excluded_geos, geos_at_level
 
 __all__ = ["MIN_COUNT", "RELEASE_EXCLUDED_COUNTRIES_2025_09", "usage_index"]
 
@@ -169,7 +169,7 @@ def usage_index(
     # operation costs more than the arithmetic itself; they are put back at the end
     usage_all = _bare(_require(ds, "usage_count", hint))
     pop_all = _bare(_require(ds, "working_age_pop"))
-    excluded = _exclude_list(ds, exclude)
+    excluded = excluded_geos(ds, exclude)
     located = [g for g in geos_at_level(ds, level) if g not in set(excluded)]
     if not located:
         raise SchemaError(f"no located geo at level {level!r} is left after exclude={excluded}")
