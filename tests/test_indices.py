@@ -730,3 +730,19 @@ def test_convergence_from_its_old_path_warns_and_is_the_estimator():
         warnings.simplefilter("error")
         with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
             indices.not_a_name  # noqa: B018
+
+
+def test_plot_lorenz_label_is_the_sample_gini():
+    # hand computation: sum_ij |x_i - x_j| / (2 n^2 mean) for x = (1, 2, 3, 10)
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from econindex.indices import lorenz_curve
+    from econindex.plots._indices import plot_lorenz
+
+    x = np.array([1.0, 2.0, 3.0, 10.0])
+    hand = np.abs(x[:, None] - x[None, :]).sum() / (2 * x.size**2 * x.mean())
+    ax = plot_lorenz(lorenz_curve(xr.DataArray(x, dims="geo", coords={"geo": list("ABCD")})))
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert f"Gini {hand:.3f}" in labels

@@ -71,6 +71,17 @@ def gini(values: FloatArray, weights: FloatArray) -> FloatArray:
     0.666667
     """
     P, L, _ = lorenz_points(values, weights)
+    return lorenz_gini(P, L)
+
+
+def lorenz_gini(P: FloatArray, L: FloatArray) -> FloatArray:
+    """Gini coefficient of a Lorenz curve given by its points ``(P, L)`` along the last axis.
+
+    Examples
+    --------
+    >>> float(lorenz_gini(np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.0, 1.0])))
+    0.5
+    """
     area = np.sum(np.diff(P, axis=-1) * (L[..., 1:] + L[..., :-1]), axis=-1)
     return np.asarray(1.0 - area, dtype=float)
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from econindex._kernels.shares import lorenz_gini
 from econindex.plots import axes_or_new
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,7 +80,7 @@ def plot_lorenz(curve: xr.Dataset, *, ax: Any = None, label: str = "") -> Any:
         raise OptionError("plot_lorenz draws one curve; select a single period/platform first")
     ax = axes_or_new(ax, (5.0, 5.0))
     P, L = curve["weight_share"].values, curve["usage_share"].values
-    gini = 1.0 - float(np.sum(np.diff(P) * (L[1:] + L[:-1])))
+    gini = float(lorenz_gini(P, L))
     ax.plot(P, L, color="#4C72B0", lw=1.5, label=label or f"Gini {gini:.3f}")
     ax.plot([0, 1], [0, 1], color="0.5", lw=0.8, ls="--")
     weighted = curve.attrs.get("weights", "None") != "None"
