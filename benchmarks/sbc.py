@@ -13,10 +13,11 @@ N(-7, 1) so the prior does not depend on the data):
 
 - usage: the first 20 US states of the demo data (AK..KS: four regions,
   eight divisions); parameters a, b, dispersion, sigma_division.
-- taskmix: 20 states x 6 SOC groups with the demo's state totals;
-  parameters mix[0], mix[1], sigma_state, sigma_region,
-  region_deviation[0, 0]. Counts are drawn from the multinomial (the model
-  samples its Poisson form, which has the same posterior).
+- taskmix: 20 states x 6 SOC groups with the demo's state totals, the
+  default Dirichlet-multinomial form; parameters mix[0], mix[1],
+  sigma_state, sigma_region, region_deviation[0, 0] and two state shares
+  (share[0, 0], share[19, 5]: the conjugate draws). State shares are drawn
+  from the Dirichlet, counts from the multinomial.
 - automation (binomial): 20 states with the demo's classified counts and
   expected automation; parameters a, c, sigma_state.
 
@@ -53,7 +54,8 @@ N_GROUPS = 6
 OUT = Path(__file__).resolve().parent / "sbc_results.jsonl"
 PARAMS = {
     "usage": ("a", "b", "dispersion", "sigma_division"),
-    "taskmix": ("mix[0]", "mix[1]", "sigma_state", "sigma_region", "region_deviation[0,0]"),
+    "taskmix": ("mix[0]", "mix[1]", "sigma_state", "sigma_region", "region_deviation[0,0]", "share[0,0]",
+                "share[19,5]"),
     "automation": ("a", "c", "sigma_state"),
 }
 
@@ -103,16 +105,26 @@ def simulate_from_prior(
         reg -= reg.mean(axis=0, keepdims=True)
         reg -= reg.mean(axis=1, keepdims=True)
         s_s = abs(rng.normal(0, est.prior_sigma_state))
-        eta = mix + reg[hier.region_of_state] + rng.normal(0, s_s, (sub.sizes["geo"], k))
-        p = np.exp(eta - eta.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
+        n_geo = sub.sizes["geo"]
+        if est.likelihood == "dirichlet_multinomial":
+            from econindex.bayes.taskmix import conjugate_shares
+
+            # p_s ~ Dirichlet(kappa softmax(mix + reg_r)), kappa = K / sigma_state^2 (drawn on the log
+            # scale: a plain Gamma draw underflows for the tiny shapes of a large sigma_state)
+            eta = mix + reg[hier.region_of_state]
+            logp = eta - np.log(np.exp(eta).sum(axis=1, keepdims=True))
+            p = np.exp(conjugate_shares(logp[None], np.array([k / s_s**2]), np.zeros((n_geo, k)), rng)[0])
+        else:
+            eta = mix + reg[hier.region_of_state] + rng.normal(0, s_s, (n_geo, k))
+            p = np.exp(eta - eta.max(axis=1, keepdims=True))
+            p /= p.sum(axis=1, keepdims=True)
         totals = counts.sum("soc_major").values.astype(int)
         y = np.array([rng.multinomial(n, q) for n, q in zip(totals, p, strict=True)], float)
         tc = np.zeros(ds["task_count"].shape)
         tc[:, :k] = y  # the demo's tasks are one per SOC group, then 'none'
         ds["task_count"] = (("geo", "task"), tc)
         truth = {"mix[0]": mix[0], "mix[1]": mix[1], "sigma_state": s_s, "sigma_region": s_r,
-                 "region_deviation[0,0]": reg[0, 0]}
+                 "region_deviation[0,0]": reg[0, 0], "share[0,0]": p[0, 0], "share[19,5]": p[19, 5]}
         return ds, truth
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
