@@ -25,6 +25,8 @@ from econindex.schema import AUTOMATION_PATTERNS, CLASSIFIED_PATTERNS, check_opt
 __all__ = ["AutomationPosterior", "StateAutomationModel"]
 
 LIKELIHOODS = ("auto", "binomial", "beta", "logitnormal")
+# floor of the state effects' sd in the centering weights (see StateAutomationModel.state_weights)
+CENTERING_FLOOR_SD = 0.05
 
 
 @dataclass(frozen=True, repr=False)
@@ -231,7 +233,7 @@ class StateAutomationModel:
         automation share, shrunk by half a count) and ``t^2`` the state
         effects' variance: the variance of the residuals of the OLS of
         ``logit p_s - logit E_s`` on the standardized usage, net of the mean
-        ``v_s``, floored at ``0.05^2``. A state whose count pins its logit
+        ``v_s``, floored at ``CENTERING_FLOOR_SD^2``. A state whose count pins its logit
         far more tightly than the spread of the state effects is centered
         (``w`` near 1), one with few conversations non-centered (near 0).
         See :func:`econindex.bayes._base.partial_group_effect`.
@@ -246,7 +248,7 @@ class StateAutomationModel:
         design = np.column_stack([np.ones_like(u), (u - u.mean()) / u.std()])
         resid = r - design @ np.linalg.lstsq(design, r, rcond=None)[0]
         dof = max(len(r) - 2, 1)
-        t2 = max(float(resid @ resid / dof - v.mean()), 0.05**2)
+        t2 = max(float(resid @ resid / dof - v.mean()), CENTERING_FLOOR_SD**2)
         return t2 / (t2 + v)
 
     def _model(self, data: xr.Dataset, like: str) -> pm.Model:
