@@ -7,8 +7,9 @@ scipy.
 
 from __future__ import annotations
 
-import json
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ pytest.importorskip("pymc")
 
 import econindex as ei
 from econindex.bayes import StateTaskMixModel
-from econindex.bayes._data import hierarchy, select_states, soc_group_counts
+from econindex.bayes._data import hierarchy, select_states
 from econindex.bayes._demo import demo_states
 from econindex.bayes.taskmix import conjugate_shares
 from econindex.errors import DiagnosticsWarning, OptionError
@@ -95,32 +96,11 @@ def test_conjugate_shares_are_dirichlet() -> None:
 
 
 def _simulate_like_simulate(seed: int) -> tuple[xr.Dataset, np.ndarray]:
-    """simulate(seed)'s states and totals, with task counts drawn as simulate() draws them, truth kept.
+    """simulate(seed)'s states, task counts drawn as simulate() draws them, true shares kept."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import coverage_taskmix
 
-    simulate() draws a state's log SOC mix as base + income shift x loading + N(0, 0.2) deviations
-    (simulation.py, "tasks"), and keeps only the global mix in its truth; here the same process is
-    drawn on its states with the state shares kept, so the posterior state shares can be checked.
-    """
-    ds = ei.simulate(seed=seed)
-    truth = json.loads(ds.attrs["truth"])
-    sub, _ = select_states(ds)
-    counts, _ = soc_group_counts(sub)
-    groups = [str(g) for g in counts["soc_major"].values]
-    base = np.log([truth["claude_soc_share_clean"][g] for g in groups])
-    loading = np.array([truth["soc_income_loading"][g] for g in groups])
-    x = np.log(sub["gdp"].values / sub["working_age_pop"].values)
-    rng = np.random.default_rng(100 + seed)
-    eta = base + truth["task_mix_income_shift"] * (x - x.mean())[:, None] * loading + rng.normal(
-        0, 0.2, counts.shape)
-    p = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
-    totals = counts.sum("soc_major").values.astype(int)
-    y = np.array([rng.multinomial(n, q) for n, q in zip(totals, p, strict=True)], float)
-    keep = [c for c in ("census_region", "census_division", "geo_name") if c in sub.coords]
-    task = xr.DataArray(y, dims=("geo", "task"), coords={"geo": sub["geo"].values, "task": groups})
-    out = xr.Dataset({"task_count": task}).assign_coords(soc_major=("task", groups))
-    out = out.assign_coords({c: ("geo", sub[c].values) for c in keep})
-    out = out.assign_coords(geo_level=("geo", np.full(len(totals), "state_us")))
-    return out, p
+    return coverage_taskmix.simulate_like_simulate(seed)
 
 
 @pytest.mark.slow
