@@ -6,9 +6,10 @@ table (:func:`diagnose`):
 - :class:`StateUsageModel`: negative-binomial conversations per state with
   working-age population as exposure, the state income elasticity ``b`` and
   Census division effects pooled within regions.
-- :class:`StateTaskMixModel`: multinomial counts over SOC major groups per
-  state, ``softmax(global mix + region deviation + state deviation)`` with
-  zero-sum deviations; posterior location quotients.
+- :class:`StateTaskMixModel`: counts over SOC major groups per state,
+  Dirichlet-multinomial about ``softmax(global mix + region deviation)``
+  with zero-sum deviations (or the logistic-normal multinomial logit);
+  posterior location quotients.
 - :class:`StateAutomationModel`: automation conversations out of classified
   ones (binomial), or the published automation percentages (Beta /
   logit-normal), on the logit of the task-mix expected automation plus a
