@@ -1,12 +1,12 @@
 """Coverage of StateTaskMixModel's posterior intervals across simulated releases (issue 18).
 
 ``econindex.simulate()`` draws each state's log SOC mix as a base mix plus an income gradient
-(``task_mix_income_shift`` x the group's income loading) plus N(0, 0.2) deviations, and keeps only
-the global mix in its truth. The truth-generating quantities the task-mix model estimates are the
-states' shares and the national (conversation-weighted) mix; ``simulate_like_simulate(seed)`` draws
-the task counts of simulate(seed)'s 51 states by that process, with those shares kept. The model is
-misspecified on purpose: its state deviations are Dirichlet, simulate()'s logistic-normal with an
-income gradient the model does not have.
+(``task_mix_income_shift`` x the group's income loading) plus N(0, 0.2) deviations, and records
+each state's true mix in ``truth["claude_state_soc_share"]``. The truth-generating quantities the
+task-mix model estimates are the states' shares and the national (conversation-weighted) mix. The
+abuse-flagged state is left out (its released counts hold flagged traffic that its true mix does
+not). The model is misspecified: its state deviations are Dirichlet, simulate()'s logistic-normal
+with an income gradient the model does not have.
 
 For each release: the share of the 51 x 22 state-share cells (and of the 22 national shares) whose
 central 50% / 90% posterior interval holds the truth.
@@ -32,52 +32,37 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import Record, main
 
 
-def simulate_like_simulate(seed: int) -> tuple[Any, np.ndarray]:
-    """simulate(seed)'s states and totals, task counts drawn as simulate() draws them; (dataset, shares).
-
-    Base mix: the truth's ``claude_soc_share_clean``; income gradient: ``task_mix_income_shift``
-    x ``soc_income_loading`` x centered ln GDP per working-age person; deviations N(0, 0.2).
-    """
-    import xarray as xr
-
+def simulated_release(seed: int) -> tuple[Any, dict[str, dict[str, float]]]:
+    """simulate(seed) without its abuse-flagged state, and each state's true SOC shares."""
     import econindex as ei
-    from econindex.bayes._data import select_states, soc_group_counts
 
     ds = ei.simulate(seed=seed)
-    truth = json.loads(ds.attrs["truth"])
-    sub, _ = select_states(ds)
-    counts, _ = soc_group_counts(sub)
-    groups = [str(g) for g in counts["soc_major"].values]
-    base = np.log([truth["claude_soc_share_clean"][g] for g in groups])
-    loading = np.array([truth["soc_income_loading"][g] for g in groups])
-    x = np.log(sub["gdp"].values / sub["working_age_pop"].values)
-    rng = np.random.default_rng(100 + seed)
-    eta = base + truth["task_mix_income_shift"] * (x - x.mean())[:, None] * loading
-    eta = eta + rng.normal(0, 0.2, counts.shape)
-    p = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
-    totals = counts.sum("soc_major").values.astype(int)
-    y = np.array([rng.multinomial(n, q) for n, q in zip(totals, p, strict=True)], float)
-    keep = [c for c in ("census_region", "census_division", "geo_name") if c in sub.coords]
-    task = xr.DataArray(y, dims=("geo", "task"), coords={"geo": sub["geo"].values, "task": groups})
-    out = xr.Dataset({"task_count": task}).assign_coords(soc_major=("task", groups))
-    out = out.assign_coords({c: ("geo", sub[c].values) for c in keep})
-    out = out.assign_coords(geo_level=("geo", np.full(len(totals), "state_us")))
-    return out, p
+    flagged = sorted(str(g) for g in ds["geo"].values[ds["abuse_flagged"].values.astype(bool)])
+    truth = json.loads(ds.attrs["truth"])["claude_state_soc_share"]
+    return ds.drop_sel(geo=flagged), {g: v for g, v in truth.items() if g not in flagged}
 
 
-def coverage(res: Any, p_true: np.ndarray) -> dict[str, float]:
+def true_shares(res: Any, truth: dict[str, dict[str, float]]) -> np.ndarray:
+    """The true shares in the order of the fit's (geo, SOC group) cells."""
+    counts = res.data["task_count"]
+    groups = [str(k) for k in counts["soc_major"].values]
+    return np.array([[truth[str(g)][k] for k in groups] for g in counts["geo"].values])
+
+
+def coverage(res: Any, truth: dict[str, dict[str, float]]) -> dict[str, float]:
     """50% / 90% interval coverage of the state shares and the national mix, for one fit."""
     import xarray as xr
 
+    p_true = true_shares(res, truth)
     share = res.posterior["share"]
     w = res.data["task_count"].values.sum(axis=1)
     nat = (share * xr.DataArray(w, dims="geo")).sum("geo") / w.sum()
     nat_true = (w[:, None] * p_true).sum(0) / w.sum()
     out: dict[str, float] = {}
-    for name, da, truth in (("cells", share, p_true), ("national", nat, nat_true)):
+    for name, da, target in (("cells", share, p_true), ("national", nat, nat_true)):
         for level, (lo, hi) in (("50", (0.25, 0.75)), ("90", (0.05, 0.95))):
             q = da.quantile([lo, hi], dim=("chain", "draw")).values
-            out[f"{name}{level}"] = float(((q[0] <= truth) & (truth <= q[1])).mean())
+            out[f"{name}{level}"] = float(((q[0] <= target) & (target <= q[1])).mean())
     return out
 
 
@@ -89,7 +74,7 @@ def run(quick: bool) -> list[Record]:
     rows = []
     t0 = time.perf_counter()
     for seed in seeds:
-        ds, p = simulate_like_simulate(seed)
+        ds, p = simulated_release(seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DiagnosticsWarning)
             res = StateTaskMixModel().fit(ds, draws=1000, tune=1000, chains=2, seed=1)

@@ -518,3 +518,25 @@ def test_design_helpers_match_independent_references() -> None:
     for key in ("claude_soc_share", "claude_soc_share_clean", "api_soc_share"):
         assert sum(tr[key].values()) == pytest.approx(1.0, abs=1e-12), key
 
+
+
+def test_state_soc_truth_is_what_the_state_counts_are_drawn_from():
+    ds = simulate(seed=3)
+    truth = json.loads(ds.attrs["truth"])
+    states = truth["claude_state_soc_share"]
+    assert sorted(states) == sorted(US_STATES)
+    abuse = truth["abuse"]["geo"]
+    soc = ds["soc_major"].values
+    groups_all = list(SOC_MAJOR_GROUPS)
+    regular = np.isin(soc, groups_all)
+    for geo, mix in states.items():
+        assert sum(mix.values()) == pytest.approx(1.0, abs=1e-12)
+        if geo == abuse:
+            continue
+        counts = ds["task_count"].sel(geo=geo).values[regular]
+        n = counts.sum()
+        groups = soc[regular]
+        emp = np.array([counts[groups == k].sum() / n for k in groups_all])
+        p = np.array([mix[k] for k in groups_all])
+        # multinomial sampling error only: within 5 standard errors in every group
+        assert np.all(np.abs(emp - p) <= 5 * np.sqrt(p * (1 - p) / n) + 1e-12), geo

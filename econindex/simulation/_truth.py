@@ -64,6 +64,13 @@ def _truth(
         "claude_soc_share_note": "expected Claude.ai SOC mix of GLOBAL among regular tasks in the first "
         "period: claude_soc_share with all traffic (as released, flagged included), "
         "claude_soc_share_clean without the flagged traffic; platform_soc_share_diff = api - all traffic",
+        "claude_state_soc_share": {
+            d.geos[g]: dict(zip(_SOC, map(float, _expected_soc(d, p0["_probs"][g])), strict=True))
+            for g in d.state_idx
+        },
+        "claude_state_soc_share_note": "each state's true Claude.ai SOC mix among regular tasks in the "
+        "first period (the multinomial probabilities its clean task counts are drawn from; the abuse "
+        "state's released counts also hold its flagged traffic)",
         "abuse": {"geo": abuse_state, **abuse} if abuse_state is not None else {"geo": None},
         "abuse_periods": [0] if abuse_state is not None else [],
         "soc_trend_loading": dict(_SOC_TREND_LOADING),
