@@ -26,8 +26,8 @@ __all__ = ["StateUsageModel", "UsagePosterior"]
 
 STATE_EFFECTS = ("gamma", "lognormal")
 FORMS = (*PARAMETERIZATIONS, "partial", "auto")
-# floor of the division effects' sd in the centering weights (see StateUsageModel.division_weights)
-CENTERING_FLOOR_SD = 0.05
+# division-effect sd in the centering weights (see StateUsageModel.division_weights)
+CENTERING_SD = 0.05
 GROUPINGS = ("region_division", "division", "none")
 
 
@@ -303,22 +303,21 @@ class StateUsageModel:
         """Centering weight per division of the ``"partial"`` form, ``w_d = t^2 / (t^2 + s^2 / n_d)``.
 
         ``s^2 / n_d`` is how tightly division ``d``'s states pin its effect
-        and ``t^2`` the effects' variance: the moment estimate ``tau^2``
-        (:meth:`_residual_moments`), floored at ``0.05^2``
-        (``CENTERING_FLOOR_SD``). On ``simulate()`` (no division effects,
-        ``tau`` about 0) the weights are 0.08 (three states) to 0.3 (nine),
-        on the real states 0.09 to 0.23. Measured on simulate(0..9) x
-        sampler seeds 1, 2 (4 x 1000 draws): the non-centered form (``w =
-        0``) left 1-2 divergences in 10 of 23 fits, all at the upper tail of
-        ``sigma_division`` (the 97th-99th percentile of its draws: the funnel
-        of non-centered effects that the data pin); the floor at the prior
-        mean 0.2 (``w`` 0.6-0.8) moved them to its lower tail (1 to 40 per
-        fit: the centered funnel); the 0.05 floor gave none in 20 of 20
-        fits, with a higher bulk ESS (see ``docs/bayes.md``).
+        (``s^2`` from :meth:`_residual_moments`) and ``t = 0.05``
+        (``CENTERING_SD``) a small division-effect sd: the weights lean to
+        the non-centered form (0.08 for three states to 0.31 for nine on
+        ``simulate()``, 0.03 to 0.09 on the real states) without its funnel at
+        large ``sigma_division``. Measured (4 x 1000 draws, ``docs/bayes.md``):
+        non-centered, 1-2 divergences in 10 of 23 fits on simulate(0..9) x
+        seeds 1, 2, all at the 97th-99th percentile of ``sigma_division``;
+        ``t`` = the prior mean 0.2, 1 to 40 divergences per fit at its lower
+        tail (the centered funnel); ``t`` = the moment estimate ``tau``
+        floored at 0.05, none on ``simulate()`` but 33 of 100 SBC fits with
+        divergences (20 states, 2-4 per division: ``tau`` overestimated);
+        ``t = 0.05``, none in 23 of 23 and 0 of the 6 SBC data sets rerun.
         """
-        s2, tau2, n_d = self._residual_moments(data, hier)
-        t2 = max(tau2, CENTERING_FLOOR_SD**2)
-        return t2 / (t2 + s2 / n_d)
+        s2, _, n_d = self._residual_moments(data, hier)
+        return CENTERING_SD**2 / (CENTERING_SD**2 + s2 / n_d)
 
     def _model(self, data: xr.Dataset, hier: Hierarchy) -> pm.Model:
         y = data["usage_count"].values
