@@ -35,7 +35,6 @@ __all__ = [
     "FRAME_COLUMNS",
     "two_sided_pvalue",
     "HypothesisTest",
-    "interval_alpha",
 ]
 
 FRAME_COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "ci_lower", "ci_upper")
