@@ -204,7 +204,7 @@ def chi_square_p(ranks: np.ndarray, n_ranks: int, bins: int = 10) -> float:
 
 
 # per-model sampler settings of the full run (``--draws``, ``--chains``, ``--thin``, ``--sims`` override)
-FULL = {"usage": (2, 500, 5), "taskmix": (2, 500, 5), "automation": (4, 1000, 10)}
+FULL = {"usage": (4, 1000, 10), "taskmix": (2, 500, 5), "automation": (4, 1000, 10)}
 OVERRIDE: dict[str, int] = {}
 
 
