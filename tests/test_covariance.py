@@ -205,3 +205,39 @@ def test_absorbed_cr3_is_the_delete_one_cluster_jackknife():
     drops = [ols("y ~ x + z + C(f1) + C(f2)", df[g != c]).params[["x", "z"]].to_numpy() - b for c in range(G)]
     jack = (G - 1) / G * sum(np.outer(d, d) for d in drops)
     np.testing.assert_allclose(res.cov[:2, :2], jack, rtol=1e-8)
+
+
+def test_cr2_cr3_with_fixed_effects_nested_in_the_clusters():
+    """Each cluster's I - H_gg is singular along its own effect: the Moore-Penrose power
+    (clubSandwich's) gives R clubSandwich's CR2 on the dummy design (unweighted, and both
+    weighted working models), and CR3 equals the explicit delete-one-cluster jackknife."""
+    import json
+    from pathlib import Path
+
+    from econindex.regression import ols
+
+    ref_dir = Path(__file__).parent / "reference"
+    ref = json.loads((ref_dir / "r_nested_fe.json").read_text())
+    df = pd.read_csv(ref_dir / "r_nested_fe_input.csv")
+    df["g"] = df["g"].astype(str)
+    cl = df["g"].to_numpy()
+    terms = ["x", "z"]
+    fit = ols("y ~ x + z | g", df, cov_type="cluster", cluster=cl, cluster_correction="CR2")
+    np.testing.assert_allclose(fit.bse[terms].to_numpy(), ref["cr2"], rtol=1e-8)
+    fitw = ols("y ~ x + z | g", df, weights=df["w"].to_numpy(), cov_type="HC1")
+    for target, key in (("identity", "cr2_weighted"), ("inverse_weights", "cr2_weighted_inverse_var")):
+        club = fitw.with_cov("cluster", cluster=cl, cluster_correction="CR2", convention="clubSandwich",
+                             target=target)
+        np.testing.assert_allclose(club.bse[terms].to_numpy(), ref[key], rtol=1e-8)
+    for w in (None, df["w"].to_numpy()):
+        cr3 = ols("y ~ x + z | g", df, weights=w, cov_type="cluster", cluster=cl, cluster_correction="CR3")
+        b = cr3.params[terms].to_numpy()
+        deltas = []
+        for g in np.unique(cl):
+            keep = cl != g
+            sub = ols("y ~ x + z | g", df[keep], weights=None if w is None else w[keep])
+            deltas.append(sub.params[terms].to_numpy() - b)
+        d = np.array(deltas)
+        n_g = len(deltas)
+        np.testing.assert_allclose(cr3.bse[terms].to_numpy(), np.sqrt(np.diag((n_g - 1) / n_g * d.T @ d)),
+                                   rtol=1e-8)

@@ -103,14 +103,23 @@ def _cluster_blocks(
     return Xg, eye[None] - H
 
 
-def _inv_power(M: np.ndarray, power: float) -> np.ndarray:
-    """``M ** -power`` of a batch of symmetric positive-definite matrices via ``eigh``."""
+def _inv_power(M: np.ndarray, power: float, generalized: bool = False) -> np.ndarray:
+    """``M ** -power`` of a batch of symmetric positive-semidefinite matrices via ``eigh``.
+
+    ``generalized=True`` takes the Moore-Penrose power (eigenvalues below 1e-12 get 0),
+    as clubSandwich's ``Sym_power`` does: with fixed effects nested in the clusters each
+    cluster's ``I - H_gg`` is singular along its own effects, where its residuals have
+    no component (Pustejovsky and Tipton 2018, Theorem 2: the adjustment then equals the
+    one of the within design). Otherwise a singular block is an error.
+    """
     vals, vecs = np.linalg.eigh(M)
-    if (vals <= 1e-12).any():
+    small = vals <= 1e-12
+    if small.any() and not generalized:
         raise np.linalg.LinAlgError(
             "I - H_gg is singular for a cluster (a cluster fits its residuals exactly)"
         )
-    return np.einsum("gij,gj,gkj->gik", vecs, vals**-power, vecs)
+    powered = np.where(small, 0.0, np.where(small, 1.0, vals) ** -power)
+    return np.einsum("gij,gj,gkj->gik", vecs, powered, vecs)
 
 
 def cluster_adjusted_scores(
@@ -141,7 +150,7 @@ def cluster_adjusted_scores(
     """
     idx, mask = padded_clusters(codes, n_groups)
     Xg, IminusH = _cluster_blocks(wX, bread, idx, mask, hat)
-    A = _inv_power(IminusH, power)
+    A = _inv_power(IminusH, power, generalized=hat is not None)
     eg = np.where(mask, wresid[np.where(mask, idx, 0)], 0.0)
     scores = np.einsum("gik,gij,gj->gk", Xg, A, eg)
     return scores, A, idx, mask
@@ -186,7 +195,7 @@ def target_adjusted_scores(
     d = np.where(mask, sqrt_w[take], 1.0)  # sqrt(W_g)
     r = v / d  # original-scale G_g = R S R with R = V / sqrt(W)
     Gm = np.where(mask[:, :, None] & mask[:, None, :], r[:, :, None] * S * r[:, None, :], eye[None])
-    root = _inv_power(Gm, 0.5)
+    root = _inv_power(Gm, 0.5, generalized=hat is not None)
     A = (d * v)[:, :, None] * root * (v / d)[:, None, :]
     eg = np.where(mask, wresid[take], 0.0)
     scores = np.einsum("gik,gij,gj->gk", Xg, A, eg)
