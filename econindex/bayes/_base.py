@@ -107,13 +107,13 @@ def _nutpie_compiled(model: pm.Model, cache_key: Hashable | None) -> Any:
     the state models is a ``pm.Data`` container, so refits with other counts,
     other seeds or other states of the same number do not recompile.
     """
-    import nutpie
+    from econindex.bayes._compile import compile_model
 
     data = {v.name: np.asarray(v.get_value()) for v in model.data_vars}
     if cache_key is not None and cache_key in _COMPILED:
         _COMPILED.move_to_end(cache_key)
         return _COMPILED[cache_key].with_data(**data)
-    compiled = nutpie.compile_pymc_model(model)
+    compiled = compile_model(model)
     if cache_key is not None:
         _COMPILED[cache_key] = compiled
         while len(_COMPILED) > _CACHE_SIZE:
