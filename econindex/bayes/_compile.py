@@ -116,18 +116,26 @@ def _word_offsets(record: np.ndarray, names: list[str]) -> dict[str, tuple[int, 
     nutpie's user data record holds, per data container, its address, size and
     shape, all 8-byte unsigned integers. ``None`` if the layout is not that.
     """
+
+    def field(dt: np.dtype, name: str) -> tuple[np.dtype, int] | None:
+        fields = dt.fields
+        return None if fields is None or name not in fields else (fields[name][0], fields[name][1])
+
     dtype = record.dtype
-    if "shared" not in (dtype.names or ()):
+    shared = field(dtype, "shared")
+    if shared is None or dtype.itemsize % 8:
         return None
-    shared, base = dtype.fields["shared"][:2]
-    data_dt, data_off = shared.fields["data"][:2]
-    shape_dt, shape_off = shared.fields["shape"][:2]
-    if dtype.itemsize % 8:
+    data, shape = field(shared[0], "data"), field(shared[0], "shape")
+    if data is None or shape is None:
         return None
+    base = shared[1]
+    (data_dt, data_off), (shape_dt, shape_off) = data, shape
     out: dict[str, tuple[int, list[int]]] = {}
     for name in names:
-        ptr_dt, ptr_off = data_dt.fields[name][:2]
-        dim_dt, dim_off = shape_dt.fields[name][:2]
+        ptr, dim = field(data_dt, name), field(shape_dt, name)
+        if ptr is None or dim is None:
+            return None
+        (ptr_dt, ptr_off), (dim_dt, dim_off) = ptr, dim
         if ptr_dt.itemsize != 8 or (dim_dt.shape and dim_dt.base.itemsize != 8):
             return None
         ndim = dim_dt.shape[0] if dim_dt.shape else 0
