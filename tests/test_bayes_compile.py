@@ -103,6 +103,22 @@ def test_graphs_with_raising_ops_fall_back_to_nutpie() -> None:
     assert _compile._raises(fn)
 
 
+def test_differing_nutpie_internals_fall_back_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    def drifted(model: pm.Model) -> None:
+        raise TypeError("_make_functions() got an unexpected keyword argument 'join_expanded'")
+
+    monkeypatch.setattr(_compile, "_compile_cacheable", drifted)
+    with pm.Model() as model:
+        mu = pm.Normal("mu")
+        pm.Normal("obs", mu, 1.0, observed=np.arange(4.0))
+    with pytest.warns(RuntimeWarning, match="internals differ"):
+        compiled = _compile.compile_model(model)
+    assert compiled.compiled_logp_func.__wrapped__.__name__ != "logp_cached"
+    draws = nutpie.sample(compiled, draws=300, tune=300, chains=1, seed=1, progress_bar=False)
+    # the posterior of mu is N(1.2, 1/5)
+    assert abs(float(draws.posterior["mu"].mean()) - 1.2) < 0.15
+
+
 _PROCESS = textwrap.dedent(
     """
     import json, sys

@@ -29,6 +29,7 @@ falls back to ``nutpie.compile_pymc_model`` (same draws, slower compile).
 from __future__ import annotations
 
 import math
+import warnings
 from hashlib import sha256
 from typing import Any
 
@@ -234,12 +235,27 @@ def compile_model(model: Any) -> Any:
     The same object ``nutpie.compile_pymc_model(model)`` returns (numba
     backend, support-point initialization with jitter), so ``nutpie.sample``
     and ``with_data`` take it; it falls back to that call when the installed
-    nutpie lacks the internals used here.
+    nutpie lacks the internals used here (with a ``RuntimeWarning`` when they
+    exist but differ), or the graph has a raising op.
     """
     import nutpie
 
-    if not fast_path_available():
-        return nutpie.compile_pymc_model(model)
+    compiled = None
+    if fast_path_available():
+        try:
+            compiled = _compile_cacheable(model)
+        except (TypeError, AttributeError, KeyError) as err:  # nutpie internals of another release
+            warnings.warn(
+                f"econindex: nutpie {nutpie.__version__}'s internals differ ({err}); compiling with "
+                "nutpie.compile_pymc_model, which a new process compiles again",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+    return compiled if compiled is not None else nutpie.compile_pymc_model(model)
+
+
+def _compile_cacheable(model: Any) -> Any:
+    """:func:`compile_model`'s cacheable build; ``None`` where nutpie's own compile must be used."""
     from nutpie.compile_pymc import (
         CompiledPyMCModel,
         _make_functions,
@@ -269,7 +285,7 @@ def compile_model(model: Any) -> Any:
     shared_vars: dict[str, Any] = {}
     for var in [*logp_fn_pt.get_shared(), *expand_fn_pt.get_shared()]:
         if var.name in shared_vars and shared_vars[var.name] is not var:
-            return nutpie.compile_pymc_model(model)  # nutpie raises its own error for this
+            return None  # nutpie raises its own error for this
         shared_data[var.name] = np.array(var.get_value(), order="C", copy=True)
         shared_vars[var.name] = var
     for value in shared_data.values():
@@ -278,7 +294,7 @@ def compile_model(model: Any) -> Any:
     names = list(shared_vars)
     offsets = _word_offsets(user_data, names)
     if offsets is None or _raises(logp_fn_pt, expand_fn_pt):
-        return nutpie.compile_pymc_model(model)
+        return None
     n_words = user_data.dtype.itemsize // 8
     logp_names = [v.name for v in logp_fn_pt.get_shared()]
     expand_names = [v.name for v in expand_fn_pt.get_shared()]
