@@ -1,6 +1,6 @@
 """Assembling the chunks of every long-format file (releases 3-5) into one dataset.
 
-:func:`read_long` reads the files (each parsed one ahead of its routing) and
+:func:`read_long` reads the files (each parsed up to two files ahead of its routing) and
 :func:`assemble` builds each variable by one scatter into one NaN array of its
 final shape over the union of the files' labels (geos in canonical order,
 tasks, requests, patterns, periods, platforms), refusing arrays over
@@ -83,7 +83,7 @@ def read_long(
     """The long format of releases 3-5 (raw or enriched), every file at once.
 
     ``parse`` gives each file's parse (a :class:`ParseAhead`'s ``take``); by
-    default the files are parsed one ahead of their routing.
+    default the files are parsed up to two ahead of their routing.
     """
     if parse is None and len(paths) > 1:
         with ParseAhead([(p, parse_long) for p in paths]) as ahead:

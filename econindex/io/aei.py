@@ -135,7 +135,7 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
 
 def _read_releases(groups: dict[str, list[Path]], trees: Sequence[Path]) -> xr.Dataset:
     """Read each layout family with its adapter and combine them along ``period``."""
-    # every long and release 6 file is parsed one ahead of its routing (ParseAhead), so the routing's
+    # every long and release 6 file is parsed up to two ahead of its routing (ParseAhead), so the routing's
     # one thread and pyarrow's parse threads overlap; the first parse starts before anything else
     jobs = [(p, parse_long) for p in groups.get("long", [])]
     jobs += [(p, cadence_parse) for p in groups.get("cadence", [])]
