@@ -7,7 +7,6 @@ scipy.
 
 from __future__ import annotations
 
-import json
 import warnings
 
 import numpy as np
@@ -22,6 +21,7 @@ from econindex.bayes._data import hierarchy, select_states
 from econindex.bayes._demo import demo_states
 from econindex.bayes.taskmix import conjugate_shares
 from econindex.errors import DiagnosticsWarning, OptionError
+from econindex.simulation import true_state_soc_shares
 
 pytestmark = pytest.mark.bayes
 
@@ -96,10 +96,9 @@ def test_conjugate_shares_are_dirichlet() -> None:
 
 def _true_state_shares(ds: xr.Dataset, res) -> np.ndarray:
     """The simulator's true SOC mix of each fitted state (its truth), in the fit's cell order."""
-    truth = json.loads(ds.attrs["truth"])["claude_state_soc_share"]
     counts = res.data["task_count"]
     groups = [str(k) for k in counts["soc_major"].values]
-    return np.array([[truth[str(g)][k] for k in groups] for g in counts["geo"].values])
+    return true_state_soc_shares(ds).sel(geo=counts["geo"].values, soc_major=groups).values
 
 
 @pytest.mark.slow

@@ -540,3 +540,23 @@ def test_state_soc_truth_is_what_the_state_counts_are_drawn_from():
         p = np.array([mix[k] for k in groups_all])
         # multinomial sampling error only: within 5 standard errors in every group
         assert np.all(np.abs(emp - p) <= 5 * np.sqrt(p * (1 - p) / n) + 1e-12), geo
+
+
+def test_true_state_soc_shares_is_the_truth_as_a_labelled_array():
+    from econindex.errors import DataValueError
+    from econindex.simulation import true_state_soc_shares
+
+    ds = simulate(seed=3)
+    states = json.loads(ds.attrs["truth"])["claude_state_soc_share"]
+    shares = true_state_soc_shares(ds)
+    assert shares.dims == ("geo", "soc_major")
+    assert sorted(map(str, shares["geo"].values)) == sorted(US_STATES)
+    assert list(map(str, shares["soc_major"].values)) == list(SOC_MAJOR_GROUPS)
+    for geo in ("CA", "TX", "VT"):
+        for k in ("15", "25", "43"):
+            assert float(shares.sel(geo=geo, soc_major=k)) == states[geo][k]
+    # a real release has no truth: a typed error saying so
+    real = ds.copy()
+    real.attrs = {k: v for k, v in ds.attrs.items() if k != "truth"}
+    with pytest.raises(DataValueError, match="econindex.simulate"):
+        true_state_soc_shares(real)

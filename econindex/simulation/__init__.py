@@ -25,5 +25,6 @@ of Claude.ai counts), ``_api`` (the API platform and its cost indices),
 
 from econindex.simulation._design import SOC_MAJOR_GROUPS
 from econindex.simulation._simulate import simulate
+from econindex.simulation._truth import true_state_soc_shares
 
-__all__ = ["simulate", "SOC_MAJOR_GROUPS"]
+__all__ = ["simulate", "SOC_MAJOR_GROUPS", "true_state_soc_shares"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
 from econindex.schema import PATTERNS
 from econindex.simulation._design import (
@@ -100,3 +102,36 @@ def _truth(
     else:
         truth["cost_usage_slope"] = float(cost_usage_slope)
     return truth
+
+
+def true_state_soc_shares(ds: xr.Dataset) -> xr.DataArray:
+    """Each US state's true Claude.ai SOC mix in a simulated release, over ``geo`` x ``soc_major``.
+
+    The multinomial probabilities the state's regular-task counts were drawn
+    from in the first period (``truth["claude_state_soc_share"]``); select the
+    cells of a fit with ``.sel(geo=..., soc_major=...)``.
+
+    Examples
+    --------
+    >>> import econindex as ei
+    >>> shares = true_state_soc_shares(ei.simulate(seed=0))
+    >>> shares.dims, round(float(shares.sel(geo="CA").sum()), 12)
+    (('geo', 'soc_major'), 1.0)
+    """
+    from econindex.errors import DataValueError
+
+    try:
+        shares = json.loads(ds.attrs["truth"])["claude_state_soc_share"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataValueError(
+            "the dataset holds no true state SOC mix (attrs['truth']['claude_state_soc_share']): "
+            "it is not a release drawn by econindex.simulate()"
+        ) from exc
+    geos = list(shares)
+    groups = list(next(iter(shares.values()))) if shares else []
+    return xr.DataArray(
+        np.array([[shares[g][k] for k in groups] for g in geos], dtype=float).reshape(len(geos), len(groups)),
+        dims=("geo", "soc_major"),
+        coords={"geo": np.array(geos, dtype=object), "soc_major": np.array(groups, dtype=object)},
+        name="true_soc_share",
+    )
