@@ -48,6 +48,11 @@ def test_psi_in_a_numba_graph_is_cacheable_and_exact() -> None:
     np.testing.assert_allclose(grad, scipy_special.digamma(values), rtol=1e-15)
     node = next(n for n in pytensor.function([x], pt.psi(x), mode="NUMBA").maker.fgraph.apply_nodes)
     assert numba_funcify_and_cache_key(node.op, node=node)[1] is not None
+    # single precision: float32 out, as PyTensor's own implementation gives
+    x32 = pt.fvector("x32")
+    out32 = pytensor.function([x32], pt.psi(x32), mode="NUMBA")(values.astype("float32"))
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32, scipy_special.digamma(values.astype("float32")), rtol=1e-6)
 
 
 def _model(y: np.ndarray, groups: np.ndarray, scale: float) -> pm.Model:

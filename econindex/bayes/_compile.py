@@ -15,15 +15,17 @@ gives the current figures).
 Two pieces make the compiled model cacheable:
 
 * :func:`digamma`, a numba implementation registered for PyTensor's ``Psi``
-  with a cache key (equal to ``scipy.special.digamma`` to 1e-13; tested);
+  with a cache key (equal to ``scipy.special.digamma`` to 1e-15 relative for
+  positive arguments, 1e-12 for negative ones; tested);
 * :func:`compile_model`, which builds nutpie's ``CompiledPyMCModel`` with the
   two callbacks generated as source text keyed by the log density's own
   PyTensor cache key, so numba caches them beside it. The callbacks read the
   data containers from nutpie's ``user_data`` record exactly as nutpie's own
   do, so ``with_data`` (fast refits with new data) works unchanged.
 
-It uses nutpie's private helpers; on a nutpie whose internals differ it
-falls back to ``nutpie.compile_pymc_model`` (same draws, slower compile).
+It uses nutpie's private helpers; on a nutpie whose internals differ, and for
+a graph with a raising op (the callbacks have no ``try``), it falls back to
+``nutpie.compile_pymc_model`` (same draws, compiled again in every process).
 """
 
 from __future__ import annotations
@@ -93,11 +95,13 @@ def _numba_funcify_psi(op: Any, node: Any = None, **kwargs: Any) -> tuple[Any, s
     # PyTensor's default takes scipy's cython digamma through a function pointer, which numba
     # cannot cache; with it every graph holding a digamma (a gammaln gradient) recompiled
     # whole in every process.
+    out_dtype = np.dtype(node.outputs[0].dtype) if node is not None else np.dtype("float64")
+
     @numba_basic.numba_njit
     def psi(x):  # type: ignore[no-untyped-def]
-        return digamma(x)
+        return numba_basic.direct_cast(digamma(x), out_dtype)
 
-    return psi, scalar_op_cache_key(op, cache_version="econindex-digamma-1")
+    return psi, scalar_op_cache_key(op, cache_version="econindex-digamma-1", dtype=str(out_dtype))
 
 
 @intrinsic
