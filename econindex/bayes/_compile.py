@@ -45,7 +45,7 @@ from pytensor.link.numba.dispatch.basic import register_funcify_and_cache_key
 from pytensor.link.numba.dispatch.scalar import scalar_op_cache_key
 from pytensor.scalar.math import Psi
 
-__all__ = ["compile_model", "digamma", "fast_path_available"]
+__all__ = ["compile_model", "digamma"]
 
 # Version of the generated callbacks: bump when their source template changes.
 _WRAPPER_VERSION = 1
@@ -218,21 +218,6 @@ def _raises(*functions: Any) -> bool:
     return any(isinstance(node.op, CheckAndRaise) for fn in functions for node in fn.maker.fgraph.apply_nodes)
 
 
-def fast_path_available() -> bool:
-    """Whether the installed nutpie has the internals :func:`compile_model` builds on."""
-    try:
-        from nutpie.compile_pymc import (  # noqa: F401
-            CompiledPyMCModel,
-            _make_functions,
-            _prepare_dims_and_coords,
-            _wrap_with_lock,
-            make_user_data,
-        )
-    except ImportError:
-        return False
-    return True
-
-
 def compile_model(model: Any) -> Any:
     """nutpie's compiled model for ``model``, with callbacks numba caches across processes.
 
@@ -245,28 +230,30 @@ def compile_model(model: Any) -> Any:
     import nutpie
 
     compiled = None
-    if fast_path_available():
-        try:
-            compiled = _compile_cacheable(model)
-        except (TypeError, AttributeError, KeyError) as err:  # nutpie internals of another release
-            warnings.warn(
-                f"econindex: nutpie {nutpie.__version__}'s internals differ ({err}); compiling with "
-                "nutpie.compile_pymc_model, which a new process compiles again",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+    try:
+        compiled = _compile_cacheable(model)
+    except (TypeError, AttributeError, KeyError) as err:  # nutpie internals of another release
+        warnings.warn(
+            f"econindex: nutpie {nutpie.__version__}'s internals differ ({err}); compiling with "
+            "nutpie.compile_pymc_model, which a new process compiles again",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return compiled if compiled is not None else nutpie.compile_pymc_model(model)
 
 
 def _compile_cacheable(model: Any) -> Any:
     """:func:`compile_model`'s cacheable build; ``None`` where nutpie's own compile must be used."""
-    from nutpie.compile_pymc import (
-        CompiledPyMCModel,
-        _make_functions,
-        _prepare_dims_and_coords,
-        _wrap_with_lock,
-        make_user_data,
-    )
+    try:
+        from nutpie.compile_pymc import (
+            CompiledPyMCModel,
+            _make_functions,
+            _prepare_dims_and_coords,
+            _wrap_with_lock,
+            make_user_data,
+        )
+    except ImportError:  # a nutpie without these internals
+        return None
     from pymc.initial_point import make_initial_point_fn
 
     initial_point_fn = _wrap_with_lock(
