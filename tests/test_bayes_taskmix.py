@@ -94,13 +94,6 @@ def test_conjugate_shares_are_dirichlet() -> None:
     assert np.isfinite(conjugate_shares(logp[:10], kappa[:10] * 1e-3, counts * 0, rng)).all()
 
 
-def _true_state_shares(ds: xr.Dataset, res) -> np.ndarray:
-    """The simulator's true SOC mix of each fitted state (its truth), in the fit's cell order."""
-    counts = res.data["task_count"]
-    groups = [str(k) for k in counts["soc_major"].values]
-    return true_state_soc_shares(ds).sel(geo=counts["geo"].values, soc_major=groups).values
-
-
 @pytest.mark.slow
 def test_converges_on_simulate_at_the_issue_bars() -> None:
     """simulate(0), sampler seed 1, 4 x 1000 draws: issue 18's bars (benchmarks/bench_bayes.py runs all)."""
@@ -128,7 +121,7 @@ def test_state_shares_cover_the_truth() -> None:
     ds = ei.simulate(seed=0)
     res = _fit(StateTaskMixModel(), ds, draws=500, tune=500, chains=2, seed=3, exclude="flagged")
     assert "UT" not in res.data["geo"].values  # the abuse state: its counts hold flagged traffic
-    p_true = _true_state_shares(ds, res)
+    p_true = true_state_soc_shares(ds, like=res.data["task_count"]).values
     share = res.posterior["share"]
     q = share.quantile([0.05, 0.95], dim=("chain", "draw")).values
     inside = (q[0] <= p_true) & (p_true <= q[1])

@@ -555,6 +555,13 @@ def test_true_state_soc_shares_is_the_truth_as_a_labelled_array():
     for geo in ("CA", "TX", "VT"):
         for k in ("15", "25", "43"):
             assert float(shares.sel(geo=geo, soc_major=k)) == states[geo][k]
+    # like=: the cells of an array over geo x soc_major, in its order
+    like = xr.DataArray(
+        np.zeros((2, 3)), dims=("geo", "soc_major"), coords={"geo": ["VT", "CA"], "soc_major": [43, 15, 25]}
+    )
+    picked = true_state_soc_shares(ds, like=like)
+    assert picked.shape == (2, 3)
+    assert float(picked[0, 0]) == states["VT"]["43"] and float(picked[1, 2]) == states["CA"]["25"]
     # a real release has no truth: a typed error saying so
     real = ds.copy()
     real.attrs = {k: v for k, v in ds.attrs.items() if k != "truth"}

@@ -104,12 +104,13 @@ def _truth(
     return truth
 
 
-def true_state_soc_shares(ds: xr.Dataset) -> xr.DataArray:
+def true_state_soc_shares(ds: xr.Dataset, like: xr.DataArray | None = None) -> xr.DataArray:
     """Each US state's true Claude.ai SOC mix in a simulated release, over ``geo`` x ``soc_major``.
 
     The multinomial probabilities the state's regular-task counts were drawn
-    from in the first period (``truth["claude_state_soc_share"]``); select the
-    cells of a fit with ``.sel(geo=..., soc_major=...)``.
+    from in the first period (``truth["claude_state_soc_share"]``). ``like``
+    (an array over ``geo`` and ``soc_major``, e.g. a fit's ``task_count``)
+    selects its cells, in its order.
 
     Examples
     --------
@@ -129,9 +130,12 @@ def true_state_soc_shares(ds: xr.Dataset) -> xr.DataArray:
         ) from exc
     geos = list(shares)
     groups = list(next(iter(shares.values()))) if shares else []
-    return xr.DataArray(
+    out = xr.DataArray(
         np.array([[shares[g][k] for k in groups] for g in geos], dtype=float).reshape(len(geos), len(groups)),
         dims=("geo", "soc_major"),
         coords={"geo": np.array(geos, dtype=object), "soc_major": np.array(groups, dtype=object)},
         name="true_soc_share",
     )
+    if like is None:
+        return out
+    return out.sel(geo=like["geo"].values, soc_major=[str(k) for k in like["soc_major"].values])
