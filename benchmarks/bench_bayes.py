@@ -221,13 +221,13 @@ def speed(models: tuple[str, ...] = MODELS) -> list[Record]:
 
 
 if __name__ == "__main__":
-    if "--speed" in sys.argv:
-        sys.argv.remove("--speed")
-        main(lambda quick: speed())
-    elif "--models" in sys.argv:
+    chosen = MODELS
+    if "--models" in sys.argv:
         i = sys.argv.index("--models")
         chosen = tuple(sys.argv[i + 1].split(","))
         del sys.argv[i : i + 2]
-        main(lambda quick: run(quick, chosen))
+    if "--speed" in sys.argv:
+        sys.argv.remove("--speed")
+        main(lambda quick: speed(chosen))
     else:
-        main(run)
+        main(lambda quick: run(quick, chosen))
