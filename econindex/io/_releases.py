@@ -23,6 +23,7 @@ import pandas as pd
 import xarray as xr
 
 from econindex.errors import ReadError
+from econindex.io._cells import cell_variable, gather_cells
 from econindex.io._dense import nan_array
 from econindex.schema import PATTERNS
 
@@ -252,7 +253,12 @@ def _union_labels(
 
 
 def _scatter(parts: Sequence[xr.Dataset], labels: dict[str, np.ndarray]) -> dict[str, Any]:
-    """Each variable on the union labels: NaN, then each part's block written at its labels' positions."""
+    """Each variable on the union labels: each part's block written at its labels' positions.
+
+    A large variable that the parts fill sparsely (the task and request cells)
+    is held as its filled cells (:mod:`econindex.io._cells`); the others are
+    dense arrays, NaN where no part has a cell.
+    """
     index = {d: pd.Index(v, dtype=object) for d, v in labels.items()}
     out: dict[str, Any] = {}
     for name in dict.fromkeys(str(v) for p in parts for v in p.data_vars):
@@ -263,10 +269,18 @@ def _scatter(parts: Sequence[xr.Dataset], labels: dict[str, np.ndarray]) -> dict
         for var in holders[1:]:
             if set(var.dims) != set(dims):
                 raise ReadError(f"variable {name!r} has dims {dims} in one release and {var.dims} in another")
-        arr = nan_array(tuple(len(labels[str(d)]) for d in dims))
-        for p, var in zip(owners, holders, strict=True):
-            pos = [index[str(d)].get_indexer(pd.Index(p.indexes[d], dtype=object)) for d in dims]
-            arr[_block(pos)] = var.transpose(*dims).values
+        shape = tuple(len(labels[str(d)]) for d in dims)
+        blocks = [var.transpose(*dims).values for var in holders]
+        where = [
+            [index[str(d)].get_indexer(pd.Index(p.indexes[d], dtype=object)) for d in dims] for p in owners
+        ]
+        cells = gather_cells(shape, blocks, where)
+        if cells is not None:
+            out[name] = cell_variable(dims, cells, dict(holders[0].attrs))
+            continue
+        arr = nan_array(shape)
+        for b, pos in zip(blocks, where, strict=True):
+            arr[_block(pos)] = b
         out[name] = xr.Variable(dims, arr, attrs=dict(holders[0].attrs))
     return out
 
