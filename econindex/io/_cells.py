@@ -96,7 +96,9 @@ class CellArray(BackendArray):
             # built directly: xarray's decomposition of these keys fails on an empty slice with a
             # negative step (IndexError in _decompose_slice), and _build takes them as they are
             return self._build(key.tuple)
-        return indexing.explicit_indexing_adapter(key, self.shape, indexing.IndexingSupport.OUTER, self._build)
+        return indexing.explicit_indexing_adapter(
+            key, self.shape, indexing.IndexingSupport.OUTER, self._build
+        )
 
     def _build(self, key: tuple[Any, ...]) -> np.ndarray:
         """The block selected by ``key`` (per dim an integer, a slice or an integer array)."""
