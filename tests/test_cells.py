@@ -125,3 +125,21 @@ def test_a_panel_with_cells_equals_the_dense_panel(releases: Path, monkeypatch: 
     assert on_cells.equals(trend_table(dense, "soc_major", platform="claude_ai"))
     xr.testing.assert_identical(panel.load(), dense)
     assert all(panel[v].variable._in_memory for v in panel.data_vars)
+
+
+def test_small_selections_are_looked_up_and_large_ones_scanned(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(1)
+    dense = np.where(rng.random((40, 30, 3)) < 0.3, rng.normal(size=(40, 30, 3)), np.nan)
+    lazy, plain, _ = _pair(dense)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the other path was taken")
+
+    with monkeypatch.context() as m:
+        m.setattr(CellArray, "_scan", refuse)
+        for ind in ({"d0": 7, "d1": 3, "d2": 1}, {"d0": [9, 2, 9], "d1": 0}, {"d0": 0, "d1": slice(5, 1, -1)}):
+            np.testing.assert_array_equal(lazy.isel(ind).values, plain.isel(ind).values)
+    with monkeypatch.context() as m:
+        m.setattr(CellArray, "_look_up", refuse)
+        for ind in ({"d2": 1}, {"d0": slice(None, None, -3)}, {"d1": [29, 0, 4, 4]}):
+            np.testing.assert_array_equal(lazy.isel(ind).values, plain.isel(ind).values)

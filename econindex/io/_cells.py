@@ -83,13 +83,14 @@ class CellArray(BackendArray):
     [20.0, nan, 20.0]
     """
 
-    __slots__ = ("dtype", "positions", "shape", "values")
+    __slots__ = ("_by_position", "dtype", "positions", "shape", "values")
 
     def __init__(self, shape: tuple[int, ...], positions: np.ndarray, values: np.ndarray) -> None:
         self.shape = tuple(int(n) for n in shape)
         self.dtype = np.dtype(np.float64)
         self.positions = np.asarray(positions, dtype=np.int64)
         self.values = np.asarray(values, dtype=np.float64)
+        self._by_position: tuple[np.ndarray, np.ndarray] | None = None
 
     def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
         if isinstance(key, indexing.BasicIndexer | indexing.OuterIndexer):
@@ -106,38 +107,65 @@ class CellArray(BackendArray):
             out = nan_array(self.shape)
             out.reshape(-1)[self.positions] = self.values
             return out
-        # per dim: the output position of each label (-1: not selected); a take where labels repeat
-        where, kept, out_shape, takes = [], [], [], []
-        for d, (k, n) in enumerate(zip(key, self.shape, strict=True)):
+        # per dim the labels chosen, ascending and once each; a take restores order and repeats
+        chosen, kept, takes = [], [], []
+        for k, n in zip(key, self.shape, strict=True):
             if isinstance(k, slice | int | np.integer):
-                chosen = np.arange(n)[k]
+                picked = np.arange(n)[k]
             else:
-                chosen = np.asarray(k, dtype=np.int64)
-                chosen = np.where(chosen < 0, chosen + n, chosen)
-            pos = np.full(n, -1, dtype=np.int64)
-            if chosen.ndim == 0:  # an integer: the dim is dropped
-                pos[int(chosen)] = 0
-            else:
-                unique, inverse = np.unique(chosen, return_inverse=True)
-                pos[unique] = np.arange(unique.size)
-                kept.append(d)
-                out_shape.append(unique.size)
-                ordered = unique.size == chosen.size and bool((np.diff(chosen) > 0).all())
-                takes.append(None if ordered else inverse)
-            where.append(pos)
-        mapped = [w[c] for w, c in zip(where, np.unravel_index(self.positions, self.shape), strict=True)]
-        keep = np.ones(self.positions.size, dtype=bool)
-        for m in mapped:
-            keep &= m >= 0
-        out = nan_array(tuple(out_shape))
-        if kept:
-            flat = np.ravel_multi_index(tuple(mapped[d][keep] for d in kept), tuple(out_shape))
+                picked = np.asarray(k, dtype=np.int64)
+                picked = np.where(picked < 0, picked + n, picked)
+            if picked.ndim == 0:  # an integer: the dim is dropped
+                chosen.append(picked.reshape(1))
+                kept.append(False)
+                continue
+            unique, inverse = np.unique(picked, return_inverse=True)
+            chosen.append(unique)
+            kept.append(True)
+            ordered = unique.size == picked.size and bool((np.diff(picked) > 0).all())
+            takes.append(None if ordered else inverse)
+        out_shape = tuple(c.size for c, keep in zip(chosen, kept, strict=True) if keep)
+        n_out = int(np.prod(out_shape, dtype=np.int64))
+        if 8 * n_out < self.positions.size:
+            out = self._look_up(chosen).reshape(out_shape)
         else:
-            flat = np.zeros(int(keep.sum()), dtype=np.int64)
-        out.reshape(-1)[flat] = self.values[keep]
+            out = self._scan(chosen, kept, out_shape)
         for axis, take in enumerate(takes):
             if take is not None:
                 out = np.take(out, take, axis=axis)
+        return out
+
+    def _look_up(self, chosen: list[np.ndarray]) -> np.ndarray:
+        """A small block: each of its cells looked up among the positions (sorted once, on first use)."""
+        if self._by_position is None:
+            order = np.argsort(self.positions, kind="stable")
+            self._by_position = self.positions[order], self.values[order]
+        positions, values = self._by_position
+        wanted = np.ravel_multi_index(np.ix_(*chosen), self.shape).reshape(-1)
+        at = np.minimum(np.searchsorted(positions, wanted), max(positions.size - 1, 0))
+        hit = positions[at] == wanted if positions.size else np.zeros(wanted.size, dtype=bool)
+        out = np.full(wanted.size, np.nan)
+        out[hit] = values[at[hit]]
+        return out
+
+    def _scan(self, chosen: list[np.ndarray], kept: list[bool], out_shape: tuple[int, ...]) -> np.ndarray:
+        """A large block: every cell's labels mapped to the block's positions (-1: not in it)."""
+        mapped = []
+        for labels, n, c in zip(
+            chosen, self.shape, np.unravel_index(self.positions, self.shape), strict=True
+        ):
+            where = np.full(n, -1, dtype=np.int64)
+            where[labels] = np.arange(labels.size)
+            mapped.append(where[c])
+        keep = np.ones(self.positions.size, dtype=bool)
+        for m in mapped:
+            keep &= m >= 0
+        out = nan_array(out_shape)
+        inside = tuple(m[keep] for m, k in zip(mapped, kept, strict=True) if k)
+        flat = (
+            np.ravel_multi_index(inside, out_shape) if inside else np.zeros(int(keep.sum()), dtype=np.int64)
+        )
+        out.reshape(-1)[flat] = self.values[keep]
         return out
 
 
