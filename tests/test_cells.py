@@ -137,7 +137,11 @@ def test_small_selections_are_looked_up_and_large_ones_scanned(monkeypatch: pyte
 
     with monkeypatch.context() as m:
         m.setattr(CellArray, "_scan", refuse)
-        for ind in ({"d0": 7, "d1": 3, "d2": 1}, {"d0": [9, 2, 9], "d1": 0}, {"d0": 0, "d1": slice(5, 1, -1)}):
+        for ind in (
+            {"d0": 7, "d1": 3, "d2": 1},
+            {"d0": [9, 2, 9], "d1": 0},
+            {"d0": 0, "d1": slice(5, 1, -1)},
+        ):
             np.testing.assert_array_equal(lazy.isel(ind).values, plain.isel(ind).values)
     with monkeypatch.context() as m:
         m.setattr(CellArray, "_look_up", refuse)

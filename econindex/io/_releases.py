@@ -3,7 +3,8 @@
 :func:`combine` puts the datasets of the adapters (releases 1-2, the long
 format of releases 3-5, release 6) side by side along ``period`` (and
 ``platform``): labels are the union of the parts' labels (outer join, NaN
-where a part has no cell), coordinates on ``geo``/``task``/``pattern``/
+where a part has no cell; a large variable the parts fill sparsely is held as
+its cells, :mod:`econindex.io._cells`), coordinates on ``geo``/``task``/``pattern``/
 ``request`` take the first non-empty value across the parts in period order,
 and the ingest reports are concatenated file by file. A dataset read from
 several releases therefore equals the datasets read one by one, period by

@@ -78,6 +78,10 @@ def read_aei(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[
         or dropped with a reason; kept + dropped == read, per file. Later
         releases add the economic primitives and release 6's published
         shares (``docs/io.md`` has the table of releases and variables).
+        In a panel of several releases, large variables that the releases
+        fill sparsely (the task and request cells) are held as their cells
+        and built as dense arrays when first used (``ds.load()`` builds them
+        all), as ``xarray.open_dataset`` does for a file.
 
     Raises
     ------
