@@ -17,11 +17,19 @@ import pandas as pd
 import xarray as xr
 
 from econindex.errors import EstimationError, OptionError, SchemaError
-from econindex.indices._common import _INDEX_LEVELS, _labels, _require
+from econindex.indices._common import _labels, _require
 from econindex.indices.usage import usage_index
 from econindex.regression import OLS, RegressionResult
 from econindex.results import CoefficientResult, inference_fields
-from econindex.schema import GEO, PERIOD, check_option, excluded_geos, geos_at_level, validate
+from econindex.schema import (
+    ANALYSIS_LEVELS,
+    GEO,
+    PERIOD,
+    check_option,
+    excluded_geos,
+    geos_at_level,
+    validate,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -199,7 +207,7 @@ def convergence(
     (50, 0.815, ['UT'])
     """
     validate(ds, check_values=False)  # types, duplicate labels, dtypes: before any arithmetic
-    check_option("level", level, _INDEX_LEVELS)
+    check_option("level", level, ANALYSIS_LEVELS)
     check_option("cov_type", cov_type, ("nonrobust", "HC0", "HC1", "HC2", "HC3"))
     if PERIOD not in ds.dims:
         raise SchemaError("convergence needs a dataset with a 'period' dimension")

@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--out", type=Path, default=Path("econindex-report"), help="output folder")
     rep.add_argument("--format", choices=("html", "markdown"), default="html", help="report format")
+    # schema.ANALYSIS_LEVELS, written out so that parsing the command line imports no xarray
     rep.add_argument(
         "--level", choices=("country", "state_us"), default=None, help="geo level for --data (default: both)"
     )

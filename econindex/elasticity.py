@@ -45,7 +45,16 @@ from econindex.errors import (
 from econindex.parallel import ReplicateChunk, map_replicates, replicate_chunks
 from econindex.regression import OLS, PPML, RegressionResult
 from econindex.results import CoefficientResult, inference_fields, interval_alpha
-from econindex.schema import GEO, PERIOD, PLATFORM, check_option, excluded_geos, geos_at_level, validate
+from econindex.schema import (
+    ANALYSIS_LEVELS,
+    GEO,
+    PERIOD,
+    PLATFORM,
+    check_option,
+    excluded_geos,
+    geos_at_level,
+    validate,
+)
 
 __all__ = ["IncomeElasticity", "ElasticityResult", "SLOPE"]
 
@@ -56,7 +65,6 @@ Method = Literal["ols", "ppml"]
 Bootstrap = Literal["pairs", "wild"]
 IndexSource = Literal["auto", "computed", "published"]
 
-_LEVELS = ("country", "state_us")
 _CI_METHODS = ("analytic", "percentile", "studentized")
 
 
@@ -507,7 +515,7 @@ class IncomeElasticity:
         (50, False, 1.75)
         """
         validate(ds, check_values=False)  # types, duplicate labels, dtypes: before any arithmetic
-        check_option("level", level, _LEVELS)
+        check_option("level", level, ANALYSIS_LEVELS)
         # a table without totals (econindex.from_frame) gives GDP per working-age capita as is;
         # OLS on a published index then needs no population
         per_capita = "gdp" not in ds.data_vars and "gdp_per_working_age_capita" in ds.data_vars

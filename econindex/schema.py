@@ -25,6 +25,7 @@ import xarray as xr
 from econindex.errors import DataValueError, OptionError, SchemaError
 
 __all__ = [
+    "ANALYSIS_LEVELS",
     "GEO",
     "TASK",
     "PATTERN",
@@ -81,6 +82,10 @@ Level = Literal["global", "country", "state_us", "subdivision"]
 GEO_LEVELS: tuple[str, ...] = get_args(Level)
 """``subdivision``: an ISO 3166-2 subdivision outside the US (``BR-SP``), from releases 4-6; US
 subdivisions (states, DC, territories) are ``state_us``."""
+
+ANALYSIS_LEVELS: tuple[str, ...] = ("country", "state_us")
+"""The geo levels the indices and estimators take a cross-section of (``level=``); subdivisions
+outside the US are read and kept, but no index or estimator takes them as a level."""
 
 UNLOCATED: dict[str, str] = {"country": "not_classified", "state_us": "not_classified_us"}
 """Geo label of the usage that could not be located, per level (global, country, state_us)."""

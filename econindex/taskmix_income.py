@@ -48,6 +48,7 @@ from econindex.errors import (
 from econindex.regression import RegressionResult, ols, ppml
 from econindex.results import CoefficientResult, HypothesisTest
 from econindex.schema import (
+    ANALYSIS_LEVELS,
     GEO,
     PERIOD,
     PLATFORM,
@@ -62,8 +63,6 @@ __all__ = ["TaskMixIncome", "TaskMixIncomeResult", "REPORT_GROUPS"]
 
 REPORT_GROUPS: tuple[str, ...] = ("25", "27", "43", "19", "15")
 """The groups of the report's figure (education, arts/design, office/admin, sciences) and computer/math."""
-
-_LEVELS = ("country", "state_us")
 
 
 def _term(group: str) -> str:
@@ -455,7 +454,7 @@ class TaskMixIncome:
     weighting: str = "places"
 
     def __post_init__(self) -> None:
-        check_option("level", self.level, _LEVELS)
+        check_option("level", self.level, ANALYSIS_LEVELS)
         check_option("method", self.method, ("ppml", "ols"))
         check_option("cov_type", self.cov_type, covariance.COV_TYPES)
         check_option("dependent", self.dependent, ("share", "log_share"))

@@ -22,6 +22,7 @@ from econindex._kernels.proportions import wilson_interval
 from econindex.errors import DataValueError, OptionError, SchemaError
 from econindex.results import interval_alpha
 from econindex.schema import (
+    ANALYSIS_LEVELS,
     GEO,
     PATTERN,
     PATTERN_MODE,
@@ -307,7 +308,7 @@ def trend_table(
     where: str | list[str] = geo
     geo_text = geo
     if level is not None:
-        where = geos_at_level(ds, check_option("level", level, ("country", "state_us")))
+        where = geos_at_level(ds, check_option("level", level, ANALYSIS_LEVELS))
         geo_text = f"sum of the {len(where)} located {level} geos"
     elif GEO in ds.dims and geo not in {str(g) for g in ds[GEO].values}:
         raise SchemaError(f"geo {geo!r} is not in the dataset; geos: {sorted(map(str, ds[GEO].values))[:10]}")

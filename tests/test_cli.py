@@ -119,3 +119,40 @@ def test_report_notes_the_skipped_file_in_the_ingest_table(small_release, tmp_pa
     assert skipped["rows_dropped"].str.contains("unknown layout").all()
     page = (tmp_path / "r" / "report.html").read_text()
     assert "aei_notes.csv" in page and "skipped" in page
+
+
+@pytest.mark.slow
+def test_report_on_a_folder_of_releases_1_to_6(tmp_path):
+    from release_files import write_release_1, write_release_2, write_release_6, write_release_45
+
+    root = tmp_path / "releases"
+    write_release_1(root / "release_2025_02_10", n_tasks=30)
+    write_release_2(root / "release_2025_03_27", n_tasks=60)
+    write_release_45(root / "release_2026_01_15", 4)
+    write_release_45(root / "release_2026_03_24", 5)
+    write_release_6(root / "release_2026_06_26")
+    out = tmp_path / "r"
+    assert main(["report", "--no-bayes", "--quiet", "--data", str(root), "--out", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert "Trends across releases" in page
+    trend = pd.read_csv(out / "tables" / "trend_pattern.csv")
+    assert [c for c in trend.columns if c.startswith("share ")] == [
+        f"share {p}"
+        for p in ("2024-12-01", "2025-02-01", "2025-11-13", "2026-02-05", "2026-04-01", "2026-05-01")
+    ]
+    # the latest window is release 6 (shares only): the platforms are compared in release 5's
+    assert "Window starting 2026-02-05." in page
+    assert (out / "tables" / "platform_shares_soc_major.csv").exists()
+    # the other countries' subdivisions of releases 4-6 are named as not taken as a level
+    assert "subdivisions outside the US" in page
+    assert not (out / "tables" / "usage_index_subdivision.csv").exists()
+
+
+def test_level_choices_are_the_analysis_levels():
+    from econindex.cli import build_parser
+    from econindex.schema import ANALYSIS_LEVELS
+
+    for level in ANALYSIS_LEVELS:
+        assert build_parser().parse_args(["report", "--level", level]).level == level
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "--level", "subdivision"])

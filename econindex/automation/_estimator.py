@@ -24,6 +24,7 @@ from econindex.covariance import CLUSTER_CORRECTIONS, COV_TYPES
 from econindex.errors import DataValueError, EstimationError, OptionError, SchemaError
 from econindex.regression import OLS, RegressionResult
 from econindex.schema import (
+    ANALYSIS_LEVELS,
     AUTOMATION_PATTERNS,
     CLASSIFIED_PATTERNS,
     GEO,
@@ -50,7 +51,6 @@ TASK_CONTROLS: tuple[str, ...] = ("expected", "soc_major", "none")
 ON_UNCOVERED: tuple[str, ...] = ("raise", "record")
 UNITS: tuple[str, ...] = ("percent", "fraction")
 SOURCES: tuple[str, ...] = ("auto", "published", "counts")
-LEVELS: tuple[str, ...] = ("country", "state_us")
 
 _INPUTS = (
     "usage_count",
@@ -66,7 +66,6 @@ _INPUTS = (
 )
 _UNCOVERED = "task shares cover no task with an automation rate"
 _NO_TASKS = "no task data"
-
 
 
 # --------------------------------------------------------------------------- the regression core
@@ -92,8 +91,6 @@ def _ols(
         level=level,
         dep_var=dep_var,
     )
-
-
 
 
 # --------------------------------------------------------------------------- the estimator
@@ -378,7 +375,7 @@ class TaskMixAutomation:
         >>> res.width_ratio > 1.5   # the robust interval is much wider than the naive one
         True
         """
-        check_option("level", level, LEVELS)
+        check_option("level", level, ANALYSIS_LEVELS)
         validate(ds, check_values=False)  # types, duplicate labels, dtypes: before any arithmetic
         # only the variables this fit reads (selections below then copy little)
         wanted = (*_INPUTS, *self.controls)
@@ -660,9 +657,7 @@ def _pool(parts: Sequence[tuple[str, _Design]]) -> _Design:
     labels = [p for p, _ in parts]
     designs = [d for _, d in parts]
     names = list(dict.fromkeys(c for d in designs for c in d.columns))
-    columns = {
-        c: np.concatenate([d.columns.get(c, np.zeros(len(d.obs))) for d in designs]) for c in names
-    }
+    columns = {c: np.concatenate([d.columns.get(c, np.zeros(len(d.obs))) for d in designs]) for c in names}
     keep = np.concatenate([d.keep for d in designs])
     period_of = np.concatenate([np.full(len(d.obs), p, dtype=object) for p, d in parts])
     used = [p for p, d in zip(labels, designs, strict=True) if d.keep.any()]

@@ -56,7 +56,17 @@ from econindex.indices import (
 from econindex.indices.location_quotient import (
     _category_counts,  # the one task -> SOC / request-level count aggregation (see specialization)
 )
-from econindex.schema import GEO, PATTERN, PATTERN_MODE, PERIOD, PLATFORM, REQUEST, SOC_MAJOR_GROUPS, TASK
+from econindex.schema import (
+    ANALYSIS_LEVELS,
+    GEO,
+    PATTERN,
+    PATTERN_MODE,
+    PERIOD,
+    PLATFORM,
+    REQUEST,
+    SOC_MAJOR_GROUPS,
+    TASK,
+)
 
 __all__ = [
     "embedded_datasets",
@@ -67,8 +77,7 @@ __all__ = [
     "write_explorer",
 ]
 
-_INDEX_LEVELS = ("country", "state_us")  # levels with a usage index and specializations
-_LEVELS = (*_INDEX_LEVELS, "global")
+_LEVELS = (*ANALYSIS_LEVELS, "global")
 _LEVEL_NAMES = {"country": "countries", "state_us": "US states", "global": "global"}
 Datasets = xr.Dataset | Sequence[xr.Dataset] | Mapping[str, xr.Dataset]
 
@@ -364,7 +373,7 @@ class _Builder:
             self._geos(cur, level)
             self._automation(cur, level, src)
             self._mix(cur, level, src)
-            if level in _INDEX_LEVELS:
+            if level in ANALYSIS_LEVELS:
                 self._usage(cur, level, src, notes)
                 self._specializations(cur, level, src)
             if PERIOD in full.dims and full.sizes[PERIOD] > 1:
@@ -420,7 +429,7 @@ class _Builder:
         if ref_geo is not None and var is not None:
             ref_value = _num(_automation_of(ds.sel({GEO: [ref_geo]}))[0])
             ref_label = f"{ref_geo} (the dataset's own aggregate)"
-        elif var == "pattern_count" and level in _INDEX_LEVELS:
+        elif var == "pattern_count" and level in ANALYSIS_LEVELS:
             ref_value = _num(automation_share(_pooled(ds, var, _level_geos(ds, level)))[0])
             ref_label = f"all {_LEVEL_NAMES[level]} in the dataset, pooled"
         s = pd.Series(np.asarray(auto.values, dtype=float), index=_labels(auto[GEO].values))
@@ -456,7 +465,7 @@ class _Builder:
         if ref_geo is not None:
             refv = np.asarray(_mix_of(ds.sel({GEO: [ref_geo]}))[0].sel({PATTERN: pats}).values, float)
             ref_label = f"{ref_geo} (the dataset's own aggregate)"
-        elif level in _INDEX_LEVELS:
+        elif level in ANALYSIS_LEVELS:
             refv = np.asarray(pattern_share(_pooled(ds, var, geos))[0].sel({PATTERN: pats}).values, float)
             ref_label = f"all {_LEVEL_NAMES[level]} in the dataset, pooled"
         vals = np.asarray(share.transpose(GEO, PATTERN).values, dtype=float)
@@ -601,7 +610,7 @@ class _Builder:
         how: list[str] = []
         geos: list[str] = []
         got = None
-        if level in _INDEX_LEVELS:
+        if level in ANALYSIS_LEVELS:
             try:
                 got = _usage(ds, level)
             except EconIndexError as exc:

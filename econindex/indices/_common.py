@@ -10,8 +10,6 @@ import xarray as xr
 from econindex.errors import OptionError, SchemaError
 from econindex.schema import GEO, REQUEST, geos_at_level
 
-_INDEX_LEVELS = ("country", "state_us")
-
 
 def _require(ds: xr.Dataset, name: str, hint: str = "") -> xr.DataArray:
     if not isinstance(ds, xr.Dataset):

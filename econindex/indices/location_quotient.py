@@ -10,9 +10,10 @@ import pandas as pd
 import xarray as xr
 
 from econindex.errors import OptionError, SchemaError
-from econindex.indices._common import _INDEX_LEVELS, _bare, _divide, _labels, _request_labels, _require
+from econindex.indices._common import _bare, _divide, _labels, _request_labels, _require
 from econindex.indices.shares import _kept_labels
 from econindex.schema import (
+    ANALYSIS_LEVELS,
     GEO,
     REQUEST,
     SOC_MAJOR_GROUPS,
@@ -98,7 +99,7 @@ def specialization(
     3.0
     """
     check_option("over", over, ("soc_major", "task", "request"))
-    check_option("level", level, _INDEX_LEVELS)
+    check_option("level", level, ANALYSIS_LEVELS)
     counts, dim = _category_counts(ds, over, request_level)
     drop = set(map(str, exclude))
     keep_cats = _kept_labels(counts, dim, drop)  # by the cluster, not its label ('none [level 2]')

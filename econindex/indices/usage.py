@@ -10,8 +10,8 @@ import numpy as np
 import xarray as xr
 
 from econindex.errors import DataValueError, OptionError, SchemaError
-from econindex.indices._common import _INDEX_LEVELS, _bare, _divide, _labels, _require
-from econindex.schema import GEO, UNLOCATED, check_option, excluded_geos, geos_at_level
+from econindex.indices._common import _bare, _divide, _labels, _require
+from econindex.schema import ANALYSIS_LEVELS, GEO, UNLOCATED, check_option, excluded_geos, geos_at_level
 
 __all__ = ["MIN_COUNT", "RELEASE_EXCLUDED_COUNTRIES_2025_09", "usage_index"]
 
@@ -159,7 +159,7 @@ def usage_index(
     >>> aui.sizes["geo"], aui.attrs["below_min_count"]
     (114, [])
     """
-    check_option("level", level, _INDEX_LEVELS)
+    check_option("level", level, ANALYSIS_LEVELS)
     hint = (
         " (this dataset carries only the published 'usage_index'; use ds['usage_index'])"
         if "usage_index" in getattr(ds, "data_vars", {})

@@ -19,7 +19,7 @@ import xarray as xr
 
 from econindex.errors import DataValueError, OptionError, SchemaError
 from econindex.geography import US_STATES, geo_coords, iso_table
-from econindex.schema import GEO, PERIOD, UNLOCATED, add_units, check_option, validate
+from econindex.schema import ANALYSIS_LEVELS, GEO, PERIOD, UNLOCATED, add_units, check_option, validate
 
 __all__ = ["from_frame", "FRAME_VARIABLES", "FRAME_COORDINATES"]
 
@@ -172,7 +172,7 @@ def from_frame(
     """
     if not isinstance(frame, pd.DataFrame):
         raise SchemaError(f"from_frame expects a pandas.DataFrame, got {type(frame).__name__}")
-    check_option("level", level, ("country", "state_us"))
+    check_option("level", level, ANALYSIS_LEVELS)
     df = frame
     for key in (geo, period):
         if key is not None and key not in df.columns:

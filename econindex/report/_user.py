@@ -231,41 +231,72 @@ def _level_section(ctx: Context, geo_ds: xr.Dataset, level: str, scope: list[str
     return sec
 
 
+def _platform_window(ds: xr.Dataset) -> dict[str, str] | None:
+    """The latest window with task counts on every platform: ``{"period": ...}``, ``{}`` for a dataset
+    without periods, None where no window has them (release 6 publishes shares only)."""
+    if "period" not in ds.dims:
+        return {}
+    if "task_count" not in ds:
+        return None
+    counts = ds["task_count"]
+    counted = counts.notnull().any([d for d in counts.dims if d not in ("period", "platform")])
+    both = counted.all("platform") if "platform" in counted.dims else counted
+    periods = [
+        str(p) for p, ok in zip(ds["period"].values, both.transpose("period").values, strict=True) if ok
+    ]
+    return {"period": periods[-1]} if periods else None
+
+
+def _platform_section(ctx: Context, ds: xr.Dataset) -> Section | None:
+    """Claude.ai against the API by SOC major group, in the latest window with counts on both."""
+    import econindex as ei
+
+    window = _platform_window(ds)
+    if window is None:
+        ctx.cannot.append(
+            "Platforms: no release window has task counts for both Claude.ai and the API "
+            "(release 6 publishes shares only)."
+        )
+        return None
+    sec = Section("platforms", "Platforms", lead="How use differs between Claude.ai and the API.")
+    comp = ei.compare_shares(
+        ds, dim="platform", over="soc_major", exclude=("none", "not_classified"), sel=window or None
+    )
+    if window:
+        sec.paragraphs.append(f"Window starting {window['period']}.")
+    sec.add_table(
+        "platform_shares_soc_major",
+        share_table(comp),
+        "Shares of conversations by SOC major group on each platform.",
+    )
+    return sec
+
+
 def user_sections(ctx: Context, ds: xr.Dataset) -> list[Section]:
     """One section per geo level the release has, plus platforms where it has two."""
-    import econindex as ei
     from econindex.robustness import exclude_flagged
-    from econindex.schema import GEO_LEVELS
+    from econindex.schema import ANALYSIS_LEVELS
 
     sections: list[Section] = []
     if ctx.config.exclude_flagged and "flagged_count" in ds:
         ds = exclude_flagged(ds)
     geo_ds, scope = _scope(ds)
-    levels = (
-        [ctx.config.level]
-        if ctx.config.level
-        else [lv for lv in GEO_LEVELS[1:] if (geo_ds["geo_level"] == lv).any()]
-    )
+    present = set(map(str, geo_ds["geo_level"].values))
+    levels = [ctx.config.level] if ctx.config.level else [lv for lv in ANALYSIS_LEVELS if lv in present]
     for level in levels:
         sections.append(_level_section(ctx, geo_ds, level, scope))
     if not levels:
         ctx.cannot.append("Cross-sections of places: the release has no country or US-state rows.")
+    if "subdivision" in present:
+        n_sub = int((geo_ds["geo_level"] == "subdivision").sum())
+        ctx.cannot.append(
+            f"Cross-sections of the {n_sub} subdivisions outside the US (releases 4-6): they are in the "
+            "dataset, but the indices and estimators take countries and US states."
+        )
     if "platform" in ds.dims and ds.sizes["platform"] > 1:
-        sec = Section("platforms", "Platforms", lead="How use differs between Claude.ai and the API.")
-        window: dict[str, Any] | None = (
-            {"period": str(ds["period"].values[-1])} if "period" in ds.dims else None
-        )
-        comp = ei.compare_shares(
-            ds, dim="platform", over="soc_major", exclude=("none", "not_classified"), sel=window
-        )
-        if window:
-            sec.paragraphs.append(f"Window starting {window['period']}.")
-        sec.add_table(
-            "platform_shares_soc_major",
-            share_table(comp),
-            "Shares of conversations by SOC major group on each platform.",
-        )
-        sections.append(sec)
+        platforms = _platform_section(ctx, ds)
+        if platforms is not None:
+            sections.append(platforms)
     ctx.cannot.append(
         "The Bayesian state models run on the embedded data only (econindex report without --data)."
     )

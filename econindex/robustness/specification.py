@@ -14,7 +14,7 @@ from scipy import stats
 
 from econindex.errors import DataValueError, MissingCovariateError, OptionError, SchemaError
 from econindex.results import interval_alpha
-from econindex.schema import GEO, check_option, geos_at_level
+from econindex.schema import ANALYSIS_LEVELS, GEO, check_option, geos_at_level
 
 from ._batch import BATCH_COV_TYPES, batch_wls
 from .flags import exclude_flagged, flagged_geos
@@ -192,9 +192,7 @@ class SpecificationCurve:
         alpha = 1 - self.ci_level
         inert = self.inert_choices()
         base = self.baseline_row()
-        inert_text = (
-            f"; dropped as changing nothing on these data: {', '.join(inert)}" if inert else ""
-        )
+        inert_text = f"; dropped as changing nothing on these data: {', '.join(inert)}" if inert else ""
         sig = "significant" if base["p_value"] < alpha else "not significant"
         sign = "positive" if base["estimate"] > 0 else "negative"
         return (
@@ -304,7 +302,7 @@ def specification_curve(
     0.6895
     """
     ci_level = 1.0 - interval_alpha(alpha, ci_level, "specification_curve")
-    check_option("level", level, ("country", "state_us"))
+    check_option("level", level, ANALYSIS_LEVELS)
     for o in outcome:
         check_option("outcome", o, ("log_index", "index"))
     for c in cov_type:
