@@ -140,7 +140,10 @@ def test_report_on_a_folder_of_releases_1_to_6(tmp_path):
         f"share {p}"
         for p in ("2024-12-01", "2025-02-01", "2025-11-13", "2026-02-05", "2026-04-01", "2026-05-01")
     ]
-    # the latest window is release 6 (shares only): the platforms are compared in release 5's
+    # the latest windows are release 6's (shares only): places and platforms are taken in release 5's
+    scope = "window starting 2026-02-05 (the latest with usage counts; the 2 later ones publish shares only)"
+    assert scope in page
+    assert len(pd.read_csv(out / "tables" / "usage_index_country.csv")) > 0
     assert "Window starting 2026-02-05." in page
     assert (out / "tables" / "platform_shares_soc_major.csv").exists()
     # the other countries' subdivisions of releases 4-6 are named as not taken as a level

@@ -63,8 +63,24 @@ def _scope(ds: xr.Dataset) -> tuple[xr.Dataset, list[str]]:
         scope.append(f"platform {geo_ds['platform'].item()}")
         geo_ds = geo_ds.drop_vars("platform")
     if "period" in geo_ds.dims:
-        geo_ds = geo_ds.isel(period=-1)
-        scope.append(f"window starting {geo_ds['period'].item()}")
+        # the latest window with usage counts (release 6, later than every other, publishes shares only)
+        latest = geo_ds.sizes["period"] - 1
+        if "usage_count" in geo_ds and "period" in geo_ds["usage_count"].dims:
+            counted = (
+                geo_ds["usage_count"].notnull().any([d for d in geo_ds["usage_count"].dims if d != "period"])
+            )
+            with_counts = np.flatnonzero(counted.transpose("period").values)
+            latest = int(with_counts[-1]) if with_counts.size else latest
+        geo_ds = geo_ds.isel(period=latest)
+        later = ds.sizes["period"] - 1 - latest
+        scope.append(
+            f"window starting {geo_ds['period'].item()}"
+            + (
+                f" (the latest with usage counts; the {later} later ones publish shares only)"
+                if later
+                else ""
+            )
+        )
         geo_ds = geo_ds.drop_vars("period")
     return geo_ds, scope
 
