@@ -5,7 +5,7 @@ six full-size releases 846 geos (release 6's 652 subregions among them) x
 3,000 tasks x 7 periods x 2 platforms, so ``task_count`` would be a 284 MB
 array of which 3.6% is filled, ``task_share_published`` 284 MB at 0.3%.
 Allocating and NaN-filling those arrays was the largest cost of reading the
-releases (0.3-0.8 s of 2.2-2.6 s, as the memory's pages are faulted in).
+releases (0.2-0.6 s of a 2.2-2.6 s read, as the memory's pages are faulted in).
 
 :class:`CellArray` keeps such a variable as the flat positions and values of
 its filled cells and builds the dense float64 array (NaN elsewhere) only when
@@ -142,8 +142,8 @@ class CellArray(BackendArray):
             self._by_position = self.positions[order], self.values[order]
         positions, values = self._by_position
         wanted = np.ravel_multi_index(np.ix_(*chosen), self.shape).reshape(-1)
-        at = np.minimum(np.searchsorted(positions, wanted), max(positions.size - 1, 0))
-        hit = positions[at] == wanted if positions.size else np.zeros(wanted.size, dtype=bool)
+        at = np.minimum(np.searchsorted(positions, wanted), positions.size - 1)  # called with cells only
+        hit = positions[at] == wanted
         out = np.full(wanted.size, np.nan)
         out[hit] = values[at[hit]]
         return out
