@@ -141,7 +141,7 @@ def test_report_on_a_folder_of_releases_1_to_6(tmp_path):
         for p in ("2024-12-01", "2025-02-01", "2025-11-13", "2026-02-05", "2026-04-01", "2026-05-01")
     ]
     # the latest windows are release 6's (shares only): places and platforms are taken in release 5's
-    scope = "window starting 2026-02-05 (the latest with usage counts; the 2 later ones publish shares only)"
+    scope = "window starting 2026-02-05 (the latest with usage counts; the 2 later ones have none)"
     assert scope in page
     assert len(pd.read_csv(out / "tables" / "usage_index_country.csv")) > 0
     assert "Window starting 2026-02-05." in page

@@ -54,7 +54,7 @@ def _attempt(ctx: Context, sec: Section, what: str, compute: Callable[[], None])
 
 
 def _scope(ds: xr.Dataset) -> tuple[xr.Dataset, list[str]]:
-    """The cross-section the level sections use: Claude.ai traffic in the latest window."""
+    """The cross-section the level sections use: Claude.ai traffic in the latest window with usage counts."""
     geo_ds, scope = ds, []
     if "platform" in geo_ds.dims:
         geo_ds = geo_ds.sel(
@@ -64,23 +64,17 @@ def _scope(ds: xr.Dataset) -> tuple[xr.Dataset, list[str]]:
         geo_ds = geo_ds.drop_vars("platform")
     if "period" in geo_ds.dims:
         # the latest window with usage counts (release 6, later than every other, publishes shares only)
-        latest = geo_ds.sizes["period"] - 1
+        n_periods = geo_ds.sizes["period"]
+        latest = n_periods - 1
         if "usage_count" in geo_ds and "period" in geo_ds["usage_count"].dims:
-            counted = (
-                geo_ds["usage_count"].notnull().any([d for d in geo_ds["usage_count"].dims if d != "period"])
-            )
-            with_counts = np.flatnonzero(counted.transpose("period").values)
+            usage = geo_ds["usage_count"]
+            counted = usage.notnull().any([d for d in usage.dims if d != "period"]).transpose("period")
+            with_counts = np.flatnonzero(counted.values)
             latest = int(with_counts[-1]) if with_counts.size else latest
         geo_ds = geo_ds.isel(period=latest)
-        later = ds.sizes["period"] - 1 - latest
-        scope.append(
-            f"window starting {geo_ds['period'].item()}"
-            + (
-                f" (the latest with usage counts; the {later} later ones publish shares only)"
-                if later
-                else ""
-            )
-        )
+        later = n_periods - 1 - latest
+        note = f" (the latest with usage counts; the {later} later ones have none)" if later else ""
+        scope.append(f"window starting {geo_ds['period'].item()}{note}")
         geo_ds = geo_ds.drop_vars("period")
     return geo_ds, scope
 
@@ -269,10 +263,7 @@ def _platform_section(ctx: Context, ds: xr.Dataset) -> Section | None:
 
     window = _platform_window(ds)
     if window is None:
-        ctx.cannot.append(
-            "Platforms: no release window has task counts for both Claude.ai and the API "
-            "(release 6 publishes shares only)."
-        )
+        ctx.cannot.append("Platforms: no release window has task counts for both Claude.ai and the API.")
         return None
     sec = Section("platforms", "Platforms", lead="How use differs between Claude.ai and the API.")
     comp = ei.compare_shares(
