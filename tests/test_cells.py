@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from release_files import write_release_1, write_release_6, write_release_45
 
 import econindex.io._cells as cells_module
+from econindex.explore import write_explorer
 from econindex.io import read_aei
 from econindex.io._cells import CellArray, cell_variable, gather_cells
 from econindex.trends import trend_table
@@ -107,7 +108,9 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_a_panel_with_cells_equals_the_dense_panel(releases: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_panel_with_cells_equals_the_dense_panel(
+    releases: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr(cells_module, "_CELL_MIN_BYTES", 1 << 62)
     dense = read_aei(releases)
     monkeypatch.setattr(cells_module, "_CELL_MIN_BYTES", 0)
@@ -123,6 +126,10 @@ def test_a_panel_with_cells_equals_the_dense_panel(releases: Path, monkeypatch: 
     assert held == [v for v in panel.data_vars if not panel[v].variable._in_memory]  # slices left it as cells
     on_cells = trend_table(panel, "soc_major", platform="claude_ai")
     assert on_cells.equals(trend_table(dense, "soc_major", platform="claude_ai"))
+    # the explorer page, which selects geo by geo, is the same page
+    write_explorer(panel, tmp_path / "cells.html")
+    write_explorer(dense, tmp_path / "dense.html")
+    assert (tmp_path / "cells.html").read_bytes() == (tmp_path / "dense.html").read_bytes()
     xr.testing.assert_identical(panel.load(), dense)
     assert all(panel[v].variable._in_memory for v in panel.data_vars)
 
