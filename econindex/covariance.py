@@ -28,7 +28,11 @@ cluster    CR1: Liang-Zeger with ``G/(G-1) (N-1)/(N-k)`` as in Stata and
 Satterthwaite dof, and CR2 (and the dof) on clubSandwich's working model
 ``target=`` (default ``"identity"``, its default for a weighted ``lm``;
 ``"inverse_weights"`` is its ``inverse_var=TRUE``). Without weights both
-conventions give the same CR2.
+conventions give the same CR2. For a GLM (PPML, option ``glm``) clubSandwich
+works in the response scale (weights ``1 / mu``) and its default target is the
+variance function (``"inverse_weights"``: ``mu``), as ``vcovCR(glm)``; the
+statsmodels convention's CR2 is the symmetric root on the whitened IRLS step,
+1-3% apart from it on ``tests/reference/r_ppml_fe.json``.
 """
 
 from __future__ import annotations
@@ -193,15 +197,20 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
     else:
         conv = check_option("convention", opts.get("convention") or "statsmodels", CONVENTIONS)
         club = conv == "clubSandwich"
-        theta = _working_target(fit, opts) if club else None
+        # clubSandwich works in the response scale: a GLM's (PPML's) weights there are 1 / Var(mu)
+        # (its IRLS working weights are mu: the same whitened design and residuals)
+        glm = bool(opts.get("glm"))
+        sqrt_w = 1.0 / fit.sqrt_w if glm else fit.sqrt_w
+        theta = _working_target(sqrt_w, opts, "inverse_weights" if glm else "identity") if club else None
         if club:
             label = f"cluster ({correction}, {g} clusters, clubSandwich)"
         hat = _absorbed_hat(fit, opts)
         try:
             if theta is not None and correction == "CR2":
-                # clubSandwich's A_g = V G^{-1/2} V on its working model (identity for WLS)
+                # clubSandwich's A_g = V G^{-1/2} V on its working model (identity for WLS, the
+                # variance function for a GLM)
                 scores, A, idx, mask = sandwich.target_adjusted_scores(
-                    fit.wX, fit.wresid, fit.bread, fit.sqrt_w, codes, g, theta, hat
+                    fit.wX, fit.wresid, fit.bread, sqrt_w, codes, g, theta, hat
                 )
             else:
                 scores, A, idx, mask = sandwich.cluster_adjusted_scores(
@@ -214,7 +223,7 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
         if correction == "CR2" or club:
             # Satterthwaite (Bell-McCaffrey) dof with this estimator's adjustment matrices, as
             # clubSandwich's coef_test(test="Satterthwaite"), under its working model
-            wtheta = None if theta is None else theta * fit.sqrt_w**2
+            wtheta = None if theta is None else theta * sqrt_w**2
             df = sandwich.bell_mccaffrey_dof(fit.wX, fit.bread, A, idx, mask, wtheta, hat) if use_t else None
         else:
             df = _df(g - 1, k, use_t)
@@ -271,15 +280,18 @@ TARGETS: tuple[str, ...] = ("identity", "inverse_weights")
 """Named working-model targets of ``convention="clubSandwich"`` (or pass one variance per observation)."""
 
 
-def _working_target(fit: WLSArrays, opts: Mapping[str, Any]) -> np.ndarray:
+def _working_target(sqrt_w: np.ndarray, opts: Mapping[str, Any], default: str) -> np.ndarray:
     """clubSandwich's working variances ``Theta = diag(target)`` in the original scale.
 
-    ``None`` or ``"identity"``: clubSandwich's default for ``lm`` (``target = 1``, i.e.
+    ``"identity"``: clubSandwich's default for ``lm`` (``target = 1``, i.e.
     homoskedastic errors, whatever the weights); ``"inverse_weights"``: its
-    ``inverse_var=TRUE`` (``target = 1 / w``); or one positive variance per observation.
+    ``inverse_var=TRUE`` (``target = 1 / w``), and its default for ``glm`` (the
+    variance function: ``mu`` for PPML, whose response-scale weights are
+    ``1 / mu``); or one positive variance per observation. ``default`` names
+    the one taken without ``target=``.
     """
-    n = fit.sqrt_w.size
-    zero = np.flatnonzero(fit.sqrt_w == 0)
+    n = sqrt_w.size
+    zero = np.flatnonzero(sqrt_w == 0)
     if zero.size:
         names = opts.get("obs_names")
         rows = [str(names[i]) if names is not None else f"row {i}" for i in zero[:10]]
@@ -288,8 +300,8 @@ def _working_target(fit: WLSArrays, opts: Mapping[str, Any]) -> np.ndarray:
         )
     target = opts.get("target")
     if target is None or isinstance(target, str):
-        name = check_option("target", target or "identity", TARGETS)
-        return np.ones(n) if name == "identity" else 1.0 / fit.sqrt_w**2
+        name = check_option("target", target or default, TARGETS)
+        return np.ones(n) if name == "identity" else 1.0 / sqrt_w**2
     theta = np.asarray(target, dtype=float).reshape(-1)
     if theta.shape != (n,) or not np.all(np.isfinite(theta) & (theta > 0)):
         raise OptionError(
@@ -320,7 +332,7 @@ REGISTRY: dict[str, _Entry] = {
     "cluster": _Entry(
         "cluster",
         "cluster-robust; see cluster_correction",
-        ("clusters", "cluster_correction", "convention", "target", "absorbed"),
+        ("clusters", "cluster_correction", "convention", "target", "absorbed", "glm"),
         _cluster,
     ),
 }
