@@ -112,3 +112,16 @@ def test_cr2_with_the_clubsandwich_convention_equals_vcovcr_on_the_glm(design, b
     np.testing.assert_allclose(_se(res), REF[block]["se_CR2"], rtol=RTOL)
     # the two conventions' CR2 differ here (mu varies within clusters), so the test can tell them apart
     assert np.max(np.abs(np.asarray(REF[block]["se_CR2"]) / REF[block]["se_CR2_whitened"] - 1)) > 1e-3
+
+
+@pytest.mark.parametrize(
+    "block,kind", [("cl", "CR2"), ("cl", "CR3"), ("fe", "CR2")]
+)  # vcovCR's CR3 fails where the clusters are the effect (solve() of a singular I - H_gg)
+def test_satterthwaite_dof_equal_clubsandwich_coef_test(block, kind):
+    cl = DF[CLUSTERS[block]].to_numpy()
+    res = FITS["absorbed"].with_cov(
+        "cluster", cluster=cl, cluster_correction=kind, convention="clubSandwich", use_t=True
+    )
+    np.testing.assert_allclose(
+        res.df[[res.names.index(t) for t in TERMS]], REF[block][f"df_{kind}"], rtol=RTOL
+    )

@@ -36,6 +36,11 @@ cr <- function(type, cluster) {
   # CR2's A_g = V_g' G_g^{-1/2} V_g with V_g = chol(diag(mu_g)) is applied in that scale.
   tryCatch(se(vcovCR(g, cluster = cluster, type = type)), error = function(e) conditionMessage(e))
 }
+satt <- function(type, cluster) {
+  # coef_test's Satterthwaite degrees of freedom of the slopes, on the same working model
+  tryCatch(unname(coef_test(g, vcov = type, cluster = cluster, test = "Satterthwaite")$df_Satt[2:3]),
+           error = function(e) conditionMessage(e))
+}
 # The final IRLS step as an unweighted least-squares fit in the whitened scale: response
 # sqrt(mu) * z (z the working response), design sqrt(mu) * X; its coefficients are glm's and its
 # residuals (y - mu) / sqrt(mu). clubSandwich's CR2 on this lm (target = 1, no weights) is the
@@ -78,9 +83,10 @@ res <- list(
   se_HC3 = se(vcovHC(g, type = "HC3")),
   max_hat = max(hatvalues(g)),
   cl = list(G = length(unique(d$cl)), se_CR2 = cr("CR2", d$cl), se_CR3 = cr("CR3", d$cl),
+            df_CR2 = satt("CR2", d$cl), df_CR3 = satt("CR3", d$cl),
             se_CR2_whitened = crw("CR2", d$cl), se_CR3_whitened = crw("CR3", d$cl),
             se_CR2_whitened_pinv = cr_pinv(0.5, d$cl), se_CR3_whitened_pinv = cr_pinv(1, d$cl)),
-  fe = list(G = nlevels(d$f), se_CR2 = cr("CR2", d$f), se_CR3 = cr("CR3", d$f),
+  fe = list(G = nlevels(d$f), se_CR2 = cr("CR2", d$f), se_CR3 = cr("CR3", d$f), df_CR2 = satt("CR2", d$f),
             se_CR2_whitened = crw("CR2", d$f), se_CR3_whitened = crw("CR3", d$f),
             se_CR2_whitened_pinv = cr_pinv(0.5, d$f), se_CR3_whitened_pinv = cr_pinv(1, d$f))
 )
