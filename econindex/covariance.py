@@ -28,7 +28,7 @@ cluster    CR1: Liang-Zeger with ``G/(G-1) (N-1)/(N-k)`` as in Stata and
 Satterthwaite dof, and CR2 (and the dof) on clubSandwich's working model
 ``target=`` (default ``"identity"``, its default for a weighted ``lm``;
 ``"inverse_weights"`` is its ``inverse_var=TRUE``). Without weights both
-conventions give the same CR2. For a GLM (PPML, option ``glm``) clubSandwich
+conventions give the same CR2. For PPML (option ``poisson``) clubSandwich
 works in the response scale (weights ``1 / mu``) and its default target is the
 variance function (``"inverse_weights"``: ``mu``), as ``vcovCR(glm)``; the
 statsmodels convention's CR2 is the symmetric root on the whitened IRLS step,
@@ -197,18 +197,18 @@ def _cluster(fit: WLSArrays, nobs: int, df_resid: int, use_t: bool, opts: Mappin
     else:
         conv = check_option("convention", opts.get("convention") or "statsmodels", CONVENTIONS)
         club = conv == "clubSandwich"
-        # clubSandwich works in the response scale: a GLM's (PPML's) weights there are 1 / Var(mu)
-        # (its IRLS working weights are mu: the same whitened design and residuals)
-        glm = bool(opts.get("glm"))
-        sqrt_w = 1.0 / fit.sqrt_w if glm else fit.sqrt_w
-        theta = _working_target(sqrt_w, opts, "inverse_weights" if glm else "identity") if club else None
+        # clubSandwich works in the response scale: PPML's weights there are 1 / Var(y) = 1 / mu, the
+        # inverse of its IRLS working weights mu (log link), with the same whitened design and residuals
+        poisson = bool(opts.get("poisson"))
+        sqrt_w = 1.0 / fit.sqrt_w if poisson else fit.sqrt_w
+        theta = _working_target(sqrt_w, opts, "inverse_weights" if poisson else "identity") if club else None
         if club:
             label = f"cluster ({correction}, {g} clusters, clubSandwich)"
         hat = _absorbed_hat(fit, opts)
         try:
             if theta is not None and correction == "CR2":
                 # clubSandwich's A_g = V G^{-1/2} V on its working model (identity for WLS, the
-                # variance function for a GLM)
+                # variance function mu for PPML)
                 scores, A, idx, mask = sandwich.target_adjusted_scores(
                     fit.wX, fit.wresid, fit.bread, sqrt_w, codes, g, theta, hat
                 )
@@ -285,7 +285,7 @@ def _working_target(sqrt_w: np.ndarray, opts: Mapping[str, Any], default: str) -
 
     ``"identity"``: clubSandwich's default for ``lm`` (``target = 1``, i.e.
     homoskedastic errors, whatever the weights); ``"inverse_weights"``: its
-    ``inverse_var=TRUE`` (``target = 1 / w``), and its default for ``glm`` (the
+    ``inverse_var=TRUE`` (``target = 1 / w``), and its default for a ``glm`` (the
     variance function: ``mu`` for PPML, whose response-scale weights are
     ``1 / mu``); or one positive variance per observation. ``default`` names
     the one taken without ``target=``.
@@ -332,7 +332,7 @@ REGISTRY: dict[str, _Entry] = {
     "cluster": _Entry(
         "cluster",
         "cluster-robust; see cluster_correction",
-        ("clusters", "cluster_correction", "convention", "target", "absorbed", "glm"),
+        ("clusters", "cluster_correction", "convention", "target", "absorbed", "poisson"),
         _cluster,
     ),
 }

@@ -48,7 +48,7 @@ def test_entries_reject_undeclared_options():
         "convention",
         "target",
         "absorbed",
-        "glm",  # a GLM fit: clubSandwich's CR2 working model is its variance function
+        "poisson",  # a PPML fit: clubSandwich's CR2 working model is its variance function
     )
     assert covariance.get("nonrobust").options == ("scale",)  # fixed dispersion (GLM)
     assert covariance.get("HC3").options == ("absorbed",)  # absorbed effects enter the leverages

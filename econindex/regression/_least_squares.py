@@ -373,7 +373,7 @@ def _compute_cov(
             cluster_correction=cluster_correction or "CR1",
             convention=convention,
             target=target,
-            glm=scale is not None,  # a fixed dispersion: a GLM (PPML), whose working model differs
+            poisson=scale is not None,  # a fixed dispersion: PPML, whose clubSandwich working model differs
         )
     else:
         if clusters is not None:
